@@ -1,0 +1,35 @@
+/**
+ * Builds `WWW-Authenticate: Bearer …` values (RFC 6750 §3). Pure; every attribute value
+ * is reduced to the RFC 6750 §3 character set and quoted-string escaped (RFC 9110 §5.6.4),
+ * so nothing from a token, an option or an upstream answer can break the header.
+ */
+export interface ChallengeAttributes {
+  readonly realm?: string;
+  readonly error?: string;
+  readonly errorDescription?: string;
+  readonly errorUri?: string;
+  readonly scope?: string;
+}
+
+// RFC 6750 §3: error, error_description and scope use %x20-21 / %x23-5B / %x5D-7E;
+// realm is a quoted-string, so we allow the same printable ASCII and escape `"` and `\`.
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/g;
+
+/** Makes any string safe to place inside a quoted-string. */
+export function quoteAttributeValue(value: string): string {
+  const printable = value.replace(NOT_PRINTABLE_ASCII, '');
+  return `"${printable.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+export function buildChallenge(attributes: ChallengeAttributes): string {
+  const parts: string[] = [];
+  const add = (name: string, value: string | undefined) => {
+    if (value !== undefined) parts.push(`${name}=${quoteAttributeValue(value)}`);
+  };
+  add('realm', attributes.realm);
+  add('error', attributes.error);
+  add('error_description', attributes.errorDescription);
+  add('error_uri', attributes.errorUri);
+  add('scope', attributes.scope);
+  return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
+}

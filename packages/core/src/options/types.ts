@@ -1,0 +1,156 @@
+/**
+ * The options of `createGuard`. Illegal combinations are unrepresentable where the type
+ * system allows it (a key source is a JWKS URI or static keys, never both); the rest is
+ * checked once, at construction, by `normalizeOptions`.
+ */
+import type { Dispatcher } from 'undici';
+import type { CacheStore } from '../cache/cache-store.js';
+import type { BrandRequirement, ClaimsPredicate } from '../types.js';
+
+/** A bearer token of our own for calling the identity service: static or fetched. */
+export type BearerTokenSource = string | (() => string | Promise<string>);
+
+/** RFC 7523 private key for `private_key_jwt` client assertions. */
+export interface PrivateKeyJwtKey {
+  /** PKCS#8 PEM string, a private JWK object, or a `KeyObject`/`CryptoKey`. */
+  readonly privateKey: string | Record<string, unknown> | import('node:crypto').KeyObject | CryptoKey;
+  /** JWS algorithm, e.g. `RS256`, `ES256`, `EdDSA`. Default: `RS256`. */
+  readonly alg?: string;
+  /** `kid` header of the assertion. */
+  readonly kid?: string;
+}
+
+/**
+ * How the guard authenticates itself to the introspection endpoint (RFC 7662 §2.1).
+ * The seed's example uses `bearer`.
+ */
+export type ClientAuthentication =
+  | { readonly method: 'bearer'; readonly token: BearerTokenSource }
+  | { readonly method: 'client_secret_basic'; readonly clientId: string; readonly clientSecret: string }
+  | { readonly method: 'client_secret_post'; readonly clientId: string; readonly clientSecret: string }
+  | ({ readonly method: 'private_key_jwt'; readonly clientId: string } & PrivateKeyJwtKey)
+  | ClientCredentialsAuthentication;
+
+/**
+ * The guard obtains its own bearer token with the `client_credentials` grant
+ * (RFC 6749 §4.4), caches it until shortly before expiry and refreshes it single-flight.
+ */
+export type ClientCredentialsAuthentication = {
+  readonly method: 'client_credentials';
+  /** Token endpoint; default: discovery's `token_endpoint`. */
+  readonly tokenEndpoint?: string;
+  readonly clientId: string;
+  readonly scope?: string;
+  readonly resource?: string | readonly string[];
+  /** Seconds before `expires_in` at which the token is refreshed. Default 30. */
+  readonly refreshSkewSec?: number;
+} & (
+  | { readonly tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post'; readonly clientSecret: string }
+  | ({ readonly tokenEndpointAuthMethod: 'private_key_jwt' } & PrivateKeyJwtKey)
+);
+
+export interface IntrospectionOptions {
+  /** RFC 7662 endpoint, e.g. `https://identity.example/v1/oauth/introspect`. Default: from discovery. */
+  readonly endpoint?: string;
+  /** How we authenticate to the endpoint. */
+  readonly clientAuth?: ClientAuthentication;
+  /** Whole-request timeout in milliseconds. Default 5000. */
+  readonly timeoutMs?: number;
+  /** Largest accepted response body in bytes. Default 65536. */
+  readonly maxResponseBytes?: number;
+  /** Keep-alive pool size per origin. Default 64. */
+  readonly connections?: number;
+  /** Most upstream calls in flight at once; extra requests wait (see `queueTimeoutMs`). Default 256. */
+  readonly maxConcurrent?: number;
+  /** How long a request waits for an upstream slot before a 503, in milliseconds. Default 1000. */
+  readonly queueTimeoutMs?: number;
+  /** Circuit breaker: consecutive upstream faults that open it. Default 20; 0 disables it. */
+  readonly breakerThreshold?: number;
+  /** Circuit breaker: how long it stays open before one probe, in milliseconds. Default 5000. */
+  readonly breakerCooldownMs?: number;
+  /** An undici dispatcher to use instead of the guard's own pool (proxies, custom TLS). */
+  readonly dispatcher?: Dispatcher;
+}
+
+/** Where JWT verification keys come from: a JWKS URI, or static keys; never both. */
+export type JwtKeySource =
+  | { readonly jwksUri: string; readonly keys?: never; readonly secret?: never }
+  | {
+      /** A JWK, a JWKS (`{ keys: [...] }`), or a PEM SPKI public key, or a list of them. */
+      readonly keys: unknown;
+      readonly jwksUri?: never;
+      readonly secret?: never;
+    }
+  | {
+      /** A shared HMAC secret: the only way HS* algorithms are ever allowed. */
+      readonly secret: string | Uint8Array;
+      readonly jwksUri?: never;
+      readonly keys?: never;
+    };
+
+export type JwtOptions = {
+  /** Expected `iss`. Default: the guard's `issuer`. */
+  readonly issuer?: string;
+  /** Expected `aud` (one of). Required unless `requireAudience: false`. */
+  readonly audience?: string | readonly string[];
+  /** Skip the `aud` check. Default false. */
+  readonly requireAudience?: boolean;
+  /** Allowed algorithms. Default: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA. */
+  readonly algorithms?: readonly string[];
+  /** RFC 9068 §2.1: require `typ: at+jwt`. Default true. */
+  readonly requireTyp?: boolean;
+  /** Oldest accepted `iat`, in seconds. Default: none. */
+  readonly maxTokenAgeSec?: number;
+  /** Least time between two JWKS fetches, in milliseconds. Default 30000. */
+  readonly jwksCooldownMs?: number;
+  /** JWKS fetch timeout in milliseconds. Default 5000. */
+  readonly jwksTimeoutMs?: number;
+} & Partial<JwtKeySource>;
+
+export interface CacheOptions {
+  /** A shared store (e.g. Redis); default an in-process lru-cache. */
+  readonly store?: CacheStore;
+  /** Entries kept by the default store. Default 10000. */
+  readonly maxEntries?: number;
+  /** Longest life of a positive entry, in milliseconds. Default 300000. Never past the token's `exp`. */
+  readonly maxTtlMs?: number;
+  /** Life of an inactive/invalid result, in milliseconds. Default 10000; 0 disables negative caching. */
+  readonly inactiveTtlMs?: number;
+}
+
+export interface TokenGuardLogger {
+  warn(message: string, detail?: Record<string, unknown>): void;
+  error(message: string, detail?: Record<string, unknown>): void;
+}
+
+export interface GuardOptions {
+  /** `realm` of every challenge. Default `api`. */
+  readonly realm?: string;
+  /** Issuer for discovery (RFC 8414, then OpenID discovery) and the default JWT `iss`. */
+  readonly issuer?: string;
+  /** Which strategy validates tokens. Default: `auto` when both are configured, else the configured one. */
+  readonly strategy?: 'introspection' | 'jwt' | 'auto';
+  readonly introspection?: IntrospectionOptions;
+  readonly jwt?: JwtOptions;
+  /** `false` turns caching off. */
+  readonly cache?: CacheOptions | false;
+  /** RFC 6750 §2.2: accept `access_token` in a form body. Default false. */
+  readonly allowBodyToken?: boolean;
+  /** RFC 6750 §2.3: accept `access_token` in the query. Default false (tokens leak into logs). */
+  readonly allowQueryToken?: boolean;
+  /** Longest accepted Authorization header, in bytes. Default 8192. */
+  readonly maxHeaderBytes?: number;
+  /** Clock tolerance for `exp`/`nbf`/`iat`, in seconds. Default 5. */
+  readonly clockToleranceSec?: number;
+  /** Allow `http:` endpoints (loopback tests, local development). Default false. */
+  readonly allowInsecureHttp?: boolean;
+  /** A request without a token passes with no auth; a bad token still fails. Default false. */
+  readonly optional?: boolean;
+  /** Requirements every request must meet. */
+  readonly scopes?: readonly string[];
+  readonly anyScope?: readonly string[];
+  readonly brand?: BrandRequirement;
+  readonly predicate?: ClaimsPredicate;
+  /** Where warnings and upstream details go. Default: `console.warn`/`console.error` for warnings only. */
+  readonly logger?: TokenGuardLogger;
+}

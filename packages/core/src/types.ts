@@ -1,0 +1,87 @@
+/**
+ * Public types shared by the engine and the adapters.
+ * Wire types keep RFC spelling (`client_id`); options are camelCase.
+ */
+
+/** Node-style header bag: lower-case names, as `http.IncomingMessage#headers`. */
+export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/**
+ * The only request model the core knows. Adapters build it in a few lines from their
+ * framework's request; every decision about it is taken in the core.
+ */
+export interface RequestLike {
+  /** HTTP method, e.g. `GET`. */
+  readonly method: string;
+  /** Request URL as received (path and query), e.g. `/items?x=1`. Only parsed when query tokens are allowed. */
+  readonly url: string;
+  /** Parsed headers with lower-case names. */
+  readonly headers: HeaderBag;
+  /**
+   * Node's `rawHeaders` (name, value, name, value…). Node silently drops a second
+   * `Authorization` header from `headers`; the raw list lets the core refuse it (RFC 6750 §2).
+   */
+  readonly rawHeaders?: readonly string[];
+  /**
+   * The parsed request body, when a body parser ran (an object, or the raw urlencoded string).
+   * Only read when body tokens are allowed and the content type is `application/x-www-form-urlencoded`.
+   */
+  readonly body?: unknown;
+}
+
+/** Claims in the identity service's introspection shape (seed contract), plus any extra claims. */
+export interface TokenClaims {
+  readonly active: true;
+  readonly sub?: string;
+  readonly client_id?: string;
+  /** Space-separated scope string (RFC 7662 §2.2). */
+  readonly scope?: string;
+  /** Expiry, seconds since the epoch. */
+  readonly exp?: number;
+  readonly iat?: number;
+  readonly nbf?: number;
+  readonly iss?: string;
+  readonly aud?: string | readonly string[];
+  readonly brand?: string;
+  readonly token_type?: string;
+  readonly [claim: string]: unknown;
+}
+
+/** Which strategy validated a token. */
+export type ValidationStrategy = 'introspection' | 'jwt';
+
+/** What the adapters attach as `req.auth` / `request.auth` / `ctx.state.auth`. */
+export interface AuthContext {
+  /** The validated claims, in the seed's shape whichever strategy ran. */
+  readonly claims: TokenClaims;
+  /** The token's scopes as a list (from `scope`, or a JWT's `scp`). */
+  readonly scopes: readonly string[];
+  /** The strategy that validated the token. */
+  readonly strategy: ValidationStrategy;
+  /**
+   * The raw bearer token, for forwarding downstream. Non-enumerable, so that logging or
+   * serialising the auth context never leaks it.
+   */
+  readonly token: string;
+}
+
+/** A required brand: one, any of a list, or chosen per request (multi-brand deployments). */
+export type BrandRequirement =
+  | string
+  | readonly string[]
+  | ((request: RequestLike) => string | readonly string[] | undefined);
+
+/** A custom rule on the validated claims; return `false` to refuse with 403. */
+export type ClaimsPredicate = (auth: AuthContext, request: RequestLike) => boolean | Promise<boolean>;
+
+/** What a route (or the whole guard) requires of a valid token. */
+export interface Requirements {
+  /** Every one of these scopes (RFC 6749 §3.3). */
+  readonly scopes?: readonly string[];
+  /** At least one of these scopes. */
+  readonly anyScope?: readonly string[];
+  /** The token's own `brand` claim must be (one of) this. */
+  readonly brand?: BrandRequirement;
+  /** A custom predicate on the claims. */
+  readonly predicate?: ClaimsPredicate;
+}

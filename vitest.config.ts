@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources, so `pnpm test` needs no build step.
+    alias: [
+      {
+        find: /^@tokenguard\/(core|express|koa|fastify|testing)$/,
+        replacement: `${root}packages/$1/src/index.ts`,
+      },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    typecheck: { enabled: true, include: ['packages/*/test/**/*.test-d.ts', 'test/**/*.test-d.ts'] },
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+  },
+});
