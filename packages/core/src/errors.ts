@@ -49,8 +49,13 @@ export abstract class TokenGuardError extends Error {
 
   /** True for every tokenguard error, even one thrown by another copy of the package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against.
     if (this !== TokenGuardError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[BRAND] === true
+    );
   }
 
   /** The error code sent in `WWW-Authenticate`, or none (no-token 401, and 5xx). */

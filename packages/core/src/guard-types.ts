@@ -48,11 +48,20 @@ export interface TokenGuard {
    * Checks route requirements against a validated auth context. A missing auth context is
    * a 401. @throws TokenGuardError
    */
-  authorize(auth: AuthContext | undefined, requirements: Requirements, request: RequestLike): Promise<void>;
+  authorize(
+    auth: AuthContext | undefined,
+    requirements: Requirements,
+    request: RequestLike,
+  ): Promise<void>;
   /** Renders any error as the RFC 6750 answer; unknown errors become 500 `server_error`. */
   errorResponse(error: unknown): ErrorResponse;
   /** Counters for operators. */
   metrics(): GuardMetrics;
+  /**
+   * Resolves once lazy configuration (discovery) has succeeded; rejects with the
+   * configuration error (e.g. an issuer mismatch) or outage. Call it at startup.
+   */
+  ready(): Promise<void>;
   /** Closes pools and timers so the process can exit. */
   close(): Promise<void>;
 }

@@ -72,7 +72,10 @@ export type BrandRequirement =
   | ((request: RequestLike) => string | readonly string[] | undefined);
 
 /** A custom rule on the validated claims; return `false` to refuse with 403. */
-export type ClaimsPredicate = (auth: AuthContext, request: RequestLike) => boolean | Promise<boolean>;
+export type ClaimsPredicate = (
+  auth: AuthContext,
+  request: RequestLike,
+) => boolean | Promise<boolean>;
 
 /** What a route (or the whole guard) requires of a valid token. */
 export interface Requirements {

@@ -12,5 +12,9 @@ export interface CacheStore {
 
 /** A validation outcome worth caching: valid claims, or an inactive/invalid token. */
 export type CachedResult =
-  | { readonly kind: 'valid'; readonly claims: Record<string, unknown>; readonly strategy: 'introspection' | 'jwt' }
+  | {
+      readonly kind: 'valid';
+      readonly claims: Record<string, unknown>;
+      readonly strategy: 'introspection' | 'jwt';
+    }
   | { readonly kind: 'invalid' };

@@ -13,8 +13,16 @@ export type BearerTokenSource = string | (() => string | Promise<string>);
 /** RFC 7523 private key for `private_key_jwt` client assertions. */
 export interface PrivateKeyJwtKey {
   /** PKCS#8 PEM string, a private JWK object, or a `KeyObject`/`CryptoKey`. */
-  readonly privateKey: string | Record<string, unknown> | import('node:crypto').KeyObject | CryptoKey;
-  /** JWS algorithm, e.g. `RS256`, `ES256`, `EdDSA`. Default: `RS256`. */
+  readonly privateKey:
+    | string
+    | Record<string, unknown>
+    | import('node:crypto').KeyObject
+    | import('node:crypto').webcrypto.CryptoKey;
+  /**
+   * JWS algorithm, e.g. `RS256`, `ES256`, `EdDSA`. Default: inferred from the key (RS256 for
+   * RSA, ES256/384/512 from the EC curve, EdDSA for Ed25519, or the JWK's own `alg`).
+   * PKCS#8, PKCS#1 and SEC1 PEM are accepted; RSA keys under 2048 bits are refused.
+   */
   readonly alg?: string;
   /** `kid` header of the assertion. */
   readonly kid?: string;
@@ -26,8 +34,16 @@ export interface PrivateKeyJwtKey {
  */
 export type ClientAuthentication =
   | { readonly method: 'bearer'; readonly token: BearerTokenSource }
-  | { readonly method: 'client_secret_basic'; readonly clientId: string; readonly clientSecret: string }
-  | { readonly method: 'client_secret_post'; readonly clientId: string; readonly clientSecret: string }
+  | {
+      readonly method: 'client_secret_basic';
+      readonly clientId: string;
+      readonly clientSecret: string;
+    }
+  | {
+      readonly method: 'client_secret_post';
+      readonly clientId: string;
+      readonly clientSecret: string;
+    }
   | ({ readonly method: 'private_key_jwt'; readonly clientId: string } & PrivateKeyJwtKey)
   | ClientCredentialsAuthentication;
 
@@ -45,7 +61,10 @@ export type ClientCredentialsAuthentication = {
   /** Seconds before `expires_in` at which the token is refreshed. Default 30. */
   readonly refreshSkewSec?: number;
 } & (
-  | { readonly tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post'; readonly clientSecret: string }
+  | {
+      readonly tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+      readonly clientSecret: string;
+    }
   | ({ readonly tokenEndpointAuthMethod: 'private_key_jwt' } & PrivateKeyJwtKey)
 );
 

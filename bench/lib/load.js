@@ -1,0 +1,170 @@
+// @ts-check
+/**
+ * Load generation with autocannon (as a library, in the bench's own process) and the
+ * measurement of one window: throughput, latency, and the server's CPU and upstream calls
+ * during that window only.
+ *
+ * Requests are pre-built once as raw HTTP/1.1 buffers and shared by every connection.
+ * autocannon would otherwise deep-clone and rebuild the whole request list per connection
+ * (seconds of work for 1,000 tokens × 50 connections), and its per-request `setupRequest`
+ * path costs tens of µs of load-generator CPU per request on this machine: either would
+ * distort the figures.
+ */
+import autocannon from 'autocannon';
+
+/**
+ * @typedef {{ requestBuffer: Buffer, onResponse?: (status: number) => void }} SharedRequest
+ */
+
+/**
+ * Raw `GET /` requests, one per Authorization header value (`undefined`: no header), as
+ * autocannon itself would write them.
+ * @param {string} url
+ * @param {Array<string | undefined>} authorizations
+ * @param {(i: number) => ((status: number) => void) | undefined} [onResponse]
+ * @returns {SharedRequest[]}
+ */
+export function buildRequests(url, authorizations, onResponse) {
+  const host = new URL(url).host;
+  return authorizations.map((authorization, i) => {
+    const auth = authorization === undefined ? '' : `authorization: ${authorization}\r\n`;
+    const requestBuffer = Buffer.from(
+      `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\n${auth}\r\n`,
+      'utf8',
+    );
+    return { requestBuffer, onResponse: onResponse?.(i) };
+  });
+}
+
+/**
+ * The Authorization headers for a token set (one `Bearer` header per token), or a single
+ * request without one.
+ * @param {string[] | undefined} tokens
+ */
+export function authorizationsFor(tokens) {
+  if (!tokens || tokens.length === 0) return [undefined];
+  return tokens.map((t) => `Bearer ${t}`);
+}
+
+/**
+ * Runs autocannon over shared pre-built requests. Each connection starts at its own offset
+ * in the list, so the connections do not send the same token at the same moment.
+ * @param {{ url: string, connections: number, durationSec: number, requests: SharedRequest[],
+ *   timeoutSec?: number, onStart?: () => void }} o
+ * @returns {Promise<any>}
+ */
+export function cannon(o) {
+  let k = 0;
+  const step = Math.max(1, Math.floor(o.requests.length / o.connections));
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: o.url,
+        connections: o.connections,
+        duration: o.durationSec,
+        timeout: o.timeoutSec ?? 10,
+        // A placeholder autocannon builds once per connection; setupClient swaps in the list.
+        requests: [{ method: 'GET', path: '/' }],
+        setupClient: (/** @type {any} */ client) => {
+          const it = client.requestIterator;
+          if (!it || !Array.isArray(it.requests)) {
+            throw new Error('autocannon internals changed: requestIterator.requests not found');
+          }
+          const offset = (k++ * step) % o.requests.length;
+          it.requests = o.requests;
+          it.currentRequestIndex = offset;
+          it.currentRequest = o.requests[offset];
+        },
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    o.onStart?.();
+  });
+}
+
+/**
+ * @typedef {object} Sample
+ * @property {number} requests completed in the measured window
+ * @property {number} seconds length of the window
+ * @property {number} rps
+ * @property {number} p50 latency, ms
+ * @property {number} p99 latency, ms
+ * @property {number} non2xx
+ * @property {number} errors connection errors + timeouts
+ * @property {number | undefined} cpuMicros server user+system CPU in the window
+ * @property {number | undefined} cpuPerReq
+ * @property {number | undefined} upstreamPerReq introspection calls per request
+ */
+
+/**
+ * Warm-up, then one measured window.
+ * @param {{ url: string, requests: SharedRequest[], connections: number, warmupSec: number,
+ *   durationSec: number, cpu: () => number | undefined,
+ *   upstreamCalls?: () => Promise<number> }} o
+ * @returns {Promise<Sample>}
+ */
+export async function measure(o) {
+  const base = { url: o.url, connections: o.connections, requests: o.requests };
+  if (o.warmupSec > 0) await cannon({ ...base, durationSec: o.warmupSec });
+  const calls0 = o.upstreamCalls ? await o.upstreamCalls() : undefined;
+  const cpu0 = o.cpu();
+  const r = await cannon({ ...base, durationSec: o.durationSec });
+  const cpu1 = o.cpu();
+  const calls1 = o.upstreamCalls ? await o.upstreamCalls() : undefined;
+  const requests = r.requests.total;
+  const cpuMicros = cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined;
+  return {
+    requests,
+    seconds: r.duration,
+    rps: requests / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    cpuMicros,
+    cpuPerReq: cpuMicros !== undefined && requests > 0 ? cpuMicros / requests : undefined,
+    upstreamPerReq:
+      calls0 !== undefined && calls1 !== undefined && requests > 0
+        ? (calls1 - calls0) / requests
+        : undefined,
+  };
+}
+
+/**
+ * Sends every token once (a few at a time), so that a cache under test holds every token
+ * before the first measured window.
+ * @param {string} url
+ * @param {Array<string | undefined>} authorizations
+ */
+export async function prewarm(url, authorizations) {
+  const { Pool } = await import('undici');
+  const pool = new Pool(url, { connections: 16 });
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < authorizations.length) {
+        const authorization = authorizations[next++];
+        const res = await pool.request({
+          method: 'GET',
+          path: '/',
+          headers: authorization === undefined ? {} : { authorization },
+        });
+        await res.body.dump();
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * @param {number[]} values
+ * @returns {number | undefined}
+ */
+export function median(values) {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}

@@ -1,0 +1,222 @@
+// @ts-check
+/** Markdown output of the bench: environment, tables, and the issue 6 targets. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+const benchDir = new URL('../', import.meta.url);
+
+/** @param {string} name */
+function versionOf(name) {
+  try {
+    const pkg = JSON.parse(
+      readFileSync(new URL(`node_modules/${name}/package.json`, benchDir), 'utf8'),
+    );
+    return pkg.version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+export function environment() {
+  const names = [
+    '@tokenguard/core',
+    'express',
+    'koa',
+    'fastify',
+    'express-oauth2-jwt-bearer',
+    'express-jwt',
+    'jwks-rsa',
+    'koa-jwt',
+    '@fastify/jwt',
+    'lru-cache',
+    'undici',
+    'autocannon',
+  ];
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {}
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    commit,
+    versions: Object.fromEntries(names.map((n) => [n, versionOf(n)])),
+  };
+}
+
+/** @param {number | undefined} v @param {number} [digits] */
+export const fmt = (v, digits = 0) =>
+  v === undefined || !Number.isFinite(v)
+    ? 'n/a'
+    : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** @param {number | undefined} v */
+const signed = (v) =>
+  v === undefined || !Number.isFinite(v) ? 'n/a' : `${v >= 0 ? '+' : ''}${fmt(v, 0)}`;
+
+/**
+ * @typedef {object} Row
+ * @property {import('./scenarios.js').Scenario} scenario
+ * @property {number | undefined} rps
+ * @property {number | undefined} p50
+ * @property {number | undefined} p99
+ * @property {number | undefined} ratio
+ * @property {number | undefined} addedCpu
+ * @property {number | undefined} cpuPerReq
+ * @property {number | undefined} upstreamPerReq
+ * @property {string[]} warnings
+ */
+
+/** @param {Row[]} rows */
+export function throughputTable(rows) {
+  const lines = [
+    '| Framework | Scenario | req/s | p50 ms | p99 ms | × baseline | added CPU µs/req | upstream calls/req |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const s = r.scenario;
+    const warn = r.warnings.length ? ` ⚠ ${r.warnings.join('; ')}` : '';
+    lines.push(
+      `| ${s.framework} | ${s.label}${warn} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ` +
+        `${s.baseline ? '1.00' : fmt(r.ratio, 2)} | ` +
+        `${s.baseline ? `(${fmt(r.cpuPerReq, 0)} µs/req)` : signed(r.addedCpu)} | ` +
+        `${s.baseline ? '—' : fmt(r.upstreamPerReq, 2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * @param {Array<{ label: string, requests: number, ok: number, statuses: Record<string, number>, upstreamCalls: number }>} rows
+ */
+export function coalescingTable(rows) {
+  const lines = [
+    '| Server | concurrent requests | answers | upstream calls |',
+    '|---|---:|---|---:|',
+  ];
+  for (const r of rows) {
+    const answers = Object.entries(r.statuses)
+      .map(([s, n]) => `${n}× ${s}`)
+      .join(', ');
+    lines.push(`| ${r.label} | ${r.requests} | ${answers} | ${r.upstreamCalls} |`);
+  }
+  return lines.join('\n');
+}
+
+/** @param {Array<{ entries: number, heapDelta: number, bytesPerEntry: number }>} rows */
+export function memoryTable(rows) {
+  const lines = ['| Cached entries | heap growth | bytes per entry |', '|---:|---:|---:|'];
+  for (const r of rows) {
+    lines.push(
+      `| ${fmt(r.entries)} | ${fmt(r.heapDelta / 2 ** 20, 1)} MiB | ${fmt(r.bytesPerEntry)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * @typedef {{ path: string, where: string, measured: string, target: string, met: boolean | undefined }} TargetRow
+ * @param {TargetRow[]} rows
+ */
+export function targetsTable(rows) {
+  const lines = ['| Path | Where | Measured (median) | Target | Met |', '|---|---|---|---|---|'];
+  for (const r of rows) {
+    const met = r.met === undefined ? 'n/a' : r.met ? 'yes' : '**no**';
+    lines.push(`| ${r.path} | ${r.where} | ${r.measured} | ${r.target} | ${met} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Checks the figures against the targets of issue 6.
+ * @param {Row[]} rows
+ * @param {Array<{ label: string, ours: boolean, upstreamCalls: number, ok: number, requests: number }>} coalescing
+ * @param {Array<{ entries: number, bytesPerEntry: number }>} memory
+ * @returns {TargetRow[]}
+ */
+export function targetRows(rows, coalescing, memory) {
+  /** @type {TargetRow[]} */
+  const out = [];
+  for (const r of rows) {
+    const s = r.scenario;
+    if (!s.ours || !s.target) continue;
+    const where = s.framework;
+    if (s.target === 'introspection-hit') {
+      out.push({
+        path: 'cached introspection',
+        where,
+        measured: `${signed(r.addedCpu)} µs/req, ${fmt(r.ratio, 2)} of baseline`,
+        target: '≤ +15 µs/req; ≥ 0.90 of baseline',
+        met:
+          r.addedCpu === undefined || r.ratio === undefined
+            ? undefined
+            : r.addedCpu <= 15 && r.ratio >= 0.9,
+      });
+    } else if (s.target === 'introspection-miss') {
+      out.push({
+        path: 'introspection miss (0 ms)',
+        where,
+        measured: `${signed(r.addedCpu)} µs/req`,
+        target: '≤ +110 µs/req',
+        met: r.addedCpu === undefined ? undefined : r.addedCpu <= 110,
+      });
+    } else if (s.target === 'jwt-repeat') {
+      out.push({
+        path: 'repeated JWT',
+        where,
+        measured: `${fmt(r.ratio, 2)} of baseline (${signed(r.addedCpu)} µs/req)`,
+        target: '≥ 0.90 of baseline',
+        met: r.ratio === undefined ? undefined : r.ratio >= 0.9,
+      });
+    } else if (s.target === 'jwt-nocache') {
+      out.push({
+        path: 'JWT, verify every time',
+        where,
+        measured: `${signed(r.addedCpu)} µs/req`,
+        target: '≤ +70 µs/req',
+        met: r.addedCpu === undefined ? undefined : r.addedCpu <= 70,
+      });
+    }
+  }
+  for (const c of coalescing) {
+    if (!c.ours) continue;
+    out.push({
+      path: 'coalescing, 500 concurrent, one new token',
+      where: c.label,
+      measured: `${c.upstreamCalls} upstream call(s), ${c.ok}/${c.requests} answered 200`,
+      target: 'exactly 1',
+      met: c.upstreamCalls === 1 && c.ok === c.requests,
+    });
+  }
+  const big = memory.find((m) => m.entries === 100_000);
+  if (big) {
+    out.push({
+      path: 'memory per cached entry',
+      where: '100k entries',
+      measured: `${fmt(big.bytesPerEntry)} B`,
+      target: '≤ 1 KiB',
+      met: big.bytesPerEntry <= 1024,
+    });
+  }
+  return out;
+}
+
+/** @param {ReturnType<typeof environment>} env */
+export function environmentBlock(env) {
+  const versions = Object.entries(env.versions)
+    .map(([n, v]) => `${n} ${v}`)
+    .join(', ');
+  return [
+    `- Machine: ${env.cores} cores (${env.cpuModel}), ${env.memoryGiB} GiB, ${env.platform}`,
+    `- Node ${env.node}; commit ${env.commit}`,
+    `- Packages: ${versions}`,
+  ].join('\n');
+}

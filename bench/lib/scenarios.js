@@ -1,0 +1,218 @@
+// @ts-check
+/**
+ * The scenario list of issue 6. Each scenario names its server (file + config), the token
+ * set it is loaded with, the upstream delay during its window, and the target it answers to.
+ */
+
+/** @typedef {'express' | 'koa' | 'fastify'} Framework */
+/** @typedef {'none' | 'opaque1000' | 'jwt1' | 'jwt1000'} TokenSet */
+/**
+ * @typedef {'introspection-hit' | 'introspection-miss' | 'jwt-repeat' | 'jwt-nocache'} TargetGroup
+ */
+
+/**
+ * @typedef {object} Scenario
+ * @property {string} id `framework:name`, what `--only` matches
+ * @property {Framework} framework
+ * @property {string} label shown in the table
+ * @property {boolean} baseline
+ * @property {boolean} ours a tokenguard scenario (targets apply) rather than a peer
+ * @property {string} file server file in bench/servers
+ * @property {Record<string, unknown>} config BENCH_CONFIG of the server
+ * @property {TokenSet} tokens
+ * @property {'opaque' | 'jwt' | undefined} check which kind of token the correctness gate uses
+ * @property {number} upstreamDelayMs injected on the introspection endpoint during the window
+ * @property {TargetGroup | undefined} target
+ * @property {string | undefined} coalesce label in the coalescing test, for servers that take part
+ * @property {boolean} prewarm send every token once before the first window (cached paths)
+ */
+
+/** @type {Framework[]} */
+export const frameworks = ['express', 'koa', 'fastify'];
+
+/**
+ * @param {{ issuer: string, introspectionEndpoint: string, jwksUri: string, callerToken: string,
+ *   publicKeyPem: string }} idp
+ * @returns {Scenario[]}
+ */
+export function buildScenarios(idp) {
+  const introspection = {
+    endpoint: idp.introspectionEndpoint,
+    clientAuth: { method: 'bearer', token: idp.callerToken },
+  };
+  // The hit path must stay a hit for the whole run (longer than the default 5-minute TTL).
+  const cached = { maxTtlMs: 3_600_000 };
+  const tgIntro = (/** @type {object | false} */ cache) => ({
+    auth: 'tokenguard',
+    options: { introspection, allowInsecureHttp: true, cache },
+  });
+  const tgJwt = (/** @type {object | false | undefined} */ cache) => ({
+    auth: 'tokenguard',
+    options: {
+      issuer: idp.issuer,
+      jwt: { jwksUri: idp.jwksUri, audience: 'api' },
+      allowInsecureHttp: true,
+      ...(cache === undefined ? {} : { cache }),
+    },
+  });
+  const jwtPeer = (/** @type {string} */ auth) => ({
+    auth,
+    issuer: idp.issuer,
+    jwksUri: idp.jwksUri,
+    publicKeyPem: idp.publicKeyPem,
+  });
+
+  /** @type {Scenario[]} */
+  const list = [];
+  /** @param {Partial<Scenario> & { framework: Framework, name: string, label: string }} s */
+  const add = (s) => {
+    list.push({
+      id: `${s.framework}:${s.name}`,
+      framework: s.framework,
+      label: s.label,
+      baseline: s.baseline ?? false,
+      ours: s.ours ?? false,
+      file: `${s.framework}.js`,
+      config: s.config ?? { auth: 'none' },
+      tokens: s.tokens ?? 'none',
+      check: s.check,
+      upstreamDelayMs: s.upstreamDelayMs ?? 0,
+      target: s.target,
+      coalesce: s.coalesce,
+      prewarm: s.prewarm ?? false,
+    });
+  };
+
+  for (const framework of frameworks) {
+    add({ framework, name: 'baseline', label: 'baseline (no auth)', baseline: true });
+    add({
+      framework,
+      name: 'tg-introspect-hit',
+      prewarm: true,
+      label: 'tokenguard introspection, cached, 1,000 tokens',
+      ours: true,
+      config: tgIntro(cached),
+      tokens: 'opaque1000',
+      check: 'opaque',
+      target: 'introspection-hit',
+      coalesce: `tokenguard (${framework})`,
+    });
+    add({
+      framework,
+      name: 'tg-introspect-miss-0ms',
+      label: 'tokenguard introspection, cache off, upstream 0 ms',
+      ours: true,
+      config: tgIntro(false),
+      tokens: 'opaque1000',
+      check: 'opaque',
+      target: 'introspection-miss',
+    });
+    add({
+      framework,
+      name: 'tg-introspect-miss-20ms',
+      label: 'tokenguard introspection, cache off, upstream 20 ms',
+      ours: true,
+      config: tgIntro(false),
+      tokens: 'opaque1000',
+      check: 'opaque',
+      upstreamDelayMs: 20,
+    });
+    add({
+      framework,
+      name: 'tg-jwt-repeat',
+      label: 'tokenguard JWT, one token repeated',
+      ours: true,
+      config: tgJwt(undefined),
+      tokens: 'jwt1',
+      check: 'jwt',
+      target: 'jwt-repeat',
+    });
+    add({
+      framework,
+      name: 'tg-jwt-rotate',
+      prewarm: true,
+      label: 'tokenguard JWT, 1,000 tokens',
+      ours: true,
+      config: tgJwt(undefined),
+      tokens: 'jwt1000',
+      check: 'jwt',
+    });
+    add({
+      framework,
+      name: 'tg-jwt-nocache',
+      label: 'tokenguard JWT, cache off (verify every time)',
+      ours: true,
+      config: tgJwt(false),
+      tokens: 'jwt1',
+      check: 'jwt',
+      target: 'jwt-nocache',
+    });
+    if (framework === 'express') {
+      add({
+        framework,
+        name: 'auth0-jwt-bearer',
+        label: 'express-oauth2-jwt-bearer, one JWT repeated',
+        config: jwtPeer('auth0'),
+        tokens: 'jwt1',
+        check: 'jwt',
+      });
+      add({
+        framework,
+        name: 'express-jwt',
+        label: 'express-jwt + jwks-rsa, one JWT repeated',
+        config: jwtPeer('express-jwt'),
+        tokens: 'jwt1',
+        check: 'jwt',
+      });
+      add({
+        framework,
+        name: 'handwritten-hit',
+        prewarm: true,
+        label: 'hand-written undici + lru-cache, cached, 1,000 tokens',
+        config: {
+          auth: 'handwritten',
+          endpoint: idp.introspectionEndpoint,
+          callerToken: idp.callerToken,
+          cache: true,
+        },
+        tokens: 'opaque1000',
+        check: 'opaque',
+        coalesce: 'hand-written (express)',
+      });
+      add({
+        framework,
+        name: 'handwritten-miss-0ms',
+        label: 'hand-written undici, cache off, upstream 0 ms',
+        config: {
+          auth: 'handwritten',
+          endpoint: idp.introspectionEndpoint,
+          callerToken: idp.callerToken,
+          cache: false,
+        },
+        tokens: 'opaque1000',
+        check: 'opaque',
+      });
+    }
+    if (framework === 'koa') {
+      add({
+        framework,
+        name: 'koa-jwt',
+        label: 'koa-jwt + jwks-rsa, one JWT repeated',
+        config: jwtPeer('koa-jwt'),
+        tokens: 'jwt1',
+        check: 'jwt',
+      });
+    }
+    if (framework === 'fastify') {
+      add({
+        framework,
+        name: 'fastify-jwt',
+        label: '@fastify/jwt, one JWT repeated',
+        config: jwtPeer('fastify-jwt'),
+        tokens: 'jwt1',
+        check: 'jwt',
+      });
+    }
+  }
+  return list;
+}

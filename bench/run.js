@@ -1,0 +1,356 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * tokenguard benchmark (issue 6). `pnpm bench` builds the packages and runs this file.
+ * Method and columns: bench/README.md. Progress goes to stderr; the Markdown report goes to
+ * stdout and to bench/results/<date>.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from './lib/args.js';
+import { checkScenario, tamperOpaque } from './lib/check.js';
+import { coalesceOnce } from './lib/coalesce.js';
+import { authorizationsFor, buildRequests, measure, median, prewarm } from './lib/load.js';
+import { startServer } from './lib/proc.js';
+import {
+  coalescingTable,
+  environment,
+  environmentBlock,
+  fmt,
+  memoryTable,
+  targetRows,
+  targetsTable,
+  throughputTable,
+} from './lib/report.js';
+import { forkHelper } from './lib/rpc.js';
+import { buildScenarios } from './lib/scenarios.js';
+
+const usage = `usage: node bench/run.js [flags]
+  --duration <s>      measured seconds per scenario and round (default 3)
+  --warmup <s>        warm-up seconds before each window (default 1 in round 1, then at most 0.5)
+  --rounds <n>        rounds, alternating forward/reverse order (default 3)
+  --connections <n>   concurrent connections (default 50)
+  --only <a,b>        only scenarios whose id contains one of these substrings, e.g.
+                      "express:", "tg-jwt", "coalescing", "memory" (baselines come along)
+  --quick             1 round, 1 s windows, memory at 10k entries only (a smoke run)
+  --help`;
+
+const started = Date.now();
+/** @type {Record<string, any>} */
+let args;
+try {
+  args = parseArgs(process.argv.slice(2), {
+    duration: 'number',
+    warmup: 'number',
+    rounds: 'number',
+    connections: 'number',
+    only: 'string',
+    quick: 'boolean',
+    help: 'boolean',
+  });
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : error}\n${usage}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const quick = args.quick === true;
+const durationSec = args.duration ?? (quick ? 1 : 3);
+const warmupSec = args.warmup ?? (quick ? 0.5 : 1);
+const rounds = Math.round(args.rounds ?? (quick ? 1 : 3));
+const connections = Math.round(args.connections ?? 50);
+const memoryCheckpoints = quick ? [10_000] : [10_000, 100_000];
+const filters = args.only
+  ?.split(',')
+  .map((/** @type {string} */ f) => f.trim().toLowerCase())
+  .filter(Boolean);
+/** @param {string} id */
+const selectedId = (id) =>
+  !filters || filters.some((/** @type {string} */ f) => id.toLowerCase().includes(f));
+
+/** @param {string} message */
+const log = (message) =>
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
+
+/** @type {Array<{ stop: () => Promise<void> }>} */
+const children = [];
+let exitCode = 0;
+
+try {
+  log('starting the identity server');
+  const identity = await forkHelper('identity.js');
+  children.push(identity);
+  const idp = identity.info;
+  const all = buildScenarios(idp);
+
+  // Selection: matching scenarios, plus the baseline of each framework they run on.
+  const picked = all.filter((s) => !s.baseline && selectedId(s.id));
+  const frameworksUsed = new Set(picked.map((s) => s.framework));
+  const scenarios = all.filter(
+    (s) =>
+      picked.includes(s) || (s.baseline && (frameworksUsed.has(s.framework) || selectedId(s.id))),
+  );
+  const coalesceId = (/** @type {import('./lib/scenarios.js').Scenario} */ s) =>
+    s.ours ? `coalescing:${s.framework}` : 'coalescing:handwritten';
+  const coalesceHosts = all.filter((s) => s.coalesce && selectedId(coalesceId(s)));
+  const runMemory = selectedId('memory');
+
+  const perWindow = durationSec + warmupSec + 0.4;
+  const estimate =
+    scenarios.length * rounds * perWindow +
+    coalesceHosts.length * 2 +
+    (runMemory ? (quick ? 5 : 25) : 0) +
+    10;
+  log(
+    `${scenarios.length} scenarios × ${rounds} rounds, ${connections} connections, ` +
+      `${warmupSec} s warm-up + ${durationSec} s measured; about ${Math.ceil(estimate / 60)} min`,
+  );
+
+  // Tokens, minted by the identity process. Claims of the seed's shape.
+  const claims = { sub: 'user-{i}', scope: 'api:read api:write', brand: 'acme' };
+  const need = new Set(scenarios.map((s) => s.tokens));
+  /** @type {Record<string, string[]>} */
+  const tokens = { none: [] };
+  if (need.has('opaque1000') || coalesceHosts.length) {
+    tokens.opaque1000 = await identity.call('mintTokens', { n: 1000, claims });
+  }
+  if (need.has('jwt1')) tokens.jwt1 = await identity.call('mintJwts', { n: 1, claims });
+  if (need.has('jwt1000')) tokens.jwt1000 = await identity.call('mintJwts', { n: 1000, claims });
+  const tamperedJwt = [...need].some((t) => t.startsWith('jwt'))
+    ? await identity.call('mintBadJwt', { kind: 'tampered-payload', claims: { sub: 'user-0' } })
+    : undefined;
+
+  // One server process per scenario, up for the whole run (so later rounds find it warm).
+  /** @type {Map<string, import('./lib/proc.js').ServerHandle>} */
+  const servers = new Map();
+  const toStart = [...new Set([...scenarios, ...coalesceHosts])];
+  log(`starting ${toStart.length} server processes`);
+  for (let i = 0; i < toStart.length; i += 3) {
+    await Promise.all(
+      toStart.slice(i, i + 3).map(async (s) => {
+        const server = await startServer(s.file, s.config, { name: s.id });
+        children.push(server);
+        servers.set(s.id, server);
+      }),
+    );
+  }
+
+  // Correctness gate.
+  /** @type {Map<string, string[]>} */
+  const failed = new Map();
+  for (const s of toStart) {
+    const set = tokens[s.tokens];
+    const check =
+      s.check === 'opaque'
+        ? { valid: set[0], tampered: tamperOpaque(set[0]) }
+        : s.check === 'jwt'
+          ? { valid: set[0], tampered: tamperedJwt }
+          : {};
+    const failures = await checkScenario(/** @type {any} */ (servers.get(s.id)).url, check);
+    if (failures.length) {
+      failed.set(s.id, failures);
+      log(`FAILED correctness: ${s.id}: ${failures.join('; ')}`);
+    }
+  }
+  const runnable = scenarios.filter(
+    (s) => !failed.has(s.id) && !failed.has(`${s.framework}:baseline`),
+  );
+
+  // Every token through every server once, so cached paths are all hits from the first window.
+  for (const s of runnable) {
+    if (s.prewarm) {
+      await prewarm(
+        /** @type {any} */ (servers.get(s.id)).url,
+        authorizationsFor(tokens[s.tokens]),
+      );
+    }
+  }
+  await identity.call('resetCalls');
+
+  // Rounds: forward, reverse, forward… so no scenario always runs first or last.
+  /** @type {Map<string, Array<import('./lib/load.js').Sample>>} */
+  const samples = new Map(runnable.map((s) => [s.id, []]));
+  const upstreamCalls = async () => (await identity.call('calls')).introspect;
+  const requestLists = new Map(
+    runnable.map((s) => [
+      s.id,
+      buildRequests(
+        /** @type {any} */ (servers.get(s.id)).url,
+        authorizationsFor(tokens[s.tokens]),
+      ),
+    ]),
+  );
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? runnable : [...runnable].reverse();
+    for (const s of order) {
+      const server = /** @type {import('./lib/proc.js').ServerHandle} */ (servers.get(s.id));
+      if (s.upstreamDelayMs > 0) {
+        await identity.call('injectFault', {
+          endpoint: 'introspect',
+          fault: { kind: 'delay', ms: s.upstreamDelayMs },
+        });
+      }
+      try {
+        const sample = await measure({
+          url: server.url,
+          requests: /** @type {any} */ (requestLists.get(s.id)),
+          connections,
+          warmupSec: round === 0 ? warmupSec : Math.min(warmupSec, 0.5),
+          durationSec,
+          cpu: server.cpuMicros,
+          upstreamCalls,
+        });
+        /** @type {Array<import('./lib/load.js').Sample>} */ (samples.get(s.id))[round] = sample;
+        log(
+          `round ${round + 1}/${rounds} ${s.id}: ${fmt(sample.rps)} req/s, ` +
+            `${fmt(sample.cpuPerReq, 1)} µs CPU/req${sample.non2xx ? `, ${sample.non2xx} non-2xx` : ''}`,
+        );
+      } finally {
+        if (s.upstreamDelayMs > 0) await identity.call('clearFaults');
+      }
+    }
+  }
+
+  // Per-round pairing with the same framework's baseline, then medians over rounds.
+  /** @type {import('./lib/report.js').Row[]} */
+  const rows = runnable.map((s) => {
+    const mine = /** @type {Array<import('./lib/load.js').Sample>} */ (samples.get(s.id));
+    const base = samples.get(`${s.framework}:baseline`) ?? [];
+    const ratios = [];
+    const added = [];
+    for (let r = 0; r < mine.length; r++) {
+      const b = base[r];
+      if (!b) continue;
+      ratios.push(mine[r].rps / b.rps);
+      if (mine[r].cpuPerReq !== undefined && b.cpuPerReq !== undefined) {
+        added.push(/** @type {number} */ (mine[r].cpuPerReq) - /** @type {number} */ (b.cpuPerReq));
+      }
+    }
+    const non2xx = mine.reduce((n, x) => n + x.non2xx, 0);
+    const errors = mine.reduce((n, x) => n + x.errors, 0);
+    const warnings = [];
+    if (non2xx) warnings.push(`${non2xx} non-2xx`);
+    if (errors) warnings.push(`${errors} errors`);
+    return {
+      scenario: s,
+      rps: median(mine.map((x) => x.rps)),
+      p50: median(mine.map((x) => x.p50)),
+      p99: median(mine.map((x) => x.p99)),
+      ratio: median(ratios),
+      addedCpu: median(added),
+      cpuPerReq: median(mine.map((x) => x.cpuPerReq ?? Number.NaN)),
+      upstreamPerReq: median(mine.map((x) => x.upstreamPerReq ?? Number.NaN)),
+      warnings,
+    };
+  });
+
+  // Coalescing.
+  const coalescing = [];
+  for (const s of coalesceHosts) {
+    if (failed.has(s.id)) continue;
+    const [token] = await identity.call('mintTokens', { n: 1, claims });
+    const result = await coalesceOnce({
+      url: /** @type {any} */ (servers.get(s.id)).url,
+      concurrency: 500,
+      token,
+      identity,
+      delayMs: 20,
+    });
+    coalescing.push({ label: /** @type {string} */ (s.coalesce), ours: s.ours, ...result });
+    log(
+      `coalescing ${s.coalesce}: ${result.upstreamCalls} upstream calls, ${result.ok}/500 answered 200`,
+    );
+  }
+
+  // Servers are no longer needed; stop them before the memory probe.
+  await Promise.all([...servers.values()].map((s) => s.stop()));
+
+  /** @type {Array<{ entries: number, heapDelta: number, bytesPerEntry: number }>} */
+  let memory = [];
+  const memoryNotes = [];
+  if (runMemory) {
+    log(`memory probe: ${memoryCheckpoints.join(', ')} entries`);
+    const probe = await forkHelper('memory.js', {
+      execArgv: ['--expose-gc'],
+      config: {
+        endpoint: idp.introspectionEndpoint,
+        callerToken: idp.callerToken,
+        checkpoints: memoryCheckpoints,
+      },
+      handlers: { mintTokens: (a) => identity.call('mintTokens', a) },
+    });
+    children.push(probe);
+    /** @type {any} */
+    const result = await new Promise((resolve, reject) => {
+      probe.child.on('message', (/** @type {any} */ m) => m?.type === 'result' && resolve(m));
+      probe.child.once('exit', (code) =>
+        reject(new Error(`memory probe exited with code ${code}`)),
+      );
+    });
+    await probe.stop();
+    memory = result.rows;
+    const filled = Math.max(...memoryCheckpoints);
+    if (result.misses !== filled)
+      memoryNotes.push(`⚠ ${result.misses} cache misses for ${filled} new tokens`);
+    if (!result.oldestRetained) memoryNotes.push('⚠ the oldest entries were not all still cached');
+    for (const r of memory) log(`memory ${r.entries}: ${fmt(r.bytesPerEntry)} B/entry`);
+  }
+
+  // Report.
+  const env = environment();
+  const now = new Date();
+  const rerun =
+    process.argv.length > 2 ? `node bench/run.js ${process.argv.slice(2).join(' ')}` : 'pnpm bench';
+  const seconds = (Date.now() - started) / 1000;
+  const sections = [
+    `# tokenguard benchmark — ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    environmentBlock(env),
+    `- Method: ${rounds} round(s) in alternating order, ${connections} connections, ` +
+      `${warmupSec} s warm-up + ${durationSec} s measured per scenario and round; medians. ` +
+      '× baseline and added CPU are paired with the same framework’s baseline in the same round.',
+    `- Rerun: \`${rerun}\` (took ${Math.round(seconds)} s)`,
+  ];
+  if (failed.size) {
+    sections.push('', '## Failed the correctness gate (not measured)', '');
+    for (const [id, f] of failed) sections.push(`- ${id}: ${f.join('; ')}`);
+  }
+  if (rows.length)
+    sections.push('', '## Throughput and cost per request', '', throughputTable(rows));
+  if (coalescing.length) {
+    sections.push(
+      '',
+      '## Coalescing: 500 concurrent requests, one new token, upstream 20 ms',
+      '',
+      coalescingTable(coalescing),
+    );
+  }
+  if (memory.length) {
+    sections.push(
+      '',
+      '## Memory per cached introspection result',
+      '',
+      memoryTable(memory),
+      ...memoryNotes.map((n) => `\n${n}`),
+    );
+  }
+  const targets = targetRows(rows, coalescing, memory);
+  if (targets.length)
+    sections.push('', '## Against the targets of issue 6', '', targetsTable(targets));
+  const markdown = `${sections.join('\n')}\n`;
+  process.stdout.write(`\n${markdown}`);
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const stamp = now.toISOString().slice(0, 16).replace(':', '');
+  const file = new URL(`${stamp}.md`, dir);
+  writeFileSync(file, markdown);
+  log(`written to bench/results/${stamp}.md`);
+  if (failed.size) exitCode = 1;
+} catch (error) {
+  console.error(error);
+  exitCode = 1;
+} finally {
+  await Promise.all(children.map((c) => c.stop().catch(() => {})));
+}
+process.exit(exitCode);

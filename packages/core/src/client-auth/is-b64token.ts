@@ -1,0 +1,12 @@
+/**
+ * RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+ * Every bearer token we put in an `Authorization` header is checked against it first, so a
+ * token from a user callback or a token endpoint can never inject a header (CR/LF) or
+ * break the credentials syntax.
+ */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** True when `value` is a string with RFC 6750 §2.1 `b64token` syntax. */
+export function isB64token(value: unknown): value is string {
+  return typeof value === 'string' && B64TOKEN.test(value);
+}

@@ -1,0 +1,201 @@
+/**
+ * Lazy authorization-server discovery: RFC 8414 metadata, falling back to OpenID Connect
+ * Discovery 1.0. After Duende's OAuth2Introspection: fetched on first use, cached for the
+ * guard's life once it succeeds, retried soon after an outage.
+ */
+import { TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
+import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
+
+/**
+ * The metadata fields the guard uses (RFC 8414 §2), validated; every other member of the
+ * document is kept as published. Wire names keep RFC spelling.
+ */
+export interface AuthorizationServerMetadata {
+  /** Equal to the configured issuer, exactly (RFC 8414 §3.3). */
+  readonly issuer: string;
+  /** RFC 7662 introspection endpoint (RFC 8414 §2 via RFC 7662 §4): an absolute https URL. */
+  readonly introspection_endpoint?: string;
+  /** JWK Set document (RFC 8414 §2): an absolute https URL. */
+  readonly jwks_uri?: string;
+  /** Token endpoint (RFC 8414 §2): an absolute https URL. */
+  readonly token_endpoint?: string;
+  readonly [member: string]: unknown;
+}
+
+export interface DiscoveryOptions {
+  /** The configured issuer identifier (an https URL, RFC 8414 §2). */
+  readonly issuer: string;
+  /** The guard's HTTP client (timeout, size limit, no redirects). */
+  readonly http: HttpClient;
+  /** Accept `http:` issuer and endpoint URLs (loopback tests). */
+  readonly allowInsecureHttp: boolean;
+  /** How long a failed fetch is remembered before the next attempt, in milliseconds. Default 2000. */
+  readonly retryAfterFailureMs?: number;
+}
+
+export interface Discovery {
+  /**
+   * The issuer's metadata, fetched on first call and cached for the guard's life.
+   * @throws UpstreamUnavailableError when the metadata cannot be fetched (not cached beyond
+   *   `retryAfterFailureMs`); TokenGuardConfigError when the document contradicts the
+   *   configuration (issuer mismatch, non-https endpoint): cached, since only the operator can fix it.
+   */
+  metadata(): Promise<AuthorizationServerMetadata>;
+}
+
+/** The endpoint fields the guard takes from the document. */
+const ENDPOINT_FIELDS = ['introspection_endpoint', 'jwks_uri', 'token_endpoint'] as const;
+
+/**
+ * Creates a lazy discovery for `issuer`. Nothing is fetched until `metadata()` is called;
+ * concurrent callers share one in-flight fetch.
+ *
+ * @example
+ * const discovery = createDiscovery({ issuer: 'https://id.example', http, allowInsecureHttp: false });
+ * const { jwks_uri } = await discovery.metadata();
+ */
+export function createDiscovery(options: DiscoveryOptions): Discovery {
+  const { issuer, http, allowInsecureHttp } = options;
+  const retryAfterFailureMs = options.retryAfterFailureMs ?? 2000;
+  const issuerUrl = checkIssuer(issuer, allowInsecureHttp);
+  const locations = metadataLocations(issuerUrl);
+
+  let current: Promise<AuthorizationServerMetadata> | undefined;
+  /** When the current attempt failed with an outage; undefined while pending or after success. */
+  let failedAt: number | undefined;
+
+  async function load(): Promise<AuthorizationServerMetadata> {
+    const document = await fetchFirst(http, locations);
+    return validateMetadata(document, issuer, allowInsecureHttp);
+  }
+
+  return {
+    metadata() {
+      // An outage is remembered only briefly, so a burst of requests gets one fetch and a quick
+      // answer, and the first request after `retryAfterFailureMs` tries again. Success and a
+      // configuration error stay: the document will not change into a valid one by itself.
+      if (
+        current !== undefined &&
+        (failedAt === undefined || Date.now() - failedAt < retryAfterFailureMs)
+      ) {
+        return current;
+      }
+      failedAt = undefined;
+      const attempt = load();
+      current = attempt;
+      attempt.catch((error: unknown) => {
+        if (current === attempt && !(error instanceof TokenGuardConfigError)) failedAt = Date.now();
+      });
+      return attempt;
+    },
+  };
+}
+
+function checkIssuer(issuer: string, allowInsecureHttp: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new TokenGuardConfigError('issuer', 'must be an absolute URL');
+  }
+  // RFC 8414 §2: an https URL with no query or fragment components.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowInsecureHttp)) {
+    throw new TokenGuardConfigError(
+      'issuer',
+      'must use https (set allowInsecureHttp for local development)',
+    );
+  }
+  if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
+    throw new TokenGuardConfigError('issuer', 'must not have a query or fragment (RFC 8414 §2)');
+  }
+  return url;
+}
+
+/**
+ * Where the metadata may live, in order: RFC 8414 §3.1 inserts the well-known segment between
+ * the host and the issuer's path (a terminating `/` removed first); OpenID Connect Discovery
+ * 1.0 §4 appends `/.well-known/openid-configuration` to the issuer.
+ */
+export function metadataLocations(issuer: URL): readonly [URL, URL] {
+  const path = issuer.pathname.replace(/\/$/, '');
+  const oauth = new URL(`/.well-known/oauth-authorization-server${path}`, issuer.origin);
+  const openid = new URL(`${path}/.well-known/openid-configuration`, issuer.origin);
+  return [oauth, openid];
+}
+
+/**
+ * Fetches the RFC 8414 document, falling back to OpenID discovery only when the first is
+ * absent (a 4xx answer): a 5xx or a network fault is an outage of a server that may well serve
+ * RFC 8414, so it is reported (503) and retried rather than bypassed.
+ */
+async function fetchFirst(
+  http: HttpClient,
+  [oauth, openid]: readonly [URL, URL],
+): Promise<Record<string, unknown>> {
+  const first = await http.send({
+    method: 'GET',
+    url: oauth,
+    headers: { accept: 'application/json' },
+    purpose: 'discovery',
+  });
+  if (first.status === 200) return parseJsonObject(first, 'discovery');
+  if (first.status < 400 || first.status >= 500) throw unexpectedStatus(first.status);
+  const second = await http.send({
+    method: 'GET',
+    url: openid,
+    headers: { accept: 'application/json' },
+    purpose: 'discovery',
+  });
+  if (second.status === 200) return parseJsonObject(second, 'discovery');
+  if (second.status === 404) {
+    throw new UpstreamUnavailableError({
+      message:
+        'discovery: neither oauth-authorization-server nor openid-configuration metadata found (404)',
+    });
+  }
+  throw unexpectedStatus(second.status);
+}
+
+function unexpectedStatus(status: number): UpstreamUnavailableError {
+  return new UpstreamUnavailableError({ message: `discovery endpoint answered HTTP ${status}` });
+}
+
+function validateMetadata(
+  document: Record<string, unknown>,
+  issuer: string,
+  allowInsecureHttp: boolean,
+): AuthorizationServerMetadata {
+  // RFC 8414 §3.3 / OIDC Discovery §4.3: the document's issuer must be identical to the one
+  // configured, or an attacker-controlled document could redirect key and endpoint lookups.
+  if (document.issuer !== issuer) {
+    const published =
+      typeof document.issuer === 'string' ? `'${document.issuer.slice(0, 200)}'` : 'no issuer';
+    throw new TokenGuardConfigError(
+      'issuer',
+      `must equal the issuer of its discovery metadata, which has ${published} (RFC 8414 §3.3)`,
+    );
+  }
+  for (const field of ENDPOINT_FIELDS) {
+    const value = document[field];
+    if (value === undefined) continue;
+    let url: URL | undefined;
+    try {
+      url = typeof value === 'string' ? new URL(value) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined) {
+      throw new TokenGuardConfigError(
+        'issuer',
+        `has discovery metadata whose ${field} is not an absolute URL`,
+      );
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowInsecureHttp)) {
+      throw new TokenGuardConfigError(
+        'issuer',
+        `has discovery metadata whose ${field} is not https (set allowInsecureHttp for local development)`,
+      );
+    }
+  }
+  return Object.freeze({ ...document }) as AuthorizationServerMetadata;
+}

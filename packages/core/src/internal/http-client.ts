@@ -1,0 +1,152 @@
+/**
+ * The one way the core talks HTTP: undici over a keep-alive pool, a whole-call deadline,
+ * a bounded body and no redirects (undici's `request` never follows them; a 3xx is a fault).
+ * Every transport problem becomes an `UpstreamUnavailableError` whose message names the
+ * endpoint's purpose — never the token, never a secret.
+ */
+import { Agent, type Dispatcher, request } from 'undici';
+import { UpstreamUnavailableError } from '../errors.js';
+
+export interface HttpClientOptions {
+  /** Whole-call deadline in milliseconds (connect, headers and body). */
+  readonly timeoutMs: number;
+  /** Largest accepted body in bytes. */
+  readonly maxResponseBytes: number;
+  /** Keep-alive connections per origin. */
+  readonly connections?: number;
+  /** A caller-supplied dispatcher (proxy, custom TLS); the client then owns no pool. */
+  readonly dispatcher?: Dispatcher;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly text: string;
+}
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST';
+  readonly url: URL;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  /** What the call is for, used in error messages: `introspection`, `jwks`, … */
+  readonly purpose: string;
+  /** Per-call override of the client's deadline. */
+  readonly timeoutMs?: number;
+  /** Per-call override of the client's body limit (a JWKS may be larger than an introspection answer). */
+  readonly maxResponseBytes?: number;
+}
+
+export interface HttpClient {
+  send(req: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const ownsDispatcher = options.dispatcher === undefined;
+  const dispatcher =
+    options.dispatcher ??
+    new Agent({
+      connections: options.connections ?? 64,
+      keepAliveTimeout: 10_000,
+      connect: { timeout: options.timeoutMs },
+    });
+
+  async function send(req: HttpRequest): Promise<HttpResponse> {
+    const timeoutMs = req.timeoutMs ?? options.timeoutMs;
+    const maxBytes = req.maxResponseBytes ?? options.maxResponseBytes;
+    const signal = AbortSignal.timeout(timeoutMs);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        dispatcher,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (cause) {
+      throw upstreamFault(
+        req,
+        signal.aborted ? `timed out after ${timeoutMs} ms` : 'failed',
+        cause,
+      );
+    }
+    const { statusCode, headers, body } = response;
+    try {
+      const declared = Number(headers['content-length']);
+      if (declared > maxBytes) {
+        throw upstreamFault(req, `answered ${declared} bytes, more than ${maxBytes}`);
+      }
+      const chunks: Buffer[] = [];
+      let received = 0;
+      for await (const chunk of body) {
+        received += (chunk as Buffer).length;
+        if (received > maxBytes) {
+          throw upstreamFault(req, `answered more than ${maxBytes} bytes`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const contentType = headers['content-type'];
+      return {
+        status: statusCode,
+        contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? '',
+        headers,
+        text: Buffer.concat(chunks, received).toString('utf8'),
+      };
+    } catch (cause) {
+      // Free the socket: an unread or half-read body would otherwise pin the connection.
+      // Destroying emits an abort error nobody else listens for; it must not go unhandled.
+      body.on('error', () => {});
+      body.destroy();
+      if (cause instanceof UpstreamUnavailableError) throw cause;
+      throw upstreamFault(
+        req,
+        signal.aborted ? `timed out after ${timeoutMs} ms` : 'failed',
+        cause,
+      );
+    }
+  }
+
+  return {
+    send,
+    async close() {
+      if (ownsDispatcher) await dispatcher.destroy();
+    },
+  };
+}
+
+function upstreamFault(req: HttpRequest, what: string, cause?: unknown): UpstreamUnavailableError {
+  return new UpstreamUnavailableError({ message: `${req.purpose} endpoint ${what}`, cause });
+}
+
+/**
+ * Parses a JSON object answer; anything else (wrong status handled by the caller, wrong
+ * content type, not JSON, not an object) is an upstream fault, never a token verdict.
+ */
+export function parseJsonObject(response: HttpResponse, purpose: string): Record<string, unknown> {
+  const mediaType = response.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
+    throw new UpstreamUnavailableError({
+      message: `${purpose} endpoint answered content type '${mediaType.slice(0, 64)}', not JSON`,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(response.text);
+  } catch (cause) {
+    throw new UpstreamUnavailableError({
+      message: `${purpose} endpoint answered invalid JSON`,
+      cause,
+    });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UpstreamUnavailableError({
+      message: `${purpose} endpoint answered JSON that is not an object`,
+    });
+  }
+  return value as Record<string, unknown>;
+}

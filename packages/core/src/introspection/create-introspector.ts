@@ -1,0 +1,101 @@
+/**
+ * RFC 7662 introspection: `POST token=…&token_type_hint=access_token` to the identity
+ * service, authenticated as configured, and the answer validated (see
+ * parse-introspection-response.ts). Status mapping (DESIGN.md error table):
+ * 200 → verdict; 400/401/403 → our own credentials or request are wrong → 500;
+ * anything else (3xx, 429, 5xx), a transport fault or garbage → 503.
+ */
+import type { ClientAuthenticator } from '../client-auth/create-client-authenticator.js';
+import { ServerError, UpstreamUnavailableError } from '../errors.js';
+import { type HttpClient, type HttpResponse, parseJsonObject } from '../internal/http-client.js';
+import {
+  type IntrospectionVerdict,
+  parseIntrospectionResponse,
+} from './parse-introspection-response.js';
+
+export interface IntrospectorDeps {
+  readonly http: HttpClient;
+  /** The endpoint, explicit or discovered (resolved lazily). */
+  readonly endpoint: () => Promise<URL>;
+  readonly clientAuth: ClientAuthenticator | undefined;
+  readonly clockToleranceSec: number;
+  readonly onCall: () => void;
+}
+
+interface IntrospectionAnswer {
+  readonly status: number;
+  /** The headers we sent, so a 401 can invalidate exactly the credentials it refused. */
+  readonly sentHeaders: Readonly<Record<string, string>>;
+  readonly body?: Record<string, unknown>;
+  /** The OAuth `error` code of a non-200 JSON answer, if any. */
+  readonly error?: string;
+}
+
+export interface Introspector {
+  introspect(token: string): Promise<IntrospectionVerdict>;
+}
+
+export function createIntrospector(deps: IntrospectorDeps): Introspector {
+  async function call(token: string, endpoint: URL): Promise<IntrospectionAnswer> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    await deps.clientAuth?.apply(endpoint, headers, form);
+    deps.onCall();
+    const response = await deps.http.send({
+      method: 'POST',
+      url: endpoint,
+      headers,
+      body: form.toString(),
+      purpose: 'introspection',
+    });
+    if (response.status === 200) {
+      return {
+        status: 200,
+        sentHeaders: headers,
+        body: parseJsonObject(response, 'introspection'),
+      };
+    }
+    return { status: response.status, sentHeaders: headers, error: errorCodeOf(response) };
+  }
+
+  return {
+    async introspect(token) {
+      const endpoint = await deps.endpoint();
+      let answer = await call(token, endpoint);
+      // Our own bearer token may have expired or been revoked: refresh once, retry once.
+      // Passing the refused headers lets concurrent 401s drop only the token they used,
+      // not the one another request has just refreshed.
+      if (answer.status === 401 && deps.clientAuth?.invalidate(answer.sentHeaders) === true) {
+        answer = await call(token, endpoint);
+      }
+      const { status, body, error } = answer;
+      if (body !== undefined) return parseIntrospectionResponse(body, deps.clockToleranceSec);
+      // oidc-provider answers 400 unsupported_token_type (the RFC 7009 §2.2.1 code) for any
+      // JWS-shaped token, before looking it up: anyone can send one, so it is a verdict on
+      // the token (401), not a sign that our request or credentials are wrong (500).
+      if (status === 400 && error === 'unsupported_token_type') {
+        return { kind: 'invalid', reason: 'unsupported token type' };
+      }
+      if (status === 400 || status === 401 || status === 403) {
+        throw new ServerError({
+          message: `introspection endpoint refused our request or credentials (HTTP ${status})`,
+        });
+      }
+      throw new UpstreamUnavailableError({
+        message: `introspection endpoint answered HTTP ${status}`,
+      });
+    },
+  };
+}
+
+function errorCodeOf(response: HttpResponse): string | undefined {
+  try {
+    const error = parseJsonObject(response, 'introspection').error;
+    return typeof error === 'string' ? error : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * A remote JWK Set (RFC 7517 §5) behind a cooldown. Internal to the JWT strategy.
+ *
+ * Built on jose's `createLocalJWKSet` (key selection by `kid`, `kty`, `crv`, `alg`, `use`,
+ * and imported-key caching) rather than `createRemoteJWKSet`, because the guard needs what the
+ * latter does not give: fetches over our own HTTP client (undici pool, deadline, size limit, no
+ * redirects, counted), outages reported as 503 and remembered briefly instead of refetched on
+ * every request, and the last good key set kept while a periodic refresh runs or fails.
+ */
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
+import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
+
+export interface RemoteKeySetOptions {
+  /** The JWKS URL, resolved lazily (a static URL, or discovery's `jwks_uri`). */
+  readonly jwksUri: () => Promise<URL>;
+  readonly http: HttpClient;
+  /** Least time between a successful fetch and a refetch caused by an unknown `kid`, in ms. */
+  readonly cooldownMs: number;
+  /** Fetch deadline, in ms. */
+  readonly timeoutMs: number;
+  /** Age after which the set is refreshed in the background on next use, in ms. */
+  readonly maxAgeMs: number;
+  /** How long a failed fetch is remembered (requests needing a fetch get 503 at once), in ms. */
+  readonly retryAfterFailureMs: number;
+  /** Called once per HTTP fetch of the JWKS (for the guard's `jwksFetches` counter). */
+  readonly onFetch?: () => void;
+}
+
+type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
+
+/**
+ * Returns a jose key resolver over a remote JWKS. Rules:
+ * - the set is fetched on first use; concurrent callers share one fetch (single-flight);
+ * - an unknown `kid` (key rotation, RFC 7517 §4.5) causes a refetch only when the last
+ *   successful fetch is older than `cooldownMs`; every request that arrives meanwhile waits
+ *   for that same fetch, so however many tokens carry unknown kids, there is at most one
+ *   refetch per cooldown window;
+ * - a set older than `maxAgeMs` is refreshed in the background while the current keys keep
+ *   serving, so a key removed by the issuer stops being accepted;
+ * - a failed fetch throws `UpstreamUnavailableError` (503, never a token verdict) and is
+ *   remembered for `retryAfterFailureMs`, during which no new fetch is attempted.
+ */
+export function createRemoteKeySet(options: RemoteKeySetOptions): JWTVerifyGetKey {
+  const { http, cooldownMs, timeoutMs, maxAgeMs, retryAfterFailureMs, onFetch } = options;
+  let local: LocalKeySet | undefined;
+  /** When the current set was fetched (0: never). */
+  let fetchedAt = 0;
+  let failure: { readonly error: unknown; readonly at: number } | undefined;
+  let pending: Promise<void> | undefined;
+
+  async function fetchKeySet(): Promise<void> {
+    const url = await options.jwksUri();
+    onFetch?.();
+    const response = await http.send({
+      method: 'GET',
+      url,
+      headers: { accept: 'application/jwk-set+json, application/json' },
+      purpose: 'jwks',
+      timeoutMs,
+    });
+    if (response.status !== 200) {
+      // No redirects are followed (a JWKS location is configuration, not something an answer
+      // may change): a 3xx is a fault like a 5xx.
+      throw new UpstreamUnavailableError({
+        message: `jwks endpoint answered HTTP ${response.status}`,
+      });
+    }
+    const document = parseJsonObject(response, 'jwks');
+    let next: LocalKeySet;
+    try {
+      next = createLocalJWKSet(document as unknown as JSONWebKeySet);
+    } catch (cause) {
+      throw new UpstreamUnavailableError({
+        message: 'jwks endpoint answered a document that is not a JWK Set',
+        cause,
+      });
+    }
+    local = next;
+    fetchedAt = Date.now();
+    failure = undefined;
+  }
+
+  /** Starts a fetch unless one is in flight; both callers and background refreshes share it. */
+  function refresh(): Promise<void> {
+    if (pending !== undefined) return pending;
+    const attempt = fetchKeySet()
+      .catch((error: unknown) => {
+        failure = { error, at: Date.now() };
+        throw error;
+      })
+      .finally(() => {
+        if (pending === attempt) pending = undefined;
+      });
+    pending = attempt;
+    return attempt;
+  }
+
+  function recentFailure(): unknown {
+    if (failure !== undefined && Date.now() - failure.at < retryAfterFailureMs)
+      return failure.error;
+    return undefined;
+  }
+
+  /** Waits for the fetch; each waiter gets its own error object (the guard annotates it). */
+  async function awaitFetch(fetch: Promise<void>): Promise<void> {
+    try {
+      await fetch;
+    } catch (error) {
+      throw outage(error);
+    }
+  }
+
+  async function ensureLoaded(): Promise<LocalKeySet> {
+    if (local === undefined) {
+      if (pending === undefined) {
+        const held = recentFailure();
+        if (held !== undefined) throw outage(held);
+      }
+      await awaitFetch(refresh());
+    } else if (
+      Date.now() - fetchedAt >= maxAgeMs &&
+      pending === undefined &&
+      recentFailure() === undefined
+    ) {
+      // Stale but usable: refresh without making this request wait; a failure is remembered.
+      refresh().catch(() => undefined);
+    }
+    return local as unknown as LocalKeySet;
+  }
+
+  return async (protectedHeader, token) => {
+    const keys = await ensureLoaded();
+    try {
+      return await keys(protectedHeader, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      if (pending === undefined) {
+        // Within the cooldown the set is fresh: the kid is unknown, the token is refused.
+        if (Date.now() - fetchedAt < cooldownMs) throw error;
+        // The last attempt failed moments ago: the kid may be a rotated-in key we cannot see.
+        const held = recentFailure();
+        if (held !== undefined) throw outage(held);
+      }
+      await awaitFetch(refresh());
+      return (local as unknown as LocalKeySet)(protectedHeader, token);
+    }
+  };
+}
+
+/** A per-request copy of a fetch failure; configuration errors pass through unchanged. */
+function outage(error: unknown): unknown {
+  if (error instanceof TokenGuardConfigError) return error;
+  const message = error instanceof Error ? error.message : 'jwks fetch failed';
+  return new UpstreamUnavailableError({ message, cause: error });
+}

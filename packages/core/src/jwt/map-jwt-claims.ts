@@ -1,0 +1,48 @@
+/**
+ * Maps a verified JWT payload onto the seed's introspection shape, so handlers and
+ * requirements never need to know which strategy validated a token (DESIGN "The auth context").
+ */
+import type { JWTPayload } from 'jose';
+import type { TokenClaims } from '../types.js';
+
+/**
+ * Returns the claims of a verified JWT in the introspection shape: `active: true`; `scope` from
+ * the RFC 9068 §2.2.3 / RFC 8693 §4.2 `scope` string, else from an `scp` list or string (Azure
+ * AD, Okta), space-joined; `client_id` from RFC 9068 §2.2 `client_id`, else OIDC's `azp`; every
+ * other claim kept as is.
+ *
+ * Claims the guard's policy relies on (`sub`, `client_id`, `scope`, `brand`, `token_type`) are
+ * dropped when they have the wrong JSON type, so a malformed claim can never satisfy a
+ * requirement by accident. The result is frozen.
+ *
+ * @example
+ * mapJwtClaims({ sub: 'u1', scp: ['orders:read', 'orders:write'], azp: 'web' });
+ * // { active: true, sub: 'u1', scope: 'orders:read orders:write', client_id: 'web', scp: [...], azp: 'web' }
+ */
+export function mapJwtClaims(payload: JWTPayload): TokenClaims {
+  const claims: Record<string, unknown> = { ...payload };
+  for (const name of ['sub', 'client_id', 'brand', 'token_type'] as const) {
+    if (claims[name] !== undefined && typeof claims[name] !== 'string') delete claims[name];
+  }
+  const scope = scopeString(payload.scope) ?? scopeString(payload.scp);
+  if (scope === undefined) delete claims.scope;
+  else claims.scope = scope;
+  if (claims.client_id === undefined && typeof payload.azp === 'string')
+    claims.client_id = payload.azp;
+  // A signed token that passed verification is active by definition (RFC 7662 §2.2's meaning);
+  // an `active` claim inside the token cannot say otherwise.
+  claims.active = true;
+  return Object.freeze(claims) as TokenClaims;
+}
+
+/** A scope string from a space-separated string or a list of scope tokens (RFC 6749 §3.3). */
+function scopeString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.split(' ').filter(Boolean).join(' ');
+  if (
+    Array.isArray(value) &&
+    value.every((item) => typeof item === 'string' && !item.includes(' '))
+  ) {
+    return value.filter(Boolean).join(' ');
+  }
+  return undefined;
+}

@@ -1,0 +1,310 @@
+/**
+ * Validates every option once, at construction, into a frozen normalised config.
+ * Never mutates the caller's object and never reads `process.env`.
+ */
+import type { Dispatcher } from 'undici';
+import type { CacheStore } from '../cache/cache-store.js';
+import { createMemoryStore } from '../cache/create-memory-store.js';
+import { fingerprintSettings } from '../cache/hash-token.js';
+import { normalizeClientAuth } from '../client-auth/normalize-client-auth.js';
+import { TokenGuardConfigError } from '../errors.js';
+import { type NormalizedJwtOptions, normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
+import { type NormalizedRequirements, normalizeRequirements } from '../policy/authorize.js';
+import type { ExtractionSettings } from '../token/extract-bearer-token.js';
+import type { ClientAuthentication, GuardOptions, JwtOptions, TokenGuardLogger } from './types.js';
+import {
+  checkEndpointUrl,
+  checkKnownKeys,
+  checkObject,
+  isLoopbackUrl,
+  optionalBoolean,
+  optionalInteger,
+  optionalString,
+} from './validators.js';
+
+export interface NormalizedIntrospection {
+  readonly endpoint: URL | undefined;
+  readonly clientAuth: ClientAuthentication | undefined;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly connections: number;
+  readonly maxConcurrent: number;
+  readonly queueTimeoutMs: number;
+  readonly breakerThreshold: number;
+  readonly breakerCooldownMs: number;
+  readonly dispatcher: Dispatcher | undefined;
+}
+
+export interface NormalizedCache {
+  readonly store: CacheStore;
+  readonly maxTtlMs: number;
+  readonly inactiveTtlMs: number;
+}
+
+export interface NormalizedConfig {
+  readonly realm: string;
+  readonly issuer: string | undefined;
+  readonly strategy: 'introspection' | 'jwt' | 'auto';
+  readonly introspection: NormalizedIntrospection | undefined;
+  readonly jwt: NormalizedJwtOptions | undefined;
+  readonly cache: NormalizedCache | undefined;
+  readonly extraction: ExtractionSettings;
+  readonly clockToleranceSec: number;
+  readonly allowInsecureHttp: boolean;
+  readonly optional: boolean;
+  readonly requirements: NormalizedRequirements;
+  readonly logger: TokenGuardLogger;
+  /** Fingerprint of the validation settings: part of every cache key. */
+  readonly namespace: string;
+}
+
+const GUARD_KEYS = [
+  'realm',
+  'issuer',
+  'strategy',
+  'introspection',
+  'jwt',
+  'cache',
+  'allowBodyToken',
+  'allowQueryToken',
+  'maxHeaderBytes',
+  'clockToleranceSec',
+  'allowInsecureHttp',
+  'optional',
+  'scopes',
+  'anyScope',
+  'brand',
+  'predicate',
+  'logger',
+] as const;
+
+const INTROSPECTION_KEYS = [
+  'endpoint',
+  'clientAuth',
+  'timeoutMs',
+  'maxResponseBytes',
+  'connections',
+  'maxConcurrent',
+  'queueTimeoutMs',
+  'breakerThreshold',
+  'breakerCooldownMs',
+  'dispatcher',
+] as const;
+
+const CACHE_KEYS = ['store', 'maxEntries', 'maxTtlMs', 'inactiveTtlMs'] as const;
+
+/** Logs to the console; replace with `logger` (Fastify passes `request.log`). */
+export const consoleLogger: TokenGuardLogger = {
+  warn: (message, detail) => console.warn(`[tokenguard] ${message}`, detail ?? ''),
+  error: (message, detail) => console.error(`[tokenguard] ${message}`, detail ?? ''),
+};
+
+export function normalizeOptions(options: GuardOptions): NormalizedConfig {
+  const raw = checkObject(options, 'options');
+  checkKnownKeys(raw, GUARD_KEYS, '');
+  const allowInsecureHttp = optionalBoolean(raw.allowInsecureHttp, 'allowInsecureHttp', false);
+  const clockToleranceSec = optionalInteger(raw.clockToleranceSec, 'clockToleranceSec', 5, {
+    max: 600,
+  });
+  const realm = optionalString(raw.realm, 'realm') ?? 'api';
+  const issuer =
+    raw.issuer === undefined
+      ? undefined
+      : checkEndpointUrl(raw.issuer, 'issuer', allowInsecureHttp) && (raw.issuer as string);
+  const logger = normalizeLogger(raw.logger);
+
+  const introspection =
+    raw.introspection === undefined
+      ? undefined
+      : normalizeIntrospection(raw.introspection, allowInsecureHttp, issuer !== undefined);
+  const jwt =
+    raw.jwt === undefined
+      ? undefined
+      : normalizeJwtOptions(
+          raw.jwt as JwtOptions,
+          { issuer, clockToleranceSec, allowInsecureHttp },
+          'jwt',
+        );
+  const strategy = chooseStrategy(raw.strategy, introspection !== undefined, jwt !== undefined);
+
+  const extraction: ExtractionSettings = Object.freeze({
+    allowBodyToken: optionalBoolean(raw.allowBodyToken, 'allowBodyToken', false),
+    allowQueryToken: optionalBoolean(raw.allowQueryToken, 'allowQueryToken', false),
+    maxHeaderBytes: optionalInteger(raw.maxHeaderBytes, 'maxHeaderBytes', 8192, {
+      min: 64,
+      max: 1 << 20,
+    }),
+  });
+  if (extraction.allowQueryToken) {
+    logger.warn(
+      'allowQueryToken is on: tokens in URLs end up in access logs and browser history (RFC 6750 §5.3)',
+    );
+  }
+  warnAboutPlainHttp(logger, introspection?.endpoint, issuer);
+
+  const config: Omit<NormalizedConfig, 'namespace'> = {
+    realm,
+    issuer,
+    strategy,
+    introspection,
+    jwt,
+    cache: normalizeCache(raw.cache),
+    extraction,
+    clockToleranceSec,
+    allowInsecureHttp,
+    optional: optionalBoolean(raw.optional, 'optional', false),
+    requirements: normalizeRequirements(
+      {
+        scopes: raw.scopes,
+        anyScope: raw.anyScope,
+        brand: raw.brand,
+        predicate: raw.predicate,
+      } as never,
+      'options',
+    ),
+    logger,
+  };
+  // Everything that decides validity goes into the cache namespace, so guards sharing a
+  // store with different settings never serve each other's results.
+  const namespace = fingerprintSettings({
+    strategy,
+    issuer,
+    introspectionEndpoint: introspection?.endpoint?.href,
+    jwt,
+    clockToleranceSec,
+  });
+  return Object.freeze({ ...config, namespace });
+}
+
+function chooseStrategy(
+  value: unknown,
+  hasIntrospection: boolean,
+  hasJwt: boolean,
+): NormalizedConfig['strategy'] {
+  if (value !== undefined && value !== 'introspection' && value !== 'jwt' && value !== 'auto') {
+    throw new TokenGuardConfigError('strategy', "must be 'introspection', 'jwt' or 'auto'");
+  }
+  const needsIntrospection = value === 'introspection' || value === 'auto';
+  const needsJwt = value === 'jwt' || value === 'auto';
+  if (needsIntrospection && !hasIntrospection) {
+    throw new TokenGuardConfigError('introspection', `is required by strategy '${value}'`);
+  }
+  if (needsJwt && !hasJwt)
+    throw new TokenGuardConfigError('jwt', `is required by strategy '${value}'`);
+  if (value !== undefined) return value;
+  if (hasIntrospection && hasJwt) return 'auto';
+  if (hasJwt) return 'jwt';
+  if (hasIntrospection) return 'introspection';
+  throw new TokenGuardConfigError('introspection', 'or `jwt` must be configured');
+}
+
+function normalizeIntrospection(
+  value: unknown,
+  allowInsecureHttp: boolean,
+  hasIssuer: boolean,
+): NormalizedIntrospection {
+  const raw = checkObject(value, 'introspection');
+  checkKnownKeys(raw, INTROSPECTION_KEYS, 'introspection');
+  if (raw.endpoint === undefined && !hasIssuer) {
+    throw new TokenGuardConfigError(
+      'introspection.endpoint',
+      'is required unless `issuer` is set for discovery',
+    );
+  }
+  const dispatcher = raw.dispatcher as Dispatcher | undefined;
+  if (
+    dispatcher !== undefined &&
+    typeof (dispatcher as { dispatch?: unknown }).dispatch !== 'function'
+  ) {
+    throw new TokenGuardConfigError('introspection.dispatcher', 'must be an undici Dispatcher');
+  }
+  return Object.freeze({
+    endpoint:
+      raw.endpoint === undefined
+        ? undefined
+        : checkEndpointUrl(raw.endpoint, 'introspection.endpoint', allowInsecureHttp),
+    clientAuth:
+      raw.clientAuth === undefined
+        ? undefined
+        : normalizeClientAuth(raw.clientAuth, 'introspection.clientAuth', { allowInsecureHttp }),
+    timeoutMs: optionalInteger(raw.timeoutMs, 'introspection.timeoutMs', 5000, {
+      min: 1,
+      max: 120_000,
+    }),
+    maxResponseBytes: optionalInteger(
+      raw.maxResponseBytes,
+      'introspection.maxResponseBytes',
+      65_536,
+      {
+        min: 256,
+        max: 16 << 20,
+      },
+    ),
+    connections: optionalInteger(raw.connections, 'introspection.connections', 64, {
+      min: 1,
+      max: 4096,
+    }),
+    maxConcurrent: optionalInteger(raw.maxConcurrent, 'introspection.maxConcurrent', 256, {
+      min: 1,
+      max: 100_000,
+    }),
+    queueTimeoutMs: optionalInteger(raw.queueTimeoutMs, 'introspection.queueTimeoutMs', 1000, {
+      max: 60_000,
+    }),
+    breakerThreshold: optionalInteger(raw.breakerThreshold, 'introspection.breakerThreshold', 20, {
+      max: 100_000,
+    }),
+    breakerCooldownMs: optionalInteger(
+      raw.breakerCooldownMs,
+      'introspection.breakerCooldownMs',
+      5000,
+      {
+        min: 1,
+        max: 600_000,
+      },
+    ),
+    dispatcher,
+  });
+}
+
+function normalizeCache(value: unknown): NormalizedCache | undefined {
+  if (value === false) return undefined;
+  const raw = value === undefined ? {} : checkObject(value, 'cache');
+  checkKnownKeys(raw, CACHE_KEYS, 'cache');
+  const store = raw.store as CacheStore | undefined;
+  if (store !== undefined && (typeof store.get !== 'function' || typeof store.set !== 'function')) {
+    throw new TokenGuardConfigError('cache.store', 'must have get(key) and set(key, value, ttlMs)');
+  }
+  const maxEntries = optionalInteger(raw.maxEntries, 'cache.maxEntries', 10_000, {
+    min: 1,
+    max: 10_000_000,
+  });
+  return Object.freeze({
+    store: store ?? createMemoryStore(maxEntries),
+    maxTtlMs: optionalInteger(raw.maxTtlMs, 'cache.maxTtlMs', 300_000, { min: 1, max: 86_400_000 }),
+    inactiveTtlMs: optionalInteger(raw.inactiveTtlMs, 'cache.inactiveTtlMs', 10_000, {
+      max: 3_600_000,
+    }),
+  });
+}
+
+function normalizeLogger(value: unknown): TokenGuardLogger {
+  if (value === undefined) return consoleLogger;
+  const logger = checkObject(value, 'logger');
+  if (typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
+    throw new TokenGuardConfigError('logger', 'must have warn() and error() methods');
+  }
+  return logger as unknown as TokenGuardLogger;
+}
+
+function warnAboutPlainHttp(
+  logger: TokenGuardLogger,
+  endpoint: URL | undefined,
+  issuer: string | undefined,
+): void {
+  for (const url of [endpoint, issuer === undefined ? undefined : new URL(issuer)]) {
+    if (url?.protocol === 'http:' && !isLoopbackUrl(url)) {
+      logger.warn(`plain-http endpoint ${url.origin}: tokens and credentials travel unencrypted`);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/** Small option validators shared by the option normalisers. Each throws `TokenGuardConfigError`. */
+import { TokenGuardConfigError } from '../errors.js';
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function checkObject(value: unknown, path: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new TokenGuardConfigError(path, 'must be an object');
+  return value;
+}
+
+/** Typos are configuration errors, not silently ignored settings. */
+export function checkKnownKeys(
+  value: Record<string, unknown>,
+  known: readonly string[],
+  path: string,
+): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new TokenGuardConfigError(`${path}${path ? '.' : ''}${key}`, 'is not a known option');
+    }
+  }
+}
+
+export function optionalBoolean(value: unknown, path: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TokenGuardConfigError(path, 'must be a boolean');
+  return value;
+}
+
+export function optionalInteger(
+  value: unknown,
+  path: string,
+  fallback: number,
+  { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new TokenGuardConfigError(path, `must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function optionalString(value: unknown, path: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '')
+    throw new TokenGuardConfigError(path, 'must be a non-empty string');
+  return value;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** An endpoint URL: https, or http only with `allowInsecureHttp` (tests, local development). */
+export function checkEndpointUrl(value: unknown, path: string, allowInsecureHttp: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(String(optionalString(value, path)));
+  } catch {
+    throw new TokenGuardConfigError(path, 'must be an absolute URL');
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && allowInsecureHttp) return url;
+  throw new TokenGuardConfigError(
+    path,
+    url.protocol === 'http:'
+      ? 'must use https (set allowInsecureHttp for local development)'
+      : 'must be an https URL',
+  );
+}
+
+export function isLoopbackUrl(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.');
+}

@@ -1,0 +1,120 @@
+/**
+ * Finds the one bearer token of a request (RFC 6750 §2). Returns `undefined` when the
+ * request carries none; throws `InvalidRequestError` (400) when it is malformed, too long,
+ * or carries a token in more than one place (RFC 6750 §2: "MUST NOT use more than one method").
+ */
+import { InvalidRequestError } from '../errors.js';
+import type { RequestLike } from '../types.js';
+
+export interface ExtractionSettings {
+  readonly allowQueryToken: boolean;
+  readonly allowBodyToken: boolean;
+  /** Longest accepted Authorization header (and token elsewhere), in bytes. */
+  readonly maxHeaderBytes: number;
+}
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+
+export function extractBearerToken(
+  request: RequestLike,
+  settings: ExtractionSettings,
+): string | undefined {
+  const fromHeader = tokenFromAuthorizationHeader(request, settings.maxHeaderBytes);
+  const fromQuery = settings.allowQueryToken ? tokenFromQuery(request.url, settings) : undefined;
+  const fromBody = settings.allowBodyToken ? tokenFromBody(request, settings) : undefined;
+
+  const found = [fromHeader, fromQuery, fromBody].filter((t) => t !== undefined);
+  if (found.length > 1) {
+    throw new InvalidRequestError('The request carries more than one access token');
+  }
+  return found[0];
+}
+
+/** Validates a token taken from anywhere: same syntax and size rules as the header. */
+export function checkTokenSyntax(token: string, maxBytes: number): string {
+  if (token.length > maxBytes) throw new InvalidRequestError('The access token is too long');
+  if (!B64TOKEN.test(token)) throw new InvalidRequestError('The access token is malformed');
+  return token;
+}
+
+function tokenFromAuthorizationHeader(request: RequestLike, maxBytes: number): string | undefined {
+  const header = singleAuthorizationHeader(request);
+  if (header === undefined) return undefined;
+  if (header.length > maxBytes) {
+    throw new InvalidRequestError('The Authorization header is too long');
+  }
+  // RFC 9110 §11.1: the auth-scheme is case-insensitive. Another scheme means the request
+  // carries no bearer credentials at all (answered 401, not 400).
+  const space = header.indexOf(' ');
+  const scheme = space === -1 ? header : header.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') return undefined;
+  // RFC 6750 §2.1: "Bearer" 1*SP b64token — exactly one credential after the scheme.
+  // We accept runs of spaces between them (1*SP) but nothing after the token.
+  const credentials = space === -1 ? '' : header.slice(space + 1).replace(/^ +/, '');
+  if (credentials === '') throw new InvalidRequestError('The bearer token is missing');
+  return checkTokenSyntax(credentials, maxBytes);
+}
+
+function singleAuthorizationHeader(request: RequestLike): string | undefined {
+  // Node drops a second Authorization header from `headers`; count the raw list instead.
+  const raw = request.rawHeaders;
+  if (raw !== undefined) {
+    let count = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i];
+      if (name !== undefined && name.length === 13 && name.toLowerCase() === 'authorization') {
+        count++;
+      }
+    }
+    if (count > 1)
+      throw new InvalidRequestError('The request has more than one Authorization header');
+  }
+  const value = request.headers.authorization;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    if (value.length > 1) {
+      throw new InvalidRequestError('The request has more than one Authorization header');
+    }
+    return value[0];
+  }
+  return value;
+}
+
+function tokenFromQuery(url: string, settings: ExtractionSettings): string | undefined {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return undefined;
+  return singleParameter(new URLSearchParams(url.slice(queryStart + 1)), settings);
+}
+
+function tokenFromBody(request: RequestLike, settings: ExtractionSettings): string | undefined {
+  // RFC 6750 §2.2: only a form-encoded body, and never with GET (no body semantics).
+  if (request.method.toUpperCase() === 'GET' || request.method.toUpperCase() === 'HEAD') {
+    return undefined;
+  }
+  const contentType = request.headers['content-type'];
+  const mediaType = typeof contentType === 'string' ? contentType.split(';')[0]?.trim() : '';
+  if (mediaType?.toLowerCase() !== FORM_CONTENT_TYPE) return undefined;
+  const body = request.body;
+  if (typeof body === 'string') return singleParameter(new URLSearchParams(body), settings);
+  if (typeof body !== 'object' || body === null) return undefined;
+  const value = (body as Record<string, unknown>).access_token;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw new InvalidRequestError('The request carries more than one access token');
+  }
+  return checkTokenSyntax(value, settings.maxHeaderBytes);
+}
+
+function singleParameter(
+  params: URLSearchParams,
+  settings: ExtractionSettings,
+): string | undefined {
+  const values = params.getAll('access_token');
+  if (values.length === 0) return undefined;
+  if (values.length > 1) {
+    throw new InvalidRequestError('The request carries more than one access token');
+  }
+  return checkTokenSyntax(values[0] as string, settings.maxHeaderBytes);
+}

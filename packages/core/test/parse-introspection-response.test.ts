@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { UpstreamUnavailableError } from '../src/errors.js';
+import { parseIntrospectionResponse } from '../src/introspection/parse-introspection-response.js';
+
+const now = 1_800_000_000;
+const parse = (body: Record<string, unknown>) => parseIntrospectionResponse(body, 5, now);
+
+describe('parseIntrospectionResponse (RFC 7662 §2.2, validated not trusted)', () => {
+  it('an active token with the seed fields is valid', () => {
+    const body = {
+      active: true,
+      sub: 'u1',
+      client_id: 'c',
+      scope: 'a b',
+      exp: now + 60,
+      brand: 'x',
+      token_type: 'Bearer',
+    };
+    expect(parse(body)).toEqual({ kind: 'valid', claims: body });
+  });
+
+  it('RFC 7662 §2.2: active:false is an inactive token', () => {
+    expect(parse({ active: false }).kind).toBe('invalid');
+  });
+
+  it.each([{}, { active: 'true' }, { active: 1 }, { active: null }])(
+    'an `active` that is not a boolean is an upstream fault, not a verdict (%j)',
+    (body) => {
+      expect(() => parse(body)).toThrow(UpstreamUnavailableError);
+    },
+  );
+
+  it.each([
+    { active: true, exp: 'soon' },
+    { active: true, exp: Number.NaN },
+    { active: true, scope: ['a'] },
+    { active: true, brand: 7 },
+    { active: true, sub: {} },
+    { active: true, aud: [1] },
+  ])('claims of the wrong type are an upstream fault (%j)', (body) => {
+    expect(() => parse(body)).toThrow(UpstreamUnavailableError);
+  });
+
+  it('exp is re-checked against our clock, with tolerance', () => {
+    expect(parse({ active: true, exp: now - 10 }).kind).toBe('invalid');
+    expect(parse({ active: true, exp: now - 3 }).kind).toBe('valid');
+  });
+
+  it('nbf in the future (beyond tolerance) is not yet valid', () => {
+    expect(parse({ active: true, nbf: now + 60 }).kind).toBe('invalid');
+    expect(parse({ active: true, nbf: now + 2 }).kind).toBe('valid');
+  });
+
+  it('extra claims are kept', () => {
+    const result = parse({ active: true, tenant: 't1', roles: ['a'] });
+    expect(result.kind === 'valid' && result.claims.tenant).toBe('t1');
+  });
+});
+
+describe('sender-constrained tokens (RFC 9449 §7.1, RFC 8705 §3)', () => {
+  it('a DPoP- or certificate-bound token presented as a bearer token is refused', () => {
+    expect(parse({ active: true, token_type: 'DPoP', cnf: { jkt: 'x' } }).kind).toBe('invalid');
+    expect(parse({ active: true, cnf: { 'x5t#S256': 'x' } }).kind).toBe('invalid');
+    expect(parse({ active: true, token_type: 'Bearer' }).kind).toBe('valid');
+  });
+});

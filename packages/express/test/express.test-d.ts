@@ -1,0 +1,72 @@
+import express, { type Request, type RequestHandler } from 'express';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type AuthContext,
+  type BrandRequirement,
+  type ClaimsPredicate,
+  createGuard,
+  requireAnyScope,
+  requireBrand,
+  requireClaims,
+  requireScopes,
+  type TokenClaims,
+  type TokenGuard,
+  tokenGuard,
+} from '../src/index.js';
+
+const options = { introspection: { endpoint: 'https://idp.example/introspect' } } as const;
+
+describe('@tokenguard/express types', () => {
+  it('declaration merging: req.auth is AuthContext | undefined', () => {
+    expectTypeOf<Request['auth']>().toEqualTypeOf<AuthContext | undefined>();
+    express().get('/', (req, res) => {
+      expectTypeOf(req.auth).toEqualTypeOf<AuthContext | undefined>();
+      expectTypeOf(req.auth?.claims).toEqualTypeOf<TokenClaims | undefined>();
+      expectTypeOf(req.auth?.scopes).toEqualTypeOf<readonly string[] | undefined>();
+      res.end();
+    });
+  });
+
+  it('tokenGuard returns Express middleware exposing its guard', () => {
+    const middleware = tokenGuard({ ...options, passErrors: true });
+    expectTypeOf(middleware).toExtend<RequestHandler>();
+    expectTypeOf(middleware.guard).toEqualTypeOf<TokenGuard>();
+    expectTypeOf(
+      tokenGuard(createGuard(options), { passErrors: false }).guard,
+    ).toEqualTypeOf<TokenGuard>();
+    express().use(middleware);
+  });
+
+  it('route helpers take scopes, a brand requirement or a claims predicate', () => {
+    expectTypeOf(requireScopes).parameters.toEqualTypeOf<string[]>();
+    expectTypeOf(requireAnyScope).parameters.toEqualTypeOf<string[]>();
+    expectTypeOf(requireBrand).parameter(0).toEqualTypeOf<BrandRequirement>();
+    expectTypeOf(requireClaims).parameter(0).toEqualTypeOf<ClaimsPredicate>();
+    expectTypeOf(requireScopes('a')).toEqualTypeOf<RequestHandler>();
+    express().get(
+      '/',
+      requireScopes('a', 'b'),
+      requireBrand((r) => r.headers.host),
+      (_req, res) => {
+        res.end();
+      },
+    );
+  });
+
+  it('bad option types do not compile', () => {
+    // @ts-expect-error realm is a string
+    tokenGuard({ ...options, realm: 1 });
+    // @ts-expect-error passErrors is a boolean
+    tokenGuard({ ...options, passErrors: 'yes' });
+    // @ts-expect-error unknown option
+    tokenGuard({ ...options, realmm: 'typo' });
+    // @ts-expect-error the adapter options of a prebuilt guard are adapter options only
+    tokenGuard(createGuard(options), { realm: 'x' });
+    // @ts-expect-error scopes are strings
+    requireScopes(['a']);
+    // @ts-expect-error a brand is a string, a list or a function of the request
+    requireBrand(42);
+    // @ts-expect-error a predicate returns a boolean
+    requireClaims((auth) => auth.claims.sub);
+  });
+});

@@ -1,0 +1,68 @@
+import { requireAnyScope, requireBrand, requireClaims, tokenGuard } from '@tokenguard/fastify';
+import type fastify from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import {
+  type AdapterHarness,
+  BRAND_LIST,
+  BRAND_STATIC,
+  brandFromHost,
+  brandFromPath,
+  describeAuth,
+  frameworkView,
+  PASS_ERRORS_STATUS,
+  SCOPES_ALL,
+  SCOPES_ANY,
+  subjectIsAlice,
+  throwingPredicate,
+} from '../harness.js';
+
+/**
+ * The harness for one Fastify major (`fastify` 5 or the `fastify4` alias). Both ways of
+ * declaring route requirements are exercised: route `config.tokenguard` (scopes/all,
+ * brand/static, brand/by-path) and the preHandler helpers (the others).
+ */
+export function fastifyHarness(name: string, createFastify: typeof fastify): AdapterHarness {
+  return {
+    name,
+    async createApp(spec) {
+      const app = createFastify();
+      app.setErrorHandler((error, _request, reply) => {
+        reply.code(PASS_ERRORS_STATUS).send(frameworkView(error));
+      });
+      if (!spec.withoutGuard) {
+        app.register(tokenGuard, { ...spec.guardOptions, ...spec.adapterOptions });
+      }
+      const answer = async (request: FastifyRequest) => describeAuth(request.auth);
+      app.get('/protected', answer);
+      app.get('/scopes/all', { config: { tokenguard: { scopes: SCOPES_ALL } } }, answer);
+      app.get('/scopes/any', { preHandler: requireAnyScope(...SCOPES_ANY) }, answer);
+      app.get('/brand/static', { config: { tokenguard: { brand: BRAND_STATIC } } }, answer);
+      app.get('/brand/list', { preHandler: requireBrand(BRAND_LIST) }, answer);
+      app.get(
+        '/brand/by-path/:brand',
+        { config: { tokenguard: { brand: brandFromPath } } },
+        answer,
+      );
+      app.get('/brand/by-host', { preHandler: requireBrand(brandFromHost) }, answer);
+      app.get('/claims', { preHandler: requireClaims(subjectIsAlice) }, answer);
+      app.get('/claims/throws', { preHandler: requireClaims(throwingPredicate) }, answer);
+      app.post('/form', answer);
+
+      try {
+        // Plugins load here: a refused option rejects startup.
+        await app.listen({ port: 0, host: '127.0.0.1' });
+      } catch (error) {
+        await app.close().catch(() => undefined);
+        throw error;
+      }
+      const address = app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      return {
+        url: `http://127.0.0.1:${port}`,
+        guard: spec.withoutGuard ? undefined : app.tokenGuard,
+        // The plugin closes the guard it built in its onClose hook.
+        close: () => app.close(),
+      };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The contract between the conformance suite and one adapter: build an app with the same
+ * routes in every framework, so each case runs unchanged for Express, Koa and Fastify.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type AuthContext,
+  type BrandRequirement,
+  type ClaimsPredicate,
+  type GuardOptions,
+  isTokenGuardError,
+  type TokenGuard,
+} from '@tokenguard/core';
+
+export interface AppSpec {
+  readonly guardOptions: GuardOptions;
+  readonly adapterOptions?: { readonly passErrors?: boolean };
+  /** Leave the global guard out: only the route helpers are mounted (misconfiguration). */
+  readonly withoutGuard?: boolean;
+}
+
+export interface RunningApp {
+  readonly url: string;
+  /** The guard the adapter built (absent with `withoutGuard`). */
+  readonly guard: TokenGuard | undefined;
+  close(): Promise<void>;
+}
+
+export interface AdapterHarness {
+  /** e.g. `express 5`. */
+  readonly name: string;
+  /** Builds, starts and returns the app; rejects when the adapter refuses the options. */
+  createApp(spec: AppSpec): Promise<RunningApp>;
+}
+
+/**
+ * The routes every harness mounts (behind the global guard unless `withoutGuard`):
+ *
+ * - `GET  /protected`              the global guard only
+ * - `GET  /scopes/all`             requireScopes(...SCOPES_ALL)
+ * - `GET  /scopes/any`             requireAnyScope(...SCOPES_ANY)
+ * - `GET  /brand/static`           requireBrand(BRAND_STATIC)
+ * - `GET  /brand/list`             requireBrand(BRAND_LIST)
+ * - `GET  /brand/by-path/:brand`   requireBrand(brandFromPath)
+ * - `GET  /brand/by-host`          requireBrand(brandFromHost)
+ * - `GET  /claims`                 requireClaims(subjectIsAlice)
+ * - `GET  /claims/throws`          requireClaims(throwingPredicate)
+ * - `POST /form`                   the global guard; urlencoded and JSON bodies parsed
+ *
+ * Every handler answers `describeAuth(auth)`. With `passErrors`, the framework's own error
+ * handling answers 418 with `frameworkView(error)`.
+ */
+export const SCOPES_ALL = ['orders:read', 'orders:write'] as const;
+export const SCOPES_ANY = ['orders:read', 'admin'] as const;
+export const BRAND_STATIC = 'acme';
+export const BRAND_LIST = ['acme', 'globex'] as const;
+
+/** Multi-brand by path: `/brand/by-path/<brand>`. */
+export const brandFromPath: BrandRequirement = (request) =>
+  new URL(request.url, 'http://localhost').pathname.split('/')[3];
+
+/** Multi-brand by host: `<brand>.brands.test`; any other host accepts no brand. */
+export const brandFromHost: BrandRequirement = (request) => {
+  const host = request.headers.host;
+  return typeof host === 'string' ? /^([a-z]+)\.brands\.test(?::\d+)?$/.exec(host)?.[1] : undefined;
+};
+
+export const subjectIsAlice: ClaimsPredicate = (auth) => auth.claims.sub === 'alice';
+
+export const throwingPredicate: ClaimsPredicate = () => {
+  throw new Error('a bug in the predicate');
+};
+
+export interface AuthView {
+  readonly auth: Record<string, unknown> | null;
+  /** sha256 of `auth.token`, so the test can compare it without echoing the token. */
+  readonly tokenSha256: string | null;
+  readonly tokenEnumerable: boolean | null;
+  readonly serializedHasToken: boolean | null;
+}
+
+/** What every route handler answers. */
+export function describeAuth(auth: AuthContext | undefined | null): AuthView {
+  if (auth === undefined || auth === null) {
+    return { auth: null, tokenSha256: null, tokenEnumerable: null, serializedHasToken: null };
+  }
+  const serialized = JSON.stringify(auth);
+  return {
+    auth: JSON.parse(serialized) as Record<string, unknown>,
+    tokenSha256: sha256(auth.token),
+    tokenEnumerable: Object.keys(auth).includes('token'),
+    serializedHasToken: serialized.includes(auth.token),
+  };
+}
+
+/** What the framework's error handler saw, with `passErrors`. */
+export function frameworkView(error: unknown): Record<string, unknown> {
+  const { status, code } = error as { status?: unknown; code?: unknown };
+  return { handledBy: 'framework', isTokenGuardError: isTokenGuardError(error), status, code };
+}
+
+export const PASS_ERRORS_STATUS = 418;
+
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
