@@ -284,7 +284,7 @@ try {
     /** @type {any} */
     const result = await new Promise((resolve, reject) => {
       probe.child.on('message', (/** @type {any} */ m) => m?.type === 'result' && resolve(m));
-      probe.child.once('exit', (code) =>
+      probe.child.once('exit', (/** @type {number | null} */ code) =>
         reject(new Error(`memory probe exited with code ${code}`)),
       );
     });

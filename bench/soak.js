@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from './lib/args.js';
-import { buildRequests, cannon, median } from './lib/load.js';
+import { buildRequests, cannon, median, prewarm } from './lib/load.js';
 import { startServer } from './lib/proc.js';
 import { forkHelper } from './lib/rpc.js';
 
@@ -43,17 +43,21 @@ const adapters = ['express', 'koa', 'fastify'].filter(
   (a) => !args.only || String(args.only).split(',').includes(a),
 );
 
-// Guard settings for the soak: short upstream timeouts so outages are answered quickly.
-const timeoutMs = 500;
+// Guard settings for the soak: upstream timeouts short enough that outages are answered
+// quickly, long enough that a busy (not down) identity service on two cores is not one.
+const timeoutMs = 1000;
 const breakerCooldownMs = 1000;
-// Outage schedule: down for 1.5 s every 4.5 s, alternating 503 answers and hangs, on the
+// Outage schedule: down for 1 s every 5 s, alternating 503 answers and hangs, on the
 // introspection endpoint and the JWKS together. The first outage falls inside the warm-up.
-const downMs = 1500;
-const periodMs = 4500;
+const downMs = 1000;
+const periodMs = 5000;
 const firstOutageMs = 1000;
 // 503s are expected while the upstream is down and until the guard has noticed recovery.
 const graceMs = timeoutMs + breakerCooldownMs + 500;
-const warmupMs = Math.max(2500, seconds * 250);
+// The load runs for warm-up + `seconds`; every answer is checked throughout, and the RSS
+// baseline is taken when the warm-up ends (V8 sizes its heap during the first seconds).
+const warmupMs = Math.max(5000, seconds * 250);
+const totalMs = warmupMs + seconds * 1000;
 const rssGrowthLimit = 0.1;
 
 const started = Date.now();
@@ -173,6 +177,9 @@ async function soakOne(adapter, identity, probes) {
           breakerCooldownMs,
         },
         jwt: { jwksUri: idp.jwksUri, audience: 'api', jwksTimeoutMs: timeoutMs },
+        // Short lives, so that valid and invalid tokens keep going upstream during the run
+        // and the outages are felt (with the defaults everything would be cached).
+        cache: { maxTtlMs: 3000, inactiveTtlMs: 1000 },
         allowInsecureHttp: true,
       },
     },
@@ -180,6 +187,9 @@ async function soakOne(adapter, identity, probes) {
   );
   try {
     await identity.call('clearFaults');
+    // Every probe once, healthy upstream: JIT, pools and JWKS are ready and valid tokens are
+    // cached before the load and the outages start, as in a service that has been running.
+    await prewarm(server.url, [...new Set(probes.map((p) => p.header))]);
     const calls0 = await identity.call('calls');
 
     /** @type {Array<{ start: number, end: number | undefined }>} */
@@ -194,6 +204,8 @@ async function soakOne(adapter, identity, probes) {
     /** @type {string[]} */
     const examples = [];
     let expected503 = 0;
+    /** @type {Record<string, number>} */
+    const clientErrors = {};
     const record = (/** @type {Probe} */ p, /** @type {number} */ status) => {
       statuses[status] = (statuses[status] ?? 0) + 1;
       if (!byKind[p.kind]) byKind[p.kind] = {};
@@ -235,11 +247,7 @@ async function soakOne(adapter, identity, probes) {
     const startSchedule = () => {
       t0 = Date.now();
       sampler = setInterval(() => rss.push({ t: Date.now() - t0, rss: server.rssBytes() }), 250);
-      for (
-        let k = 0, at = firstOutageMs;
-        at + downMs + graceMs <= seconds * 1000;
-        k++, at += periodMs
-      ) {
+      for (let k = 0, at = firstOutageMs; at + downMs + graceMs <= totalMs; k++, at += periodMs) {
         const fault = k % 2 === 0 ? { kind: 'status', status: 503 } : { kind: 'hang' };
         /** @type {{ start: number, end: number | undefined }} */
         const outage = { start: 0, end: undefined };
@@ -262,9 +270,13 @@ async function soakOne(adapter, identity, probes) {
     const result = await cannon({
       url: server.url,
       connections,
-      durationSec: seconds,
+      durationSec: totalMs / 1000,
       requests,
       onStart: startSchedule,
+      onError: (error) => {
+        const code = /** @type {any} */ (error).code ?? error.message;
+        clientErrors[code] = (clientErrors[code] ?? 0) + 1;
+      },
     });
     clearInterval(sampler);
     for (const t of timers) clearTimeout(t);
@@ -277,9 +289,9 @@ async function soakOne(adapter, identity, probes) {
         .filter((s) => s.t >= from && s.t < to && s.rss !== undefined)
         .map((s) => /** @type {number} */ (s.rss));
     const rssStart = median(values(warmupMs, warmupMs + 1000));
-    const rssEnd = median(values(seconds * 1000 - 1000, seconds * 1000 + 1000));
+    const rssEnd = median(values(totalMs - 1000, totalMs + 1000));
     const growth = rssStart && rssEnd ? rssEnd / rssStart - 1 : undefined;
-    const errors = result.errors + result.timeouts;
+    const errors = result.errors;
     const passed =
       failures.wrong === 0 &&
       failures.unexpected5xx === 0 &&
@@ -287,12 +299,21 @@ async function soakOne(adapter, identity, probes) {
       errors === 0 &&
       growth !== undefined &&
       growth < rssGrowthLimit;
+    // Ten evenly spaced RSS readings, to tell a plateau from steady growth.
+    const trace = Array.from({ length: 10 }, (_, i) => {
+      const at = ((i + 1) * totalMs) / 10;
+      const near = rss.filter((s) => s.rss !== undefined && Math.abs(s.t - at) <= 500);
+      return median(near.map((s) => /** @type {number} */ (s.rss)));
+    });
     return {
       adapter,
+      trace,
       requests: result.requests.total,
       statuses,
       byKind,
       errors,
+      clientErrors,
+      timeouts: result.timeouts,
       expected503,
       failures,
       examples,
@@ -319,6 +340,7 @@ try {
   const identity = await forkHelper('identity.js');
   children.push(identity);
   const probes = await buildProbes(identity);
+  /** @type {Array<Awaited<ReturnType<typeof soakOne>>>} */
   const results = [];
   for (const adapter of adapters) {
     const r = await soakOne(adapter, identity, probes);
@@ -330,15 +352,22 @@ try {
   const lines = [
     `# tokenguard soak — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
-    `- ${seconds} s per adapter, ${connections} connections, ${probes.length} requests cycled ` +
+    `- ${warmupMs / 1000} s warm-up + ${seconds} s per adapter, ${connections} connections, ${probes.length} requests cycled ` +
       `(valid, invalid, expired, unknown-kid, forged JWTs, garbage headers, no header)`,
     `- Identity service down ${downMs / 1000} s every ${periodMs / 1000} s (503 answers and hangs in ` +
       `turn, introspection and JWKS); guard timeout ${timeoutMs} ms, breaker cooldown ${breakerCooldownMs} ms`,
-    `- RSS compared after a ${warmupMs / 1000} s warm-up; rerun: \`node bench/soak.js${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}\``,
+    `- Guard cache: positive entries 3 s, negative 1 s (so traffic reaches the upstream); ` +
+      `every answer checked, RSS compared from the end of the warm-up; rerun: \`node bench/soak.js${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}\``,
     '',
     '| Adapter | requests | status counts | expected 503 | wrong answers | other 5xx | 503 while up | client errors | upstream calls (introspect / JWKS) | RSS start → end | result |',
     '|---|---:|---|---:|---:|---:|---:|---:|---|---|---|',
   ];
+  const errorText = (/** @type {(typeof results)[number]} */ r) =>
+    r.errors === 0
+      ? '0'
+      : `${r.errors} (${Object.entries(r.clientErrors)
+          .map(([c, n]) => `${c}: ${n}`)
+          .join(', ')})`;
   for (const r of results) {
     const counts = Object.entries(r.statuses)
       .map(([s, n]) => `${s}: ${n}`)
@@ -347,7 +376,7 @@ try {
       r.growth === undefined ? 'n/a' : `${r.growth >= 0 ? '+' : ''}${(r.growth * 100).toFixed(1)}%`;
     lines.push(
       `| ${r.adapter} | ${r.requests} | ${counts} | ${r.expected503} | ${r.failures.wrong} | ` +
-        `${r.failures.unexpected5xx} | ${r.failures.late503} | ${r.errors} | ` +
+        `${r.failures.unexpected5xx} | ${r.failures.late503} | ${errorText(r)} | ` +
         `${r.upstream.introspect} / ${r.upstream.jwks} | ${mib(r.rssStart)} → ${mib(r.rssEnd)} (${growth}) | ` +
         `${r.passed ? 'pass' : '**FAIL**'} |`,
     );
@@ -361,6 +390,12 @@ try {
         .join(', ');
       lines.push(`| ${r.adapter} | ${kind} | ${c} |`);
     }
+  }
+  lines.push('', '## Server RSS at each tenth of the run (MiB)', '');
+  for (const r of results) {
+    lines.push(
+      `- ${r.adapter}: ${r.trace.map((b) => (b === undefined ? 'n/a' : (b / 2 ** 20).toFixed(0))).join(', ')}`,
+    );
   }
   const problems = results.filter((r) => r.examples.length);
   if (problems.length) {

@@ -118,20 +118,24 @@ async function runCase(c, app) {
     idp.revoke(token);
     await new Promise((r) => setTimeout(r, 400)); // past cache.maxTtlMs
     const after = await request(app.url + c.path, `Bearer ${token}`);
-    return { status: after.status, detail: ` (was ${before.status} before revoking)` };
+    return { status: after.status, detail: `${await describe(after)} (was ${before.status})` };
   }
   if (c.down) {
     token = idp.mintToken({ sub: 'erin', brand: 'acme' });
     idp.injectFault('introspect', { kind: 'reset' });
     const response = await request(app.url + c.path, `Bearer ${token}`);
     idp.clearFaults();
-    return { status: response.status, detail: '' };
+    return { status: response.status, detail: await describe(response) };
   }
   const header = c.header ?? (token === undefined ? undefined : `Bearer ${token}`);
   const response = await request(app.url + c.path, header);
-  const body =
-    response.status === 200 ? ` ${JSON.stringify(await response.json()).slice(0, 40)}` : '';
-  return { status: response.status, detail: body };
+  return { status: response.status, detail: await describe(response) };
+}
+
+/** The body's `error` code for a refusal, the subject for a success. */
+async function describe(response) {
+  const body = await response.json().catch(() => ({}));
+  return response.status === 200 ? ` sub=${body.sub ?? body.for}` : ` ${body.error ?? ''}`;
 }
 
 function request(url, authorization) {

@@ -61,6 +61,7 @@ export function rssBytes(pid) {
  * @property {() => number | undefined} cpuMicros
  * @property {() => number | undefined} rssBytes
  * @property {() => Promise<void>} stop
+ * @property {string} stderr the tail of its stderr
  */
 
 /**
@@ -135,12 +136,14 @@ export function startServer(file, config, options = {}) {
  */
 function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.stdin?.end();
-  });
+  return new Promise(
+    /** @param {(v?: void) => void} resolve */ (resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.stdin?.end();
+    },
+  );
 }

@@ -34,7 +34,7 @@ createRpc(process, {
     for (let i = 0; i < n; i++) out.push(await idp.mintJwt(claimsFor(claims, i), options));
     return out;
   },
-  /** @param {{ kind: import('@tokenguard/testing').BadJwtKind, claims?: object }} a */
+  /** @param {{ kind: import('@tokenguard/testing').BadJwtKind, claims?: Record<string, unknown> }} a */
   mintBadJwt: ({ kind, claims }) => idp.mintBadJwt(kind, claims),
   /** @param {{ endpoint: import('@tokenguard/testing').FaultEndpoint, fault: import('@tokenguard/testing').Fault, times?: number }} a */
   injectFault: ({ endpoint, fault, times }) => {

@@ -18,7 +18,7 @@ switch (config.auth) {
   case 'tokenguard': {
     const { tokenGuard } = await import('@tokenguard/koa');
     app.use(tokenGuard(config.options));
-    subOf = (ctx) => ctx.state.auth.claims.sub;
+    subOf = (ctx) => ctx.state.auth?.claims.sub;
     break;
   }
   case 'koa-jwt': {

@@ -101,15 +101,18 @@ export function tokenGuard(
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     tag(req, GUARD, guard);
     tag(req, PASS_ERRORS, pass);
-    // Express 4 ignores returned promises: every path ends in `next` or an answer, so no
-    // rejection can go unhandled.
-    guard.authenticate(toRequestLike(req)).then(
-      (auth) => {
-        if (auth !== undefined) req.auth = auth;
-        next();
-      },
-      (error: unknown) => refuse(guard, pass, error, res, next),
-    );
+    // Express 4 ignores returned promises: every path ends in `next` or an answer, and
+    // anything thrown on the way goes to `next`, so no rejection can go unhandled.
+    guard
+      .authenticate(toRequestLike(req))
+      .then(
+        (auth) => {
+          if (auth !== undefined) req.auth = auth;
+          next();
+        },
+        (error: unknown) => refuse(guard, pass, error, res, next),
+      )
+      .catch(next);
   };
   return Object.assign(middleware, { guard }) as TokenGuardMiddleware;
 }
@@ -145,18 +148,24 @@ function requirement(declared: Requirements, helper: string): RequestHandler {
     const pass = (req as unknown as Tagged)[PASS_ERRORS] === true;
     if (guard === undefined) {
       // Fail closed: a route helper without `tokenGuard()` before it is a misconfiguration.
-      refuse(undefined, false, notGuarded(), res, next);
+      const error = new ServerError({
+        message: 'tokenguard: a route requirement ran on a request that tokenGuard() did not see',
+      });
+      res.status(error.status).set(error.headers).json(error.body);
       return;
     }
-    guard.authorize(req.auth, requirements, toRequestLike(req)).then(
-      () => next(),
-      (error: unknown) => refuse(guard, pass, error, res, next),
-    );
+    guard
+      .authorize(req.auth, requirements, toRequestLike(req))
+      .then(
+        () => next(),
+        (error: unknown) => refuse(guard, pass, error, res, next),
+      )
+      .catch(next);
   };
 }
 
 function refuse(
-  guard: TokenGuard | undefined,
+  guard: TokenGuard,
   pass: boolean,
   error: unknown,
   res: Response,
@@ -171,7 +180,7 @@ function refuse(
     next(error);
     return;
   }
-  const answer = guard ? guard.errorResponse(error) : renderUnguarded(error);
+  const answer = guard.errorResponse(error);
   res.status(answer.status).set(answer.headers).json(answer.body);
 }
 
@@ -195,19 +204,4 @@ function isGuard(value: object): value is TokenGuard {
 function tag(req: Request, key: symbol, value: unknown): void {
   // Non-enumerable, so logging or serialising the request never shows the guard.
   Object.defineProperty(req, key, { value, configurable: true, writable: true });
-}
-
-function notGuarded(): ServerError {
-  return new ServerError({
-    message: 'tokenguard: a route requirement ran on a request that tokenGuard() did not see',
-  });
-}
-
-function renderUnguarded(error: unknown): {
-  status: number;
-  headers: Record<string, string>;
-  body: object;
-} {
-  const err = error instanceof ServerError ? error : notGuarded();
-  return { status: err.status, headers: err.headers, body: err.body };
 }
