@@ -235,7 +235,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
       try {
         const token = extractBearerToken(request, config.extraction);
         if (token === undefined) {
-          if (config.optional) return undefined;
+          if (context?.optional ?? config.optional) return undefined;
           throw new MissingTokenError();
         }
         auth = await verifyToken(token);

@@ -5,6 +5,11 @@ import type { AuthContext, RequestLike, Requirements } from './types.js';
 /** Per-call context an adapter may pass (Fastify passes `request.log`). */
 export interface CallContext {
   readonly logger?: TokenGuardLogger;
+  /**
+   * Overrides the guard's `optional` for this call (a route that allows anonymous access):
+   * no token → `undefined`; a bad token still fails.
+   */
+  readonly optional?: boolean;
 }
 
 /** An error rendered for the wire: what every adapter writes. */

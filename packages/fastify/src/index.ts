@@ -11,7 +11,6 @@ import {
   type ClaimsPredicate,
   createGuard,
   type GuardOptions,
-  isTokenGuardError,
   normalizeRequirements,
   type RequestLike,
   type Requirements,
@@ -151,10 +150,12 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
     const requestLike = toRequestLike(request);
     let auth: AuthContext | undefined;
     try {
-      auth = await guard.authenticate(requestLike, { logger: new RequestLogger(request.log) });
+      auth = await guard.authenticate(requestLike, {
+        logger: new RequestLogger(request.log),
+        optional: route?.optional,
+      });
     } catch (error) {
-      // A route marked optional lets a request with no token through; any other refusal stands.
-      if (!(route?.optional && isMissingToken(error))) return refuse(guard, pass, error, reply);
+      return refuse(guard, pass, error, reply);
     }
     if (auth !== undefined) request.auth = auth;
     if (route?.requirements !== undefined) {
@@ -298,10 +299,6 @@ function toRequestLike(request: FastifyRequest): RequestLike {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function isMissingToken(error: unknown): boolean {
-  return isTokenGuardError(error) && error.code === 'missing_token';
 }
 
 function isGuard(value: unknown): value is TokenGuard {
