@@ -6,6 +6,7 @@
  * stdout and to bench/results/<date>.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from './lib/args.js';
 import { checkScenario, tamperOpaque } from './lib/check.js';
 import { coalesceOnce } from './lib/coalesce.js';
@@ -25,13 +26,15 @@ import { forkHelper } from './lib/rpc.js';
 import { buildScenarios } from './lib/scenarios.js';
 
 const usage = `usage: node bench/run.js [flags]
-  --duration <s>      measured seconds per scenario and round (default 3)
-  --warmup <s>        warm-up seconds before each window (default 1 in round 1, then at most 0.5)
+  --duration <s>      measured seconds per scenario and round, whole seconds (default 3)
+  --warmup <s>        warm-up seconds before each window of round 1 (default 1); later rounds
+                      only touch the (still running, warm) servers with 200 requests
   --rounds <n>        rounds, alternating forward/reverse order (default 3)
   --connections <n>   concurrent connections (default 50)
   --only <a,b>        only scenarios whose id contains one of these substrings, e.g.
                       "express:", "tg-jwt", "coalescing", "memory" (baselines come along)
   --quick             1 round, 1 s windows, memory at 10k entries only (a smoke run)
+  --profile           run the servers under --cpu-prof; profiles go to bench/results/profiles/
   --help`;
 
 const started = Date.now();
@@ -45,6 +48,7 @@ try {
     connections: 'number',
     only: 'string',
     quick: 'boolean',
+    profile: 'boolean',
     help: 'boolean',
   });
 } catch (error) {
@@ -56,8 +60,8 @@ if (args.help) {
   process.exit(0);
 }
 const quick = args.quick === true;
-const durationSec = args.duration ?? (quick ? 1 : 3);
-const warmupSec = args.warmup ?? (quick ? 0.5 : 1);
+const durationSec = Math.ceil(args.duration ?? (quick ? 1 : 3));
+const warmupSec = Math.ceil(args.warmup ?? 1);
 const rounds = Math.round(args.rounds ?? (quick ? 1 : 3));
 const connections = Math.round(args.connections ?? 50);
 const memoryCheckpoints = quick ? [10_000] : [10_000, 100_000];
@@ -96,12 +100,12 @@ try {
   const coalesceHosts = all.filter((s) => s.coalesce && selectedId(coalesceId(s)));
   const runMemory = selectedId('memory');
 
-  const perWindow = durationSec + warmupSec + 0.4;
+  const perWindow = durationSec + warmupSec / rounds + 0.5;
   const estimate =
     scenarios.length * rounds * perWindow +
     coalesceHosts.length * 2 +
-    (runMemory ? (quick ? 5 : 25) : 0) +
-    10;
+    (runMemory ? (quick ? 10 : 60) : 0) +
+    30;
   log(
     `${scenarios.length} scenarios × ${rounds} rounds, ${connections} connections, ` +
       `${warmupSec} s warm-up + ${durationSec} s measured; about ${Math.ceil(estimate / 60)} min`,
@@ -121,6 +125,7 @@ try {
     ? await identity.call('mintBadJwt', { kind: 'tampered-payload', claims: { sub: 'user-0' } })
     : undefined;
 
+  const profileDir = fileURLToPath(new URL('./results/profiles/', import.meta.url));
   // One server process per scenario, up for the whole run (so later rounds find it warm).
   /** @type {Map<string, import('./lib/proc.js').ServerHandle>} */
   const servers = new Map();
@@ -129,7 +134,16 @@ try {
   for (let i = 0; i < toStart.length; i += 3) {
     await Promise.all(
       toStart.slice(i, i + 3).map(async (s) => {
-        const server = await startServer(s.file, s.config, { name: s.id });
+        const execArgv = args.profile
+          ? [
+              '--cpu-prof',
+              '--cpu-prof-dir',
+              profileDir,
+              '--cpu-prof-name',
+              `${s.id.replace(':', '-')}.cpuprofile`,
+            ]
+          : [];
+        const server = await startServer(s.file, s.config, { name: s.id, execArgv });
         children.push(server);
         servers.set(s.id, server);
       }),
@@ -171,7 +185,7 @@ try {
   // Rounds: forward, reverse, forward… so no scenario always runs first or last.
   /** @type {Map<string, Array<import('./lib/load.js').Sample>>} */
   const samples = new Map(runnable.map((s) => [s.id, []]));
-  const upstreamCalls = async () => (await identity.call('calls')).introspect;
+  const upstreamCalls = () => identity.call('calls');
   const requestLists = new Map(
     runnable.map((s) => [
       s.id,
@@ -196,7 +210,8 @@ try {
           url: server.url,
           requests: /** @type {any} */ (requestLists.get(s.id)),
           connections,
-          warmupSec: round === 0 ? warmupSec : Math.min(warmupSec, 0.5),
+          warmupSec: round === 0 ? warmupSec : 0,
+          authorizations: authorizationsFor(tokens[s.tokens]),
           durationSec,
           cpu: server.cpuMicros,
           upstreamCalls,
@@ -229,9 +244,11 @@ try {
     }
     const non2xx = mine.reduce((n, x) => n + x.non2xx, 0);
     const errors = mine.reduce((n, x) => n + x.errors, 0);
+    const jwksFetches = mine.reduce((n, x) => n + x.jwksFetches, 0);
     const warnings = [];
     if (non2xx) warnings.push(`${non2xx} non-2xx`);
     if (errors) warnings.push(`${errors} errors`);
+    if (jwksFetches) warnings.push(`${jwksFetches} JWKS fetches`);
     return {
       scenario: s,
       rps: median(mine.map((x) => x.rps)),
@@ -308,7 +325,8 @@ try {
     '',
     environmentBlock(env),
     `- Method: ${rounds} round(s) in alternating order, ${connections} connections, ` +
-      `${warmupSec} s warm-up + ${durationSec} s measured per scenario and round; medians. ` +
+      `${durationSec} s measured per scenario and round (after a ${warmupSec} s warm-up in round 1, ` +
+      'a 200-request touch in later rounds); medians. ' +
       '× baseline and added CPU are paired with the same framework’s baseline in the same round.',
     `- Rerun: \`${rerun}\` (took ${Math.round(seconds)} s)`,
   ];
@@ -346,6 +364,7 @@ try {
   const file = new URL(`${stamp}.md`, dir);
   writeFileSync(file, markdown);
   log(`written to bench/results/${stamp}.md`);
+  if (args.profile) log('CPU profiles in bench/results/profiles/ (open in Chrome DevTools)');
   if (failed.size) exitCode = 1;
 } catch (error) {
   console.error(error);

@@ -56,7 +56,7 @@ const firstOutageMs = 1000;
 const graceMs = timeoutMs + breakerCooldownMs + 500;
 // The load runs for warm-up + `seconds`; every answer is checked throughout, and the RSS
 // baseline is taken when the warm-up ends (V8 sizes its heap during the first seconds).
-const warmupMs = Math.max(5000, seconds * 250);
+const warmupMs = Math.max(10_000, seconds * 250);
 const totalMs = warmupMs + seconds * 1000;
 const rssGrowthLimit = 0.1;
 

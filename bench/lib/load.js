@@ -97,24 +97,29 @@ export function cannon(o) {
  * @property {number | undefined} cpuMicros server user+system CPU in the window
  * @property {number | undefined} cpuPerReq
  * @property {number | undefined} upstreamPerReq introspection calls per request
+ * @property {number} jwksFetches JWKS fetches during the window (expected 0: keys are cached)
  */
 
 /**
- * Warm-up, then one measured window.
- * @param {{ url: string, requests: SharedRequest[], connections: number, warmupSec: number,
+ * Warm-up, then one measured window. autocannon ends a run on its next whole-second tick, so
+ * durations are whole seconds. With `warmupSec` 0 (servers already warm from an earlier
+ * round), the server is only touched with 200 requests so connections and caches are live.
+ * @param {{ url: string, requests: SharedRequest[], authorizations: Array<string | undefined>,
+ *   connections: number, warmupSec: number,
  *   durationSec: number, cpu: () => number | undefined,
- *   upstreamCalls?: () => Promise<number> }} o
+ *   upstreamCalls?: () => Promise<{ introspect: number, jwks: number }> }} o
  * @returns {Promise<Sample>}
  */
 export async function measure(o) {
   const base = { url: o.url, connections: o.connections, requests: o.requests };
-  if (o.warmupSec > 0) await cannon({ ...base, durationSec: o.warmupSec });
+  if (o.warmupSec > 0) await cannon({ ...base, durationSec: Math.ceil(o.warmupSec) });
+  else await prewarm(o.url, o.authorizations.slice(0, 200));
   // autocannon stops without waiting for requests in flight: let the server finish them, so
   // their CPU and upstream calls are not charged to the measured window.
-  await new Promise((resolve) => setTimeout(resolve, 250));
+  await new Promise((resolve) => setTimeout(resolve, 200));
   const calls0 = o.upstreamCalls ? await o.upstreamCalls() : undefined;
   const cpu0 = o.cpu();
-  const r = await cannon({ ...base, durationSec: o.durationSec });
+  const r = await cannon({ ...base, durationSec: Math.ceil(o.durationSec) });
   const cpu1 = o.cpu();
   const calls1 = o.upstreamCalls ? await o.upstreamCalls() : undefined;
   const requests = r.requests.total;
@@ -131,20 +136,21 @@ export async function measure(o) {
     cpuPerReq: cpuMicros !== undefined && requests > 0 ? cpuMicros / requests : undefined,
     upstreamPerReq:
       calls0 !== undefined && calls1 !== undefined && requests > 0
-        ? (calls1 - calls0) / requests
+        ? (calls1.introspect - calls0.introspect) / requests
         : undefined,
+    jwksFetches: calls0 !== undefined && calls1 !== undefined ? calls1.jwks - calls0.jwks : 0,
   };
 }
 
 /**
- * Sends every token once (a few at a time), so that a cache under test holds every token
- * before the first measured window.
+ * Sends each Authorization header once (16 at a time): before the first round, so that a
+ * cache under test holds every token; before later windows, as a short warm touch.
  * @param {string} url
  * @param {Array<string | undefined>} authorizations
  */
 export async function prewarm(url, authorizations) {
   const { Pool } = await import('undici');
-  const pool = new Pool(url, { connections: 16 });
+  const pool = new Pool(url, { connections: Math.min(16, authorizations.length) });
   try {
     let next = 0;
     const worker = async () => {
@@ -158,7 +164,7 @@ export async function prewarm(url, authorizations) {
         await res.body.dump();
       }
     };
-    await Promise.all(Array.from({ length: 16 }, worker));
+    await Promise.all(Array.from({ length: Math.min(16, authorizations.length) }, worker));
   } finally {
     await pool.close();
   }

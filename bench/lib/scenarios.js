@@ -140,10 +140,13 @@ export function buildScenarios(idp) {
     add({
       framework,
       name: 'tg-jwt-nocache',
-      label: 'tokenguard JWT, cache off (verify every time)',
+      // 1,000 distinct tokens: with one repeated token, concurrent requests would share one
+      // in-flight verification (single-flight works with the cache off) and the signature
+      // path would not be measured.
+      label: 'tokenguard JWT, cache off, 1,000 tokens (verify every time)',
       ours: true,
       config: tgJwt(false),
-      tokens: 'jwt1',
+      tokens: 'jwt1000',
       check: 'jwt',
       target: 'jwt-nocache',
     });

@@ -374,10 +374,10 @@ describe('hardening: arbitrary requests against the core guard (RFC 6750 §2, §
   });
 
   it(
-    `RFC 6750 §2.1: the fresh-token slow path (every case a never-seen b64token) stays a plain 401 (${Math.max(1, Math.round(RUNS / 10))} cases)`,
+    `RFC 6750 §2.1: the fresh-token slow path (every case a never-seen b64token) stays a plain 401 (${propertyRuns(20)} cases)`,
     async () => {
       // Bounded so CI stays fast: each case here is one real introspection call.
-      const runs = propertyRuns(10);
+      const runs = propertyRuns(20);
       const guard = guardWith({});
       await fc.assert(
         fc.asyncProperty(freshB64Token, fc.uuid(), async (token, salt) => {

@@ -65,7 +65,9 @@ export function createGuard(options: GuardOptions): TokenGuard {
 
   const introspectionSettings = config.introspection;
   const http = createHttpClient({
-    timeoutMs: introspectionSettings?.timeoutMs ?? 5000,
+    // Discovery uses the client's deadline: the introspection timeout, or for a JWT-only
+    // guard the JWKS timeout, so one option bounds every call such a guard makes.
+    timeoutMs: introspectionSettings?.timeoutMs ?? config.jwt?.jwksTimeoutMs ?? 5000,
     maxResponseBytes: introspectionSettings?.maxResponseBytes ?? 65_536,
     connections: introspectionSettings?.connections,
     dispatcher: introspectionSettings?.dispatcher,

@@ -61,9 +61,15 @@ export function captureOutput(options: { diagnostics?: boolean } = {}): Capture 
   };
 }
 
-/** The secrets (at least 8 characters long) that occur in `text`. */
+/**
+ * The secrets (at least 8 characters long) that occur in `text`, ignoring case: a token that
+ * reaches a log lower-cased (e.g. inside a media type) has leaked all the same.
+ */
 export function leakedSecrets(text: string, secrets: Iterable<string>): string[] {
   const found: string[] = [];
-  for (const secret of secrets) if (secret.length >= 8 && text.includes(secret)) found.push(secret);
+  const haystack = text.toLowerCase();
+  for (const secret of secrets) {
+    if (secret.length >= 8 && haystack.includes(secret.toLowerCase())) found.push(secret);
+  }
   return found;
 }

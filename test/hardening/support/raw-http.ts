@@ -31,26 +31,44 @@ export function fieldValues(response: RawResponse, name: string): string[] {
   return response.fields.filter(([n]) => n === wanted).map(([, v]) => v);
 }
 
-/** Sends `request` and collects the answer until the server closes the connection. */
-export function sendRaw(port: number, request: Buffer, timeoutMs = 5000): Promise<RawExchange> {
+/**
+ * Sends `request` and collects the answer until the server closes the connection.
+ *
+ * The socket is not half-closed after writing: Node's HTTP server aborts a request whose client
+ * has sent FIN (unless `httpAllowHalfOpen`), which would hide every asynchronous answer. Only
+ * when the server stays silent for `idleMs` (the bytes left it waiting for more, e.g. a smuggled
+ * Content-Length) do we send FIN, which makes it answer or close.
+ */
+export function sendRaw(
+  port: number,
+  request: Buffer,
+  options: { timeoutMs?: number; idleMs?: number } = {},
+): Promise<RawExchange> {
+  const { timeoutMs = 10_000, idleMs = 1500 } = options;
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const deadline = setTimeout(() => {
       timedOut = true;
       socket.destroy();
     }, timeoutMs);
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let idle = setTimeout(() => socket.end(), idleMs);
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      clearTimeout(idle);
+      idle = setTimeout(() => socket.end(), idleMs);
+    });
     // The server may close (or reset) before it has read everything we wrote: not our concern.
     socket.on('error', () => {});
     socket.on('close', () => {
-      clearTimeout(timer);
+      clearTimeout(deadline);
+      clearTimeout(idle);
       const bytes = Buffer.concat(chunks);
       const { responses, malformed } = parseResponses(bytes);
       resolve({ bytes, responses, malformed, silent: bytes.length === 0, timedOut });
     });
-    socket.end(request);
+    socket.write(request);
   });
 }
 

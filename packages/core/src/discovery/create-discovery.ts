@@ -156,6 +156,10 @@ async function fetchFirst(
   throw unexpectedStatus(second.status);
 }
 
+function malformedDocument(field: string): UpstreamUnavailableError {
+  return new UpstreamUnavailableError({ message: `discovery metadata malformed: ${field}` });
+}
+
 function unexpectedStatus(status: number): UpstreamUnavailableError {
   return new UpstreamUnavailableError({ message: `discovery endpoint answered HTTP ${status}` });
 }
@@ -167,9 +171,17 @@ function validateMetadata(
 ): AuthorizationServerMetadata {
   // RFC 8414 §3.3 / OIDC Discovery §4.3: the document's issuer must be identical to the one
   // configured, or an attacker-controlled document could redirect key and endpoint lookups.
+  // A document of the wrong shape is a garbage answer (an outage, 503, retried), not a
+  // contradiction of the configuration: only a well-formed document can contradict it.
+  if (typeof document.issuer !== 'string') throw malformedDocument('issuer');
+  for (const field of ENDPOINT_FIELDS) {
+    const value = document[field];
+    if (value !== undefined && (typeof value !== 'string' || !URL.canParse(value))) {
+      throw malformedDocument(field);
+    }
+  }
   if (document.issuer !== issuer) {
-    const published =
-      typeof document.issuer === 'string' ? `'${document.issuer.slice(0, 200)}'` : 'no issuer';
+    const published = `'${document.issuer.slice(0, 200)}'`;
     throw new TokenGuardConfigError(
       'issuer',
       `must equal the issuer of its discovery metadata, which has ${published} (RFC 8414 §3.3)`,
@@ -178,18 +190,7 @@ function validateMetadata(
   for (const field of ENDPOINT_FIELDS) {
     const value = document[field];
     if (value === undefined) continue;
-    let url: URL | undefined;
-    try {
-      url = typeof value === 'string' ? new URL(value) : undefined;
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined) {
-      throw new TokenGuardConfigError(
-        'issuer',
-        `has discovery metadata whose ${field} is not an absolute URL`,
-      );
-    }
+    const url = new URL(value as string);
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowInsecureHttp)) {
       throw new TokenGuardConfigError(
         'issuer',

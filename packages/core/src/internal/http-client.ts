@@ -130,18 +130,18 @@ function upstreamFault(req: HttpRequest, what: string, cause?: unknown): Upstrea
 export function parseJsonObject(response: HttpResponse, purpose: string): Record<string, unknown> {
   const mediaType = response.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
+    // The content type is not echoed: it is upstream-controlled text (it could carry
+    // anything, a token included) and the message reaches logs and diagnostics.
     throw new UpstreamUnavailableError({
-      message: `${purpose} endpoint answered content type '${mediaType.slice(0, 64)}', not JSON`,
+      message: `${purpose} endpoint answered a non-JSON content type`,
     });
   }
   let value: unknown;
   try {
     value = JSON.parse(response.text);
-  } catch (cause) {
-    throw new UpstreamUnavailableError({
-      message: `${purpose} endpoint answered invalid JSON`,
-      cause,
-    });
+  } catch {
+    // No `cause`: V8's SyntaxError quotes part of the body.
+    throw new UpstreamUnavailableError({ message: `${purpose} endpoint answered invalid JSON` });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new UpstreamUnavailableError({

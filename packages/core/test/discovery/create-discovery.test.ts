@@ -259,19 +259,36 @@ describe('createDiscovery: issuers with a path, and endpoint validation', () => 
   it.each([
     ['not a URL', 'jwks.json'],
     ['not a string', 42],
-    ['not http(s)', 'ftp://127.0.0.1/jwks'],
-  ])('an endpoint that is %s is a config error naming `issuer`', async (_name, jwksUri) => {
-    const server = await documentServer((base) => ({
-      '/.well-known/oauth-authorization-server': { issuer: base, jwks_uri: jwksUri },
-    }));
-    try {
-      const error = await refusal(discover(server.base).metadata());
-      expect(error).toBeInstanceOf(TokenGuardConfigError);
-      expect(error).toMatchObject({ option: 'issuer' });
-    } finally {
-      await server.close();
-    }
-  });
+  ])(
+    'a malformed document (an endpoint that is %s) is an outage (503), not a config error',
+    async (_name, jwksUri) => {
+      const server = await documentServer((base) => ({
+        '/.well-known/oauth-authorization-server': { issuer: base, jwks_uri: jwksUri },
+      }));
+      try {
+        const error = await refusal(discover(server.base).metadata());
+        expect(error).toBeInstanceOf(UpstreamUnavailableError);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  it.each([['not http(s)', 'ftp://127.0.0.1/jwks']])(
+    'an endpoint that is %s is a config error naming `issuer`',
+    async (_name, jwksUri) => {
+      const server = await documentServer((base) => ({
+        '/.well-known/oauth-authorization-server': { issuer: base, jwks_uri: jwksUri },
+      }));
+      try {
+        const error = await refusal(discover(server.base).metadata());
+        expect(error).toBeInstanceOf(TokenGuardConfigError);
+        expect(error).toMatchObject({ option: 'issuer' });
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });
 
 describe('discovery feeding the JWT verifier (issuer-only configuration)', () => {
