@@ -144,8 +144,10 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
   });
 
   const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    tag(request, GUARD, guard);
-    tag(request, PASS_ERRORS, pass);
+    // A symbol key: skipped by JSON.stringify and Object.keys, and (unlike defineProperty)
+    // it keeps the framework's request object in V8's fast-property mode.
+    (request as unknown as Tagged)[GUARD] = guard;
+    (request as unknown as Tagged)[PASS_ERRORS] = pass;
     const route = settingsOf(routeConfig(request));
     const requestLike = toRequestLike(request);
     let auth: AuthContext | undefined;
@@ -308,11 +310,6 @@ function isGuard(value: unknown): value is TokenGuard {
     typeof (value as TokenGuard).authenticate === 'function' &&
     typeof (value as TokenGuard).errorResponse === 'function'
   );
-}
-
-function tag(request: FastifyRequest, key: symbol, value: unknown): void {
-  // Non-enumerable, so logging or serialising the request never shows the guard.
-  Object.defineProperty(request, key, { value, configurable: true, writable: true });
 }
 
 /** The core's logger shape over pino's `(object, message)` call order. */

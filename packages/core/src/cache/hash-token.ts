@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * The cache key of a token: `sha256(namespace NUL token)`, base64url. The namespace is a
@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  * never serve each other's results; the raw token is never stored.
  */
 export function hashToken(namespace: string, token: string): string {
-  return createHash('sha256').update(namespace).update('\0').update(token).digest('base64url');
+  // One-shot `crypto.hash` (Node >= 20.12): no Hash object per request on the hot path.
+  return hash('sha256', `${namespace}\0${token}`, 'base64url');
 }
 
 /** A stable fingerprint of the settings that decide whether a token is valid. */

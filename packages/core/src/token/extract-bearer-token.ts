@@ -25,11 +25,12 @@ export function extractBearerToken(
   const fromQuery = settings.allowQueryToken ? tokenFromQuery(request.url, settings) : undefined;
   const fromBody = settings.allowBodyToken ? tokenFromBody(request, settings) : undefined;
 
-  const found = [fromHeader, fromQuery, fromBody].filter((t) => t !== undefined);
-  if (found.length > 1) {
+  const places =
+    +(fromHeader !== undefined) + +(fromQuery !== undefined) + +(fromBody !== undefined);
+  if (places > 1) {
     throw new InvalidRequestError('The request carries more than one access token');
   }
-  return found[0];
+  return fromHeader ?? fromQuery ?? fromBody;
 }
 
 /** Validates a token taken from anywhere: same syntax and size rules as the header. */
