@@ -2,6 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+// CI asks for a machine-readable summary too (pnpm's own `--reporter` flag would swallow
+// vitest's), so it is switched on by an environment variable.
+const jsonSummary = process.env.TOKENGUARD_TEST_JSON;
 
 export default defineConfig({
   resolve: {
@@ -21,5 +24,6 @@ export default defineConfig({
     },
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    ...(jsonSummary ? { reporters: ['default', 'json'], outputFile: { json: jsonSummary } } : {}),
   },
 });

@@ -25,8 +25,15 @@ import {
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listen } from './adapters/listen.js';
+import {
+  expectOk,
+  expectRefusal,
+  expectServerError,
+  expectUnavailable,
+  sleep,
+} from './expect-answer.js';
 import type { AdapterHarness, AppSpec, RunningApp } from './harness.js';
-import { type Answer, bearer, send } from './http.js';
+import { bearer, send } from './http.js';
 
 const TIMEOUT_MS = 300;
 /** "Within timeout + slack": generous enough for a loaded CI machine, far below a hang. */
@@ -45,55 +52,8 @@ const SPECIAL_SECRET = `s3:cr%t w+rd/ünï©ødé-${randomBytes(6).toString('hex
 /** What a misconfigured guard sends instead: searched for in every answer and log line. */
 const WRONG_SECRET = `wr:ng% s€cret+/${randomBytes(6).toString('hex')}`;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
 /** An RFC 7515 compact JWS (a client assertion, or a JWT of any kind). */
 const COMPACT_JWS = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/;
-
-function expectRefusal(answer: Answer, status: number, challenge: string, error: string): void {
-  expect({
-    status: answer.status,
-    challenge: answer.headers['www-authenticate'],
-    cacheControl: answer.headers['cache-control'],
-    retryAfter: answer.headers['retry-after'],
-  }).toEqual({ status, challenge, cacheControl: 'no-store', retryAfter: undefined });
-  expect(answer.body).toEqual({ error, error_description: expect.any(String) });
-}
-
-/** DESIGN error table: an outage of the identity service is 503 with Retry-After, never 401. */
-function expectUnavailable(answer: Answer): void {
-  expect({
-    status: answer.status,
-    challenge: answer.headers['www-authenticate'],
-    cacheControl: answer.headers['cache-control'],
-  }).toEqual({ status: 503, challenge: undefined, cacheControl: 'no-store' });
-  expect(answer.headers['retry-after']).toMatch(/^\d+$/);
-  expect(answer.body).toEqual({
-    error: 'temporarily_unavailable',
-    error_description: expect.any(String),
-  });
-}
-
-/** DESIGN error table: our own credentials refused → 500, no challenge, no upstream detail. */
-function expectServerError(answer: Answer): void {
-  expect({
-    status: answer.status,
-    challenge: answer.headers['www-authenticate'],
-    cacheControl: answer.headers['cache-control'],
-    retryAfter: answer.headers['retry-after'],
-  }).toEqual({
-    status: 500,
-    challenge: undefined,
-    cacheControl: 'no-store',
-    retryAfter: undefined,
-  });
-  expect(answer.body).toEqual({ error: 'server_error', error_description: expect.any(String) });
-  expect(answer.text).not.toMatch(/invalid_client|access_denied|injected|assertion|401|403/);
-}
-
-function expectOk(answer: Answer): void {
-  expect({ status: answer.status, body: answer.text }).toMatchObject({ status: 200 });
-}
 
 /** RFC 6749 Appendix B encoding, computed independently of the core's encoder. */
 const formEncode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);

@@ -12,6 +12,7 @@ import {
   type MintJwtClaims,
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectOk, expectRefusal, expectUnavailable, sleep } from './expect-answer.js';
 import {
   type AdapterHarness,
   type AppSpec,
@@ -19,7 +20,7 @@ import {
   SCOPES_ALL,
   sha256,
 } from './harness.js';
-import { type Answer, bearer, send } from './http.js';
+import { bearer, send } from './http.js';
 
 const INVALID_TOKEN = 'Bearer realm="test", error="invalid_token"';
 const INVALID_BRAND = 'Bearer realm="test", error="invalid_brand"';
@@ -28,7 +29,6 @@ const insufficientScope = (scopes: readonly string[]) =>
   `Bearer realm="test", error="insufficient_scope", scope="${scopes.join(' ')}"`;
 
 const quietLogger: TokenGuardLogger = { warn() {}, error() {} };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Each attack token is wrong in exactly the way its name says and right in every other way. */
 export const JWT_ATTACKS: readonly [BadJwtKind, string][] = [
@@ -50,34 +50,6 @@ export const JWT_ATTACKS: readonly [BadJwtKind, string][] = [
   ['tampered-payload', 'RFC 7515 §5.2: payload changed after signing'],
   ['missing-exp', 'RFC 9068 §2.2: no exp'],
 ];
-
-function expectRefusal(answer: Answer, status: number, challenge: string, error: string): void {
-  expect({
-    status: answer.status,
-    challenge: answer.headers['www-authenticate'],
-    cacheControl: answer.headers['cache-control'],
-    retryAfter: answer.headers['retry-after'],
-  }).toEqual({ status, challenge, cacheControl: 'no-store', retryAfter: undefined });
-  expect(answer.body).toEqual({ error, error_description: expect.any(String) });
-}
-
-/** DESIGN error table: a key-set or discovery outage is 503 with Retry-After, never a 401. */
-function expectUnavailable(answer: Answer): void {
-  expect({
-    status: answer.status,
-    challenge: answer.headers['www-authenticate'],
-    cacheControl: answer.headers['cache-control'],
-  }).toEqual({ status: 503, challenge: undefined, cacheControl: 'no-store' });
-  expect(answer.headers['retry-after']).toMatch(/^\d+$/);
-  expect(answer.body).toEqual({
-    error: 'temporarily_unavailable',
-    error_description: expect.any(String),
-  });
-}
-
-function expectOk(answer: Answer): void {
-  expect({ status: answer.status, body: answer.text }).toMatchObject({ status: 200 });
-}
 
 export function runJwtConformance(harness: AdapterHarness): void {
   describe(`JWT conformance: ${harness.name}`, () => {

@@ -7,6 +7,13 @@ import type { GuardOptions, IntrospectionOptions, TokenGuardLogger } from '@toke
 import { createIdentityServer, type Fault, type IdentityServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  expectOk,
+  expectRefusal,
+  expectServerError,
+  expectUnavailable,
+  sleep,
+} from './expect-answer.js';
+import {
   type AdapterHarness,
   type AppSpec,
   PASS_ERRORS_STATUS,
@@ -15,7 +22,7 @@ import {
   SCOPES_ANY,
   sha256,
 } from './harness.js';
-import { type Answer, bearer, send } from './http.js';
+import { bearer, send } from './http.js';
 
 const TIMEOUT_MS = 300;
 /** "Within timeout + slack": generous enough for a loaded CI machine, far below a hang. */
@@ -34,54 +41,6 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** Upstream details go to the guard's logger; keep test output quiet. */
 const quietLogger: TokenGuardLogger = { warn() {}, error() {} };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-/** A refusal with a challenge: status, `WWW-Authenticate`, `Cache-Control` and body code. */
-function expectRefusal(answer: Answer, status: number, challenge: string, error: string): void {
-  expect({
-    status: answer.status,
-    challenge: answer.headers['www-authenticate'],
-    cacheControl: answer.headers['cache-control'],
-    retryAfter: answer.headers['retry-after'],
-  }).toEqual({ status, challenge, cacheControl: 'no-store', retryAfter: undefined });
-  expect(answer.body).toEqual({ error, error_description: expect.any(String) });
-}
-
-/** RFC 6750 §3 / DESIGN: an outage is 503 with Retry-After and no challenge, never a 401. */
-function expectUnavailable(answer: Answer): void {
-  expect({
-    status: answer.status,
-    challenge: answer.headers['www-authenticate'],
-    cacheControl: answer.headers['cache-control'],
-  }).toEqual({ status: 503, challenge: undefined, cacheControl: 'no-store' });
-  expect(answer.headers['retry-after']).toMatch(/^\d+$/);
-  expect(answer.body).toEqual({
-    error: 'temporarily_unavailable',
-    error_description: expect.any(String),
-  });
-}
-
-/** Our own credentials refused upstream: 500, no challenge, nothing of the upstream answer. */
-function expectServerError(answer: Answer): void {
-  expect({
-    status: answer.status,
-    challenge: answer.headers['www-authenticate'],
-    cacheControl: answer.headers['cache-control'],
-    retryAfter: answer.headers['retry-after'],
-  }).toEqual({
-    status: 500,
-    challenge: undefined,
-    cacheControl: 'no-store',
-    retryAfter: undefined,
-  });
-  expect(answer.body).toEqual({ error: 'server_error', error_description: expect.any(String) });
-  expect(answer.text).not.toMatch(/invalid_client|access_denied|injected|caller|401|403/);
-}
-
-function expectOk(answer: Answer): void {
-  expect({ status: answer.status, body: answer.text }).toMatchObject({ status: 200 });
-}
 
 export function runConformance(harness: AdapterHarness): void {
   describe(`conformance: ${harness.name}`, () => {

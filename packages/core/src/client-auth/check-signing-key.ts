@@ -5,25 +5,17 @@
  * (an HMAC "assertion" would be `client_secret_jwt`, a different method).
  */
 import { createPrivateKey, KeyObject, type webcrypto } from 'node:crypto';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  type AsymmetricAlgorithm,
+} from '../internal/asymmetric-algorithms.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 
-/** JWS algorithms a client assertion may be signed with. */
-export const ASSERTION_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-] as const;
+/** JWS algorithms a client assertion may be signed with: the asymmetric ones. */
+export const ASSERTION_ALGORITHMS = ASYMMETRIC_ALGORITHMS;
 
-export type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];
+export type AssertionAlgorithm = AsymmetricAlgorithm;
 
 /** A checked key: what jose signs with, and the algorithm it signs for. */
 export interface SigningKey {

@@ -6,6 +6,7 @@
 import { createHash, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { TokenGuardConfigError } from '../errors.js';
+import { ASYMMETRIC_ALGORITHMS } from '../internal/asymmetric-algorithms.js';
 import type { JwtOptions } from '../options/types.js';
 import {
   checkEndpointUrl,
@@ -18,21 +19,12 @@ import {
 } from '../options/validators.js';
 
 /** Public-key JWS algorithms allowed by default (RFC 7518 §3.1, RFC 8037 §3.1). */
-export const DEFAULT_JWT_ALGORITHMS: readonly string[] = Object.freeze([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-]);
+export const DEFAULT_JWT_ALGORITHMS: readonly string[] = Object.freeze(
+  ASYMMETRIC_ALGORITHMS.filter((alg) => alg !== 'Ed25519'),
+);
 
 /** Every public-key algorithm that may be configured: the defaults plus RFC 9864's `Ed25519`. */
-const PUBLIC_KEY_ALGORITHMS: readonly string[] = [...DEFAULT_JWT_ALGORITHMS, 'Ed25519'];
+const PUBLIC_KEY_ALGORITHMS: readonly string[] = ASYMMETRIC_ALGORITHMS;
 
 /**
  * RFC 7518 §3.2: an HMAC key must be at least as long as the hash output. Bytes per algorithm.
