@@ -55,8 +55,25 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function send(req: HttpRequest): Promise<HttpResponse> {
     const timeoutMs = req.timeoutMs ?? options.timeoutMs;
+    // A whole-call deadline (headersTimeout/bodyTimeout only bound inactivity, so a slow drip
+    // would pass them). An AbortController with a cleared timer, not AbortSignal.timeout():
+    // on Node 20 the latter costs ~15 µs per call and keeps its timer alive for the full
+    // deadline, on every introspection miss.
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      return await sendWithin(req, timeoutMs, controller.signal);
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  async function sendWithin(
+    req: HttpRequest,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
     const maxBytes = req.maxResponseBytes ?? options.maxResponseBytes;
-    const signal = AbortSignal.timeout(timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(req.url, {
