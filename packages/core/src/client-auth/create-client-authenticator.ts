@@ -6,9 +6,9 @@
 import { ServerError, TokenGuardError, UpstreamUnavailableError } from '../errors.js';
 import type { HttpClient } from '../internal/http-client.js';
 import type { BearerTokenSource, ClientAuthentication } from '../options/types.js';
+import { isB64token } from '../token/is-b64token.js';
 import { createClientCredentialsSource } from './create-client-credentials-source.js';
 import { type CredentialApplier, createCredentialApplier } from './create-credential-applier.js';
-import { isB64token } from './is-b64token.js';
 
 /** Adds the guard's credentials to calls to the identity service. */
 export interface ClientAuthenticator {

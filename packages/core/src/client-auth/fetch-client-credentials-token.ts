@@ -8,8 +8,8 @@
  */
 import { ServerError, UpstreamUnavailableError } from '../errors.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
+import { isB64token } from '../token/is-b64token.js';
 import type { CredentialApplier } from './create-credential-applier.js';
-import { isB64token } from './is-b64token.js';
 
 /** Token life assumed when the answer has no `expires_in` (RFC 6749 §5.1 makes it optional), in seconds. */
 export const DEFAULT_TOKEN_LIFETIME_SEC = 300;

@@ -6,9 +6,9 @@
  */
 import { TokenGuardConfigError } from '../errors.js';
 import type { ClientAuthentication } from '../options/types.js';
+import { isB64token } from '../token/is-b64token.js';
 import { checkSigningKey, SigningKeyProblem } from './check-signing-key.js';
 import { DEFAULT_REFRESH_SKEW_SEC } from './create-client-credentials-source.js';
-import { isB64token } from './is-b64token.js';
 
 const METHODS = [
   'bearer',

@@ -5,6 +5,7 @@
  */
 import { InvalidRequestError } from '../errors.js';
 import type { RequestLike } from '../types.js';
+import { isB64token } from './is-b64token.js';
 
 export interface ExtractionSettings {
   readonly allowQueryToken: boolean;
@@ -13,8 +14,6 @@ export interface ExtractionSettings {
   readonly maxHeaderBytes: number;
 }
 
-// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
 export function extractBearerToken(
@@ -36,7 +35,7 @@ export function extractBearerToken(
 /** Validates a token taken from anywhere: same syntax and size rules as the header. */
 export function checkTokenSyntax(token: string, maxBytes: number): string {
   if (token.length > maxBytes) throw new InvalidRequestError('The access token is too long');
-  if (!B64TOKEN.test(token)) throw new InvalidRequestError('The access token is malformed');
+  if (!isB64token(token)) throw new InvalidRequestError('The access token is malformed');
   return token;
 }
 
