@@ -111,7 +111,7 @@ try {
       `${warmupSec} s warm-up + ${durationSec} s measured; about ${Math.ceil(estimate / 60)} min`,
   );
 
-  // Tokens, minted by the identity process. Claims of the seed's shape.
+  // Tokens, minted by the identity process. Claims of the contract's shape.
   const claims = { sub: 'user-{i}', scope: 'api:read api:write', brand: 'acme' };
   const need = new Set(scenarios.map((s) => s.tokens));
   /** @type {Record<string, string[]>} */

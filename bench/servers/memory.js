@@ -16,7 +16,7 @@ const gc = /** @type {() => void} */ (globalThis.gc);
 if (typeof gc !== 'function') throw new Error('run with --expose-gc');
 
 const parent = createRpc(process, {});
-/** The claims of a typical token of the seed's shape; `sub` differs per token. */
+/** The claims of a typical token of the contract's shape; `sub` differs per token. */
 const claims = { sub: 'user-{i}', scope: 'api:read api:write', brand: 'acme' };
 const checkpoints = /** @type {number[]} */ (config.checkpoints);
 const largest = Math.max(...checkpoints);

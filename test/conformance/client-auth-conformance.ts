@@ -1,5 +1,5 @@
 /**
- * The client-authentication conformance suite (issue 4): how the guard authenticates itself
+ * The client-authentication conformance suite: how the guard authenticates itself
  * to the identity service — a static or async bearer token, client_secret_basic/post,
  * private_key_jwt and a client_credentials token of its own — run unchanged against each
  * adapter (see harness.ts) and the real loopback identity server, over real HTTP. Status and
@@ -268,7 +268,7 @@ export function runClientAuthConformance(harness: AdapterHarness): void {
 
     const METHODS: readonly MethodCase[] = [
       {
-        name: 'bearer, a static token (the seed’s example)',
+        name: 'bearer, a static token (the contract’s example)',
         spec: () => ({ guardOptions: options({ method: 'bearer', token: idp.callerToken }) }),
         tokenRequests: 0,
       },

@@ -1,5 +1,5 @@
 /**
- * Assertions on HTTP answers, shared by every conformance suite: the DESIGN error table's
+ * Assertions on HTTP answers, shared by every conformance suite: the README error table's
  * rows, asserted exactly (status, challenge, Cache-Control, Retry-After, body code).
  */
 import { expect } from 'vitest';
@@ -23,7 +23,7 @@ export function expectRefusal(
   expect(answer.body).toEqual({ error, error_description: expect.any(String) });
 }
 
-/** RFC 6750 §3 / DESIGN: an outage is 503 with Retry-After and no challenge, never a 401. */
+/** RFC 6750 §3 / README error table: an outage is 503 with Retry-After and no challenge, never a 401. */
 export function expectUnavailable(answer: Answer): void {
   expect({
     status: answer.status,

@@ -1,5 +1,5 @@
 /**
- * The JWT strategy's conformance suite (issue 3): local verification, attacks, rotation,
+ * The JWT strategy's conformance suite: local verification, attacks, rotation,
  * auto-mode routing, discovery and the scope/brand rules on JWT claims, run unchanged against
  * each adapter (see harness.ts) and the real loopback identity server. Status and headers are
  * asserted exactly.
@@ -113,7 +113,7 @@ export function runJwtConformance(harness: AdapterHarness): void {
         send(app().url, path, { headers: bearer(token) });
 
       it.each(['RS256', 'ES256', 'EdDSA'] as const)(
-        'a %s token passes; claims in the seed shape, scopes, strategy jwt',
+        'a %s token passes; claims in the contract shape, scopes, strategy jwt',
         async (alg) => {
           const t = await jwt(
             { sub: 'alice', scope: 'orders:read orders:write', brand: 'acme' },

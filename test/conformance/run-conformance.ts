@@ -1,5 +1,5 @@
 /**
- * The one conformance suite: every rule of DESIGN.md that a request can observe, run
+ * The one conformance suite: every rule of the README that a request can observe, run
  * unchanged against each adapter (see harness.ts) and the real loopback identity server.
  * Status and headers are asserted exactly. Adding a case adds it for every framework.
  */
@@ -106,7 +106,7 @@ export function runConformance(harness: AdapterHarness): void {
       const get = (path: string, headers: Record<string, string> | string[] = {}) =>
         send(app().url, path, { headers });
 
-      it('a valid token passes; the handler sees the claims in the seed shape, scopes and strategy', async () => {
+      it('a valid token passes; the handler sees the claims in the contract shape, scopes and strategy', async () => {
         const t = token({
           sub: 'alice',
           client_id: 'web-app',

@@ -1,6 +1,6 @@
 /**
  * Property-based hardening of token extraction and the error answer, at the core level
- * (issue 7, "Adversarial inputs"): for arbitrary Authorization values, duplicates, lookalike
+ * (adversarial inputs): for arbitrary Authorization values, duplicates, lookalike
  * headers, query strings and form bodies, `guard.authenticate` resolves only for a token the
  * identity server minted, and otherwise rejects with a TokenGuardError whose status and code
  * are exactly what an independent model of RFC 6750 §2 predicts — never a 5xx, never another

@@ -1,5 +1,5 @@
 /**
- * Property-based hardening of the `auto` strategy (DESIGN "Validation strategies"): arbitrary
+ * Property-based hardening of the `auto` strategy (README "Local JWT verification"): arbitrary
  * compact-JWS-shaped tokens — forged headers, `alg: none`, key-supplying headers, tampered and
  * spliced real tokens, random dotted strings — and really signed tokens with odd claims.
  * Only a token the identity server signed with valid RFC 9068 claims is ever accepted; every
@@ -371,7 +371,7 @@ describe('hardening: arbitrary JWS-shaped tokens against the auto strategy (RFC 
       return { status: answer.status, code: answer.body.error };
     }
     if (auth === undefined) throw new Error('resolved without an auth context');
-    // Whatever the token said, the auth context has the seed's types (DESIGN "The auth context").
+    // Whatever the token said, the auth context has the contract's types (README "The auth context").
     const { claims, scopes } = auth;
     if (
       claims.active !== true ||

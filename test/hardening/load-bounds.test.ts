@@ -1,5 +1,5 @@
 /**
- * The load the guard may put on the identity service is bounded (issue 7): a cap on
+ * The load the guard may put on the identity service is bounded: a cap on
  * concurrent upstream calls (excess requests wait up to `queueTimeoutMs`, then 503), and a
  * circuit breaker that answers 503 at once after `breakerThreshold` consecutive faults and lets
  * one probe through every `breakerCooldownMs`. Both are checked under bursts against a slow or

@@ -1,5 +1,5 @@
 /**
- * "No raw token is ever echoed" (issue 7, DESIGN "Cache": raw tokens are never kept in the
+ * "No raw token is ever echoed" (raw tokens are never kept in the
  * cache, logs or errors). Every error path we can provoke — malformed, over-long, duplicated,
  * unknown, expired, revoked, forged, upstream faults (including an upstream that echoes the
  * token back in its answer), our own credentials refused — is checked on every surface: the
@@ -97,7 +97,7 @@ const INTROSPECTION_FAULTS: Array<[string, 503, (token: string) => Fault]> = [
   ],
 ];
 
-describe('hardening: no raw token is ever echoed, on any error path (DESIGN "Cache", "Errors")', () => {
+describe('hardening: no raw token is ever echoed, on any error path (cache keys, error answers)', () => {
   let idp: IdentityServer;
   const output = captureOutput({ diagnostics: true });
   let guards: Guards;
@@ -170,7 +170,7 @@ describe('hardening: no raw token is ever echoed, on any error path (DESIGN "Cac
       },
     },
     {
-      name: 'DESIGN: an over-long Authorization header → 400',
+      name: 'RFC 6750 §3.1: an over-long Authorization header → 400',
       status: 400,
       guard: 'introspection',
       arrange: async () => {
@@ -256,7 +256,7 @@ describe('hardening: no raw token is ever echoed, on any error path (DESIGN "Cac
     },
     ...INTROSPECTION_FAULTS.map(
       ([label, status, fault]): Scenario => ({
-        name: `DESIGN error table: introspection ${label} → ${status}`,
+        name: `error table: introspection ${label} → ${status}`,
         status,
         guard: 'introspection',
         arrange: async ({ idp: server }) => {
@@ -268,7 +268,7 @@ describe('hardening: no raw token is ever echoed, on any error path (DESIGN "Cac
     ),
     ...([401, 403, 400] as const).map(
       (code): Scenario => ({
-        name: `DESIGN error table: introspection refuses our credentials (HTTP ${code}, echoing the token and our credential) → 500`,
+        name: `error table: introspection refuses our credentials (HTTP ${code}, echoing the token and our credential) → 500`,
         status: 500,
         guard: 'introspection',
         arrange: async ({ idp: server }) => {
@@ -286,7 +286,7 @@ describe('hardening: no raw token is ever echoed, on any error path (DESIGN "Cac
     ),
     ...([401, 403] as const).map(
       (code): Scenario => ({
-        name: `DESIGN error table: the token endpoint refuses our client credentials (HTTP ${code}, echoing them) → 500`,
+        name: `error table: the token endpoint refuses our client credentials (HTTP ${code}, echoing them) → 500`,
         status: 500,
         guard: 'clientCredentials',
         arrange: async ({ idp: server }) => {
@@ -305,7 +305,7 @@ describe('hardening: no raw token is ever echoed, on any error path (DESIGN "Cac
       }),
     ),
     {
-      name: 'DESIGN error table: the token endpoint answers non-JSON echoing our secret → 503',
+      name: 'error table: the token endpoint answers non-JSON echoing our secret → 503',
       status: 503,
       guard: 'clientCredentials',
       arrange: async ({ idp: server }) => {
@@ -332,7 +332,7 @@ describe('hardening: no raw token is ever echoed, on any error path (DESIGN "Cac
       }),
     ),
     {
-      name: 'DESIGN error table: the JWKS answers HTML echoing the token → 503',
+      name: 'error table: the JWKS answers HTML echoing the token → 503',
       status: 503,
       guard: 'autoUnfetched',
       arrange: async ({ idp: server }) => {
@@ -342,7 +342,7 @@ describe('hardening: no raw token is ever echoed, on any error path (DESIGN "Cac
       },
     },
     {
-      name: 'DESIGN error table: discovery metadata answers 500 echoing the token → 503',
+      name: 'error table: discovery metadata answers 500 echoing the token → 503',
       status: 503,
       guard: 'discovery',
       arrange: async ({ idp: server }) => {

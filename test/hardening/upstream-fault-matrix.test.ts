@@ -1,5 +1,5 @@
 /**
- * The upstream fault matrix (issue 7, "Upstream faults"), through the core guard: for each
+ * The upstream fault matrix, through the core guard: for each
  * upstream the guard talks to — introspection, the token endpoint (client_credentials), the
  * JWKS, discovery metadata — and each fault — hang, slow drip, reset, refused connection, 5xx,
  * HTML with 200, JSON of the wrong types, `active:true` with a past `exp`, a 10 MiB body, a
@@ -36,7 +36,7 @@ const bearer = (token: string): RequestLike => ({
   headers: { authorization: `Bearer ${token}` },
 });
 
-describe('hardening: upstream fault matrix through the core guard (DESIGN error table)', () => {
+describe('hardening: upstream fault matrix through the core guard (the README error table)', () => {
   let fixture: FaultFixture;
   const output = captureOutput();
 

@@ -1,7 +1,7 @@
 /**
  * A reduced upstream fault matrix through each adapter (the conformance harnesses), so the
  * HTTP answer is checked end to end: status, `Retry-After`, no challenge on outages,
- * `Cache-Control: no-store`, the seed's error body — within timeout + 100 ms, sockets released,
+ * `Cache-Control: no-store`, the contract's error body — within timeout + 100 ms, sockets released,
  * nothing cached, and the next healthy answer passes. The full matrix runs against the core in
  * upstream-fault-matrix.test.ts; every adapter only translates the core's answer.
  */
@@ -56,7 +56,7 @@ const HARNESSES: Array<{ harness: AdapterHarness; lazyDiscovery: boolean }> = [
   { harness: fastifyHarness('fastify 5', fastify), lazyDiscovery: false },
 ];
 
-describe('hardening: upstream faults through every adapter (DESIGN error table, end to end)', () => {
+describe('hardening: upstream faults through every adapter (the README error table, end to end)', () => {
   let fixture: FaultFixture;
   const output = captureOutput();
 

@@ -1,7 +1,7 @@
 /**
  * What oidc-provider actually does on the wire, checked with plain fetch and node:crypto
  * (no tokenguard code). These facts are what the guard must tolerate; each one is written
- * down in notes/oidc-provider-differences.md. If an oidc-provider upgrade changes one of
+ * summed up in the README's "Compatibility" table. If an oidc-provider upgrade changes one of
  * them, this file fails first and says which.
  */
 import { createPublicKey, type JsonWebKey, verify } from 'node:crypto';
@@ -136,7 +136,7 @@ describe('oidc-provider opaque tokens and introspection', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_request' });
   });
 
-  it('RFC 7662 §2.1: Bearer authentication (the seed example) is refused with 400 invalid_request', async () => {
+  it('RFC 7662 §2.1: Bearer authentication (the contract example) is refused with 400 invalid_request', async () => {
     // oidc-provider authenticates introspection callers as clients only; an Authorization
     // header whose scheme is not Basic is a malformed request to it, whatever the token.
     const callerToken = await op.issueToken({ scope: 'read' });

@@ -2,8 +2,9 @@
  * The interop suite, written once as a function of an adapter harness and run for Express,
  * Koa and Fastify: a real app on loopback, guarded by tokenguard, talking to a real
  * oidc-provider (an authorization server nobody here wrote). Where oidc-provider departs
- * from the seed contract the guard must cope in the core; these tests never work around
- * it (see notes/oidc-provider-differences.md).
+ * from the identity service's introspection contract the guard must cope in the core; these
+ * tests never work around
+ * it (the README's "Compatibility" table lists the differences).
  */
 import type { AuthContext, GuardOptions } from '@tokenguard/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -129,7 +130,7 @@ export function runInteropSuite(harness: InteropHarness): void {
         },
       );
 
-      it('RFC 7662 §2.1: Bearer-authenticated introspection (the seed example) is refused by oidc-provider → 500 server_error', async () => {
+      it('RFC 7662 §2.1: Bearer-authenticated introspection (the contract example) is refused by oidc-provider → 500 server_error', async () => {
         // oidc-provider only authenticates OAuth clients (it answers 400 invalid_request to a
         // Bearer header), so the guard sees its own credentials refused: a misconfiguration.
         const callerToken = await op.issueToken({ scope: 'read' });
@@ -290,7 +291,7 @@ export function runInteropSuite(harness: InteropHarness): void {
       );
 
       it.each(strategies)(
-        'seed brand claim (%s): a token of another brand → 403 invalid_brand',
+        'the contract brand claim (%s): a token of another brand → 403 invalid_brand',
         async (_name, kind) => {
           const app = await start(
             kind === 'jwt'

@@ -220,7 +220,7 @@ export async function startOidcProvider(
       ClientCredentials: (_ctx: ProviderContext, token: ProviderToken) =>
         token.clientId === shortLived.clientId ? shortTtlSec : clientCredentialsTtlSec,
     },
-    // The seed's `brand` claim, on opaque (introspection) and JWT tokens alike.
+    // The contract's `brand` claim, on opaque (introspection) and JWT tokens alike.
     extraTokenClaims: async (_ctx: ProviderContext, token: ProviderToken) => {
       const brand = token.clientId === undefined ? undefined : brands[token.clientId];
       return brand === undefined ? undefined : { brand };

@@ -7,7 +7,7 @@ import { buildChallenge } from './http/build-challenge.js';
 
 const BRAND = Symbol.for('tokenguard.error');
 
-/** The body every refusal is answered with (the seed's error schema). */
+/** The body every refusal is answered with (the identity service's error schema). */
 export interface ErrorBody {
   readonly error: string;
   readonly error_description: string;
@@ -76,7 +76,7 @@ export abstract class TokenGuardError extends Error {
     return headers;
   }
 
-  /** The response body, in the seed's error shape. */
+  /** The response body, in the identity service's error shape. */
   get body(): ErrorBody {
     return { error: this.code, error_description: this.description };
   }

@@ -29,7 +29,7 @@ export interface RequestLike {
   readonly body?: unknown;
 }
 
-/** Claims in the identity service's introspection shape (seed contract), plus any extra claims. */
+/** Claims in the shape of the identity service's introspection contract, plus any extra claims. */
 export interface TokenClaims {
   readonly active: true;
   readonly sub?: string;
@@ -52,7 +52,7 @@ export type ValidationStrategy = 'introspection' | 'jwt';
 
 /** What the adapters attach as `req.auth` / `request.auth` / `ctx.state.auth`. */
 export interface AuthContext {
-  /** The validated claims, in the seed's shape whichever strategy ran. */
+  /** The validated claims, in the contract's shape whichever strategy ran. */
   readonly claims: TokenClaims;
   /** The token's scopes as a list (from `scope`, or a JWT's `scp`). */
   readonly scopes: readonly string[];

@@ -98,7 +98,7 @@ describe('createGuard: options are validated at construction', () => {
 });
 
 describe('createGuard: introspection, cache and counters', () => {
-  it('RFC 7662: verify returns the claims in the seed shape, the scopes and the strategy', async () => {
+  it('RFC 7662: verify returns the claims in the contract shape, the scopes and the strategy', async () => {
     const guard = guardFor(idp);
     const token = idp.mintToken({
       sub: 'u1',

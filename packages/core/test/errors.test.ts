@@ -11,7 +11,7 @@ import {
   UpstreamUnavailableError,
 } from '../src/errors.js';
 
-describe('the error table (DESIGN.md)', () => {
+describe('the error table (README, RFC 6750 §3)', () => {
   it('RFC 6750 §3.1: no token → 401 with a bare challenge', () => {
     const error = new MissingTokenError();
     error.realm = 'shop';

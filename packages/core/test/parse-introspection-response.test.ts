@@ -6,7 +6,7 @@ const now = 1_800_000_000;
 const parse = (body: Record<string, unknown>) => parseIntrospectionResponse(body, 5, now);
 
 describe('parseIntrospectionResponse (RFC 7662 §2.2, validated not trusted)', () => {
-  it('an active token with the seed fields is valid', () => {
+  it('an active token with the contract fields is valid', () => {
     const body = {
       active: true,
       sub: 'u1',

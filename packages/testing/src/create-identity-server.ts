@@ -94,8 +94,8 @@ function formatUrl(address: AddressInfo): string {
 }
 
 /**
- * Start a local OAuth 2.0 identity server on loopback that speaks the seed's introspection
- * contract, plus a `client_credentials` token endpoint, RFC 7009 revocation, RFC 8414 and
+ * Start a local OAuth 2.0 identity server on loopback that speaks the identity service's
+ * introspection contract, plus a `client_credentials` token endpoint, RFC 7009 revocation, RFC 8414 and
  * OpenID metadata, and a JWKS. Close it with `close()` (e.g. in `afterAll`).
  *
  * @example

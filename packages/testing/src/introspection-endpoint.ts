@@ -4,7 +4,8 @@ import { parseForm, sendError, sendJson } from './internal/http.js';
 import type { ServerState } from './internal/state.js';
 
 /**
- * `POST /v1/oauth/introspect` per the seed contract and RFC 7662 §2: caller authentication
+ * `POST /v1/oauth/introspect` per the identity service's introspection contract and
+ * RFC 7662 §2: caller authentication
  * first (401, then 403), then the `token` parameter (400), then the answer — the token's
  * claims with `active: true`, or only `active: false` for unknown, expired or revoked tokens
  * (§2.2: nothing else is disclosed about an inactive token).

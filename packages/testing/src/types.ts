@@ -73,7 +73,7 @@ export interface MintClaims {
   expiresInSec?: number;
   /** Not-before, seconds since the epoch. The server answers `active:false` before it. */
   nbf?: number;
-  /** The seed's `brand` claim. Omitted by default. */
+  /** The contract's `brand` claim. Omitted by default. */
   brand?: string;
   /** RFC 7662 `token_type`. Default `'Bearer'`. */
   token_type?: string;
@@ -169,7 +169,7 @@ export interface IdentityServer {
   readonly url: string;
   /** The issuer in metadata and minted JWTs. */
   readonly issuer: string;
-  /** `${url}/v1/oauth/introspect` (the seed's path). */
+  /** `${url}/v1/oauth/introspect` (the contract's path). */
   readonly introspectionEndpoint: string;
   /** `${url}/oauth/token`. */
   readonly tokenEndpoint: string;
@@ -177,7 +177,7 @@ export interface IdentityServer {
   readonly revocationEndpoint: string;
   /** `${url}/.well-known/jwks.json`. */
   readonly jwksUri: string;
-  /** The seed's `$ACCESS_TOKEN`: a static bearer allowed to introspect. */
+  /** The contract's `$ACCESS_TOKEN`: a static bearer allowed to introspect. */
   readonly callerToken: string;
   /** The always-present client `resource-server`, allowed to introspect. */
   readonly defaultClient: { clientId: string; clientSecret: string };

@@ -27,8 +27,8 @@ function introspect(params: Record<string, string>, headers?: Record<string, str
 }
 const bearer = () => ({ authorization: `Bearer ${server.callerToken}` });
 
-describe('seed contract: 200 answers', () => {
-  it('RFC 7662 §2.2: an active token answers 200 with the seed fields and extra claims', async () => {
+describe('introspection contract: 200 answers', () => {
+  it('RFC 7662 §2.2: an active token answers 200 with the contract fields and extra claims', async () => {
     const token = server.mintToken({
       sub: 'alice',
       client_id: 'web',
@@ -99,11 +99,11 @@ describe('seed contract: 200 answers', () => {
   });
 });
 
-describe('seed contract: 400 invalid_request', () => {
+describe('introspection contract: 400 invalid_request', () => {
   it.each([
     ['missing', {}],
     ['empty', { token: '' }],
-  ])('a %s token parameter answers 400 in the seed error shape', async (_n, params) => {
+  ])('a %s token parameter answers 400 in the contract error shape', async (_n, params) => {
     const res = await introspect(params, bearer());
     expect(res.status).toBe(400);
     expect(res.body?.error).toBe('invalid_request');
@@ -138,7 +138,7 @@ describe('seed contract: 400 invalid_request', () => {
   });
 });
 
-describe('seed contract: 401 invalid_client', () => {
+describe('introspection contract: 401 invalid_client', () => {
   const cases: [string, () => Promise<Awaited<ReturnType<typeof introspect>>>, string][] = [
     ['no credentials', () => introspect({ token: 'x' }), 'Bearer'],
     [
@@ -203,8 +203,8 @@ describe('seed contract: 401 invalid_client', () => {
   });
 });
 
-describe('seed contract: caller authentication methods', () => {
-  it('Bearer with the caller token (the seed example), scheme case-insensitive', async () => {
+describe('introspection contract: caller authentication methods', () => {
+  it('Bearer with the caller token (the contract example), scheme case-insensitive', async () => {
     const res = await introspect(
       { token: server.mintToken() },
       { authorization: `bEaReR ${server.callerToken}` },
@@ -307,7 +307,7 @@ describe('seed contract: caller authentication methods', () => {
   });
 });
 
-describe('seed contract: 403', () => {
+describe('introspection contract: 403', () => {
   it('an authenticated client that may not introspect answers 403 access_denied', async () => {
     const res = await introspect(
       { token: server.mintToken() },

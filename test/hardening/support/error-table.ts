@@ -1,5 +1,5 @@
 /**
- * The DESIGN.md error table as assertions: what an answer must look like for an outage (503),
+ * The README's error table as assertions: what an answer must look like for an outage (503),
  * our own credentials refused (500), and a token verdict (401).
  */
 import type { ErrorResponse } from '@tokenguard/core';

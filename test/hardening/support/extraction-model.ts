@@ -1,10 +1,10 @@
 /**
- * An independent model of RFC 6750 §2 token extraction, written from the spec and DESIGN.md
+ * An independent model of RFC 6750 §2 token extraction, written from the spec and the README
  * (not from the implementation), used as the oracle of the extraction properties:
  *
  * - more than one Authorization field, or a token in more than one place → 400 (§2, "MUST NOT
  *   use more than one method");
- * - an Authorization value longer than the limit → 400 (DESIGN: "over-long header: 400");
+ * - an Authorization value longer than the limit → 400 (README: "over-long header: 400");
  * - `credentials = auth-scheme [ 1*SP token68 ]` (RFC 9110 §11.4): a scheme other than Bearer
  *   (case-insensitive, §11.1) is no bearer token at all → 401 without an error code (§3.1);
  * - `Bearer` with a missing or non-b64token credential (§2.1) → 400 invalid_request;

@@ -1,6 +1,6 @@
 /**
  * How the guard authenticates itself to the identity service (RFC 7662 §2.1 leaves the
- * method open; DESIGN.md lists the five we support). One object per guard: it adds our
+ * method open; we support the five the README lists). One object per guard: it adds our
  * credentials to each outgoing introspection POST and is told when they were refused.
  */
 import { ServerError, TokenGuardError, UpstreamUnavailableError } from '../errors.js';

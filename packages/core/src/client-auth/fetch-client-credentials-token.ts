@@ -1,6 +1,6 @@
 /**
  * One `client_credentials` token request (RFC 6749 §4.4.2) and the validation of its answer
- * (§5.1 success, §5.2 error). Status mapping, as for introspection (DESIGN.md error table):
+ * (§5.1 success, §5.2 error). Status mapping, as for introspection (the README's error table):
  * 200 → a token; 400/401/403 → the endpoint refused our own credentials or request → 500
  * `ServerError`; anything else, a transport fault or garbage → 503 `UpstreamUnavailableError`.
  * No message ever carries the secret, the assertion or the token: at most the HTTP status

@@ -2,9 +2,9 @@
  * `node:diagnostics_channel` channels, all created here. Payloads are built only when
  * someone subscribes, and carry at most a token-hash prefix, never a token.
  *
- * - `tokenguard:auth:success`  `{ strategy, tokenHash, cached }`
- * - `tokenguard:auth:failure`  `{ code, status, reason, tokenHash? }`
- * - `tokenguard:upstream:error` `{ purpose, code, message }`
+ * - `tokenguard:auth:success`  `{ strategy, tokenHash }`
+ * - `tokenguard:auth:failure`  `{ code, status, reason }`
+ * - `tokenguard:upstream:error` `{ code, message }`
  */
 import { channel } from 'node:diagnostics_channel';
 

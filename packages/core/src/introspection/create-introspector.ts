@@ -1,7 +1,7 @@
 /**
  * RFC 7662 introspection: `POST token=…&token_type_hint=access_token` to the identity
  * service, authenticated as configured, and the answer validated (see
- * parse-introspection-response.ts). Status mapping (DESIGN.md error table):
+ * parse-introspection-response.ts). Status mapping (the README's error table):
  * 200 → verdict; 400/401/403 → our own credentials or request are wrong → 500;
  * anything else (3xx, 429, 5xx), a transport fault or garbage → 503.
  */

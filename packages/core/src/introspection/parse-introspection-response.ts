@@ -1,6 +1,6 @@
 /**
  * Validates an RFC 7662 §2.2 answer instead of trusting it. `active` must be the boolean
- * `true`; the seed's fields must have the seed's types; `exp`/`nbf` are re-checked against
+ * `true`; the contract's fields must have the contract's types; `exp`/`nbf` are re-checked against
  * our clock. A body of the wrong shape is an upstream fault (503), never a token verdict.
  */
 import { UpstreamUnavailableError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Auto-mode routing (DESIGN "Auto"): a compact JWS goes to local verification, anything
+ * Auto-mode routing (`strategy: 'auto'`): a compact JWS goes to local verification, anything
  * else to introspection. This runs on every request, so it only looks at the shape and the
  * protected header; verification decides validity.
  */

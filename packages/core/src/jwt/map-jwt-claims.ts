@@ -1,6 +1,6 @@
 /**
- * Maps a verified JWT payload onto the seed's introspection shape, so handlers and
- * requirements never need to know which strategy validated a token (DESIGN "The auth context").
+ * Maps a verified JWT payload onto the identity service's introspection shape, so handlers and
+ * requirements never need to know which strategy validated a token.
  */
 import type { JWTPayload } from 'jose';
 import type { TokenClaims } from '../types.js';

@@ -30,7 +30,7 @@ export interface PrivateKeyJwtKey {
 
 /**
  * How the guard authenticates itself to the introspection endpoint (RFC 7662 §2.1).
- * The seed's example uses `bearer`.
+ * The identity service's introspection contract uses `bearer` in its example.
  */
 export type ClientAuthentication =
   | { readonly method: 'bearer'; readonly token: BearerTokenSource }

@@ -41,7 +41,7 @@ async function accepted(raw: unknown): Promise<void> {
   expect(answer.body).toMatchObject({ active: true, scope: 'read', brand: 'acme' });
 }
 
-describe('bearer (the seed example: Authorization: Bearer $ACCESS_TOKEN)', () => {
+describe('bearer (the contract example: Authorization: Bearer $ACCESS_TOKEN)', () => {
   it('a static token is accepted by the introspection endpoint', async () => {
     await accepted({ method: 'bearer', token: idp.callerToken });
   });

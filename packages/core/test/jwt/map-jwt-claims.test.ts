@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mapJwtClaims } from '../../src/jwt/map-jwt-claims.js';
 
 describe('mapJwtClaims: JWT claims in the introspection shape', () => {
-  it('RFC 9068 §2.2: keeps the registered and seed claims, adds active: true', () => {
+  it('RFC 9068 §2.2: keeps the registered and contract claims, adds active: true', () => {
     const claims = mapJwtClaims({
       iss: 'https://id.example',
       sub: 'user-1',

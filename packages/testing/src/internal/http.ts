@@ -61,7 +61,7 @@ export function sendJson(
   res.end(text);
 }
 
-/** Send an OAuth error body in the seed's shape (`error`, `error_description`). */
+/** Send an OAuth error body in the contract's shape (`error`, `error_description`). */
 export function sendError(
   res: ServerResponse,
   status: number,

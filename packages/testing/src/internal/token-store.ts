@@ -26,7 +26,7 @@ export function resolveExp(claims: MintClaims, fallbackTtlSec = DEFAULT_TTL_SEC)
   return nowSec() + (claims.expiresInSec ?? fallbackTtlSec);
 }
 
-/** Build the seed-shaped claims of an introspection answer from minted claims. */
+/** Build the contract-shaped claims of an introspection answer from minted claims. */
 export function recordClaims(claims: MintClaims, exp: number): Record<string, unknown> {
   const out: Record<string, unknown> = {
     sub: claims.sub ?? 'user-1',
