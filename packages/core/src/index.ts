@@ -23,6 +23,12 @@ export {
 export type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
 export { buildChallenge, type ChallengeAttributes } from './http/build-challenge.js';
 export { isCompactJws } from './jwt/is-compact-jws.js';
+export type { LatencyHistogramSnapshot } from './metrics/create-latency-histogram.js';
+export {
+  PROMETHEUS_CONTENT_TYPE,
+  type PrometheusOptions,
+  renderPrometheusMetrics,
+} from './metrics/render-prometheus-metrics.js';
 export type {
   BearerTokenSource,
   CacheOptions,
@@ -36,6 +42,25 @@ export type {
   TokenGuardLogger,
 } from './options/types.js';
 export { type NormalizedRequirements, normalizeRequirements } from './policy/authorize.js';
+export {
+  CAEP_CREDENTIAL_CHANGE,
+  CAEP_SESSION_REVOKED,
+  createSharedSignalsReceiver,
+  type SecurityEventAnswer,
+  type SecurityEventDelivery,
+  type SharedSignalsReceiver,
+  type SharedSignalsReceiverOptions,
+  type SubjectEvictor,
+} from './shared-signals/create-shared-signals-receiver.js';
+export {
+  SecurityEventError,
+  type SecurityEventErrorCode,
+} from './shared-signals/security-event-error.js';
+export {
+  defaultSubjectFor,
+  type SubjectIdentifier,
+  type SubjectMapper,
+} from './shared-signals/subjects-of-event.js';
 export type {
   AuthContext,
   BrandRequirement,
@@ -46,3 +71,4 @@ export type {
   TokenClaims,
   ValidationStrategy,
 } from './types.js';
+export type { CacheTier, ValidationTrace } from './validation-trace.js';

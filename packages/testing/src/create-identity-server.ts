@@ -10,6 +10,7 @@ import { ALL_ALGORITHMS, KeyRing } from './keys.js';
 import { buildMetadata } from './metadata.js';
 import { type MintState, mintBadJwt, mintJwt } from './mint-jwt.js';
 import { handleRevocation } from './revocation-endpoint.js';
+import { mintSecurityEvent, pushSecurityEvent } from './security-events.js';
 import { handleToken } from './token-endpoint.js';
 import type {
   CallCounts,
@@ -38,6 +39,7 @@ function zeroCounts(): CallCounts {
     jwks: 0,
     oauthMetadata: 0,
     openidMetadata: 0,
+    ssfConfiguration: 0,
     revoke: 0,
     attacker: 0,
   };
@@ -178,6 +180,19 @@ export async function createIdentityServer(
         state.metadata.openid
           ? sendJson(res, 200, buildMetadata(state))
           : sendError(res, 404, 'not_found', 'OpenID metadata is switched off'),
+    },
+    '/.well-known/ssf-configuration': {
+      counter: 'ssfConfiguration',
+      fault: 'metadata',
+      methods: ['GET', 'HEAD'],
+      // OpenID SSF 1.0 §7.1: the transmitter's metadata; SETs are signed with the JWKS keys.
+      handle: (_req, res) =>
+        sendJson(res, 200, {
+          spec_version: '1_0',
+          issuer: state.issuer,
+          jwks_uri: state.jwksUri,
+          delivery_methods_supported: ['urn:ietf:rfc:8935'],
+        }),
     },
     '/attacker/jwks.json': {
       counter: 'attacker',
@@ -321,6 +336,12 @@ export async function createIdentityServer(
     },
     injectFault: (endpoint, fault, times) => faults.inject(endpoint, fault, times),
     clearFaults: () => faults.clear(),
+    ssfConfigurationUri: `${url}/.well-known/ssf-configuration`,
+    mintSecurityEvent: (eventOptions) => mintSecurityEvent(mintState, eventOptions),
+    async pushSecurityEvent(endpoint, set, init) {
+      const token = typeof set === 'string' ? set : await mintSecurityEvent(mintState, set);
+      return pushSecurityEvent(endpoint, token, init);
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         faults.clear();

@@ -158,6 +158,8 @@ export interface CallCounts {
   jwks: number;
   oauthMetadata: number;
   openidMetadata: number;
+  /** Fetches of `/.well-known/ssf-configuration`. */
+  ssfConfiguration: number;
   revoke: number;
   /** Fetches of `/attacker/*` (where the `jku`/`x5u` headers of bad JWTs point). */
   attacker: number;
@@ -219,6 +221,54 @@ export interface IdentityServer {
   injectFault(endpoint: FaultEndpoint, fault: Fault, times?: number): void;
   /** Remove every injected fault. */
   clearFaults(): void;
+  /**
+   * Sign an RFC 8417 Security Event Token as this server (an OpenID Shared Signals
+   * transmitter): header `typ: secevent+jwt`, signed with the current key of the JWKS.
+   */
+  mintSecurityEvent(options: SecurityEventOptions): Promise<string>;
+  /**
+   * Push a SET to a receiver as RFC 8935 §2 says: `POST`, `Content-Type:
+   * application/secevent+jwt`. Given options, the SET is minted first.
+   */
+  pushSecurityEvent(
+    endpoint: string,
+    set: string | SecurityEventOptions,
+    init?: { authorization?: string; contentType?: string },
+  ): Promise<PushResult>;
+  /** `${url}/.well-known/ssf-configuration` (OpenID SSF 1.0 transmitter metadata). */
+  readonly ssfConfigurationUri: string;
   /** Stop listening and destroy open connections, including hung and dripping answers. */
   close(): Promise<void>;
+}
+
+/** An RFC 9493 subject identifier, e.g. `{ format: 'iss_sub', iss, sub }` or `{ format: 'email', email }`. */
+export interface SubjectIdentifier {
+  format: string;
+  [member: string]: unknown;
+}
+
+/** What {@link IdentityServer.mintSecurityEvent} signs. */
+export interface SecurityEventOptions {
+  /** RFC 8417 §2.2 `events`: event type URI → event payload. */
+  events: Record<string, Record<string, unknown>>;
+  /** `aud`: the receiver. */
+  audience: string | string[];
+  /** The subject, sent as the OpenID SSF 1.0 `sub_id` claim. Omitted by default. */
+  subject?: SubjectIdentifier;
+  /** Merged last into the payload (e.g. `{ iss: 'https://other' }`, `{ sub: 'user-1' }`). */
+  claims?: Record<string, unknown>;
+  /** Merged into the protected header (e.g. `{ typ: 'JWT' }`); `alg` cannot be changed. */
+  header?: Record<string, unknown>;
+  /** `'attacker'` signs with a key the JWKS does not publish, under the real `kid`. Default `'server'`. */
+  signWith?: 'server' | 'attacker';
+  /** Signing algorithm. Default `'RS256'`. */
+  alg?: JwtAlgorithm;
+}
+
+/** A receiver's answer to a pushed SET. */
+export interface PushResult {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON for a JSON answer, else the text (empty for a 202). */
+  body: unknown;
 }

@@ -5,9 +5,19 @@
  * - `tokenguard:auth:success`  `{ strategy, tokenHash }`
  * - `tokenguard:auth:failure`  `{ code, status, reason }`
  * - `tokenguard:upstream:error` `{ code, message }`
+ * - `tokenguard:validate` a TracingChannel (`tracing:tokenguard:validate:start`, `:end`,
+ *   `:asyncStart`, `:asyncEnd`, `:error`) around every `authenticate` / `verify`; its
+ *   message is a `ValidationTrace` (validation-trace.ts).
+ * - `tokenguard:shared-signals:event` `{ jti, eventTypes, evictedSubjects }` after each SET
+ *   accepted (a count of subjects, never their values)
+ * - `tokenguard:shared-signals:refused` `{ status, err }` after each refused delivery
  */
-import { channel } from 'node:diagnostics_channel';
+import { channel, tracingChannel } from 'node:diagnostics_channel';
+import type { ValidationTrace } from '../validation-trace.js';
 
 export const authSuccessChannel = channel('tokenguard:auth:success');
 export const authFailureChannel = channel('tokenguard:auth:failure');
 export const upstreamErrorChannel = channel('tokenguard:upstream:error');
+export const validateChannel = tracingChannel<unknown, ValidationTrace>('tokenguard:validate');
+export const securityEventChannel = channel('tokenguard:shared-signals:event');
+export const securityEventRefusedChannel = channel('tokenguard:shared-signals:refused');

@@ -1,0 +1,387 @@
+/**
+ * The OpenID Shared Signals receiver: RFC 8935 push delivery of RFC 8417 Security Event
+ * Tokens. Each SET is verified against the transmitter's JWKS (see
+ * verify-security-event-token.ts); CAEP `session-revoked` and `credential-change` events
+ * evict every cached verdict of their subject, on every instance sharing the cache, through
+ * `guard.evictSubject`. Framework-free: each adapter mounts `handle` as a route.
+ *
+ * Answers (RFC 8935 §2.2, §2.3): 202 once the SET is verified and acted on; 400 with
+ * `{ "err", "description" }` for a SET that is malformed, wrongly signed, or for another
+ * issuer or audience; 401 when the transmitter's own `Authorization` header is wrong;
+ * 503 with `Retry-After` when the JWKS or the cache cannot be reached, so the transmitter
+ * delivers again later (a revocation must not be lost to our outage).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import { getGlobalDispatcher } from 'undici';
+import { TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
+import { ASYMMETRIC_ALGORITHMS } from '../internal/asymmetric-algorithms.js';
+import {
+  securityEventChannel as eventChannel,
+  securityEventRefusedChannel as refusedChannel,
+} from '../internal/diagnostics.js';
+import { createHttpClient } from '../internal/http-client.js';
+import { createRemoteKeySet } from '../jwt/create-remote-key-set.js';
+import {
+  checkEndpointUrl,
+  checkKnownKeys,
+  checkObject,
+  optionalBoolean,
+  optionalInteger,
+  optionalString,
+} from '../options/validators.js';
+import type { HeaderBag } from '../types.js';
+import { SecurityEventError } from './security-event-error.js';
+import { defaultSubjectFor, identifiersOfEvent, type SubjectMapper } from './subjects-of-event.js';
+import { createSecurityEventVerifier, type SecurityEvent } from './verify-security-event-token.js';
+
+/** CAEP 1.0 §3.1: all sessions of the subject were revoked. */
+export const CAEP_SESSION_REVOKED =
+  'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
+/** CAEP 1.0 §3.5: a credential of the subject was created, changed, revoked or deleted. */
+export const CAEP_CREDENTIAL_CHANGE =
+  'https://schemas.openid.net/secevent/caep/event-type/credential-change';
+
+/** RFC 8417 §2.3 / RFC 8935 §2.1: the media type of a pushed SET. */
+const SET_MEDIA_TYPE = 'application/secevent+jwt';
+
+/** What the receiver needs of a guard: the subject eviction that reaches every instance. */
+export interface SubjectEvictor {
+  evictSubject(sub: string): unknown;
+}
+
+/** Options of {@link createSharedSignalsReceiver} (and of each adapter's `sharedSignalsReceiver`). */
+export interface SharedSignalsReceiverOptions {
+  /** The transmitter's issuer: every SET's `iss` must equal it (RFC 8417 §2.2). */
+  readonly issuer: string;
+  /**
+   * The transmitter's JWK Set URL (its SSF configuration's `jwks_uri`). Fetched on first
+   * delivery; an unknown `kid` refetches it at most once per 30 s.
+   */
+  readonly jwksUri: string;
+  /** This receiver's audience: a SET's `aud` must contain one of these. */
+  readonly audience: string | readonly string[];
+  /**
+   * The exact `Authorization` header value the transmitter sends (the push delivery's
+   * `authorization_header` in the SSF stream configuration). Default: none required, the
+   * SET's signature alone authenticates it.
+   */
+  readonly authorizationHeader?: string;
+  /** Event types that evict their subject. Default: CAEP session-revoked and credential-change. */
+  readonly events?: readonly string[];
+  /** Maps a subject identifier onto the tokens' `sub`. Default {@link defaultSubjectFor}. */
+  readonly subjectFor?: SubjectMapper;
+  /** Accepted SET signing algorithms. Default: every public-key algorithm (RS, PS, ES, EdDSA). */
+  readonly algorithms?: readonly string[];
+  /** Leeway for `iat`, `nbf` and `exp`, in seconds. Default 60. */
+  readonly clockToleranceSec?: number;
+  /** Deadline of a JWKS fetch, in milliseconds. Default 5000. */
+  readonly timeoutMs?: number;
+  /** Largest accepted request body, in bytes. Default 65536. */
+  readonly maxBodyBytes?: number;
+  /** Allow an `http:` JWKS URL (tests, local development). Default `false`. */
+  readonly allowInsecureHttp?: boolean;
+  /** An undici dispatcher for the JWKS fetch (proxies, custom TLS). Default: undici's global one. */
+  readonly dispatcher?: Dispatcher;
+}
+
+/** A framework-neutral view of the delivery request. */
+export interface SecurityEventDelivery {
+  readonly method: string;
+  readonly headers: HeaderBag;
+  /** The raw body: text, bytes, or the unread request stream (read up to `maxBodyBytes`). */
+  readonly body: string | Uint8Array | AsyncIterable<Uint8Array | string> | undefined;
+}
+
+/** The answer an adapter writes. `body` is JSON text, or absent (202, 503). */
+export interface SecurityEventAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+export interface SharedSignalsReceiver {
+  handle(delivery: SecurityEventDelivery): Promise<SecurityEventAnswer>;
+}
+
+const KNOWN_OPTIONS = [
+  'issuer',
+  'jwksUri',
+  'audience',
+  'authorizationHeader',
+  'events',
+  'subjectFor',
+  'algorithms',
+  'clockToleranceSec',
+  'timeoutMs',
+  'maxBodyBytes',
+  'allowInsecureHttp',
+  'dispatcher',
+] as const;
+
+/**
+ * Creates the receiver. Options are validated here; a bad one throws a
+ * `TokenGuardConfigError` naming it.
+ *
+ * @example
+ * const receiver = createSharedSignalsReceiver(guard, {
+ *   issuer: 'https://identity.example',
+ *   jwksUri: 'https://identity.example/ssf/jwks.json',
+ *   audience: 'https://api.example/ssf',
+ * });
+ * const answer = await receiver.handle({ method, headers, body });
+ */
+export function createSharedSignalsReceiver(
+  guard: SubjectEvictor,
+  options: SharedSignalsReceiverOptions,
+): SharedSignalsReceiver {
+  const path = 'sharedSignalsReceiver';
+  if (typeof guard?.evictSubject !== 'function') {
+    throw new TokenGuardConfigError(`${path}.guard`, 'must be a guard (with evictSubject)');
+  }
+  const settings = normalize(options, path);
+  const http = createHttpClient({
+    timeoutMs: settings.timeoutMs,
+    maxResponseBytes: 262_144,
+    dispatcher: settings.dispatcher ?? getGlobalDispatcher(),
+  });
+  const verify = createSecurityEventVerifier({
+    issuer: settings.issuer,
+    audience: settings.audience,
+    algorithms: settings.algorithms,
+    clockToleranceSec: settings.clockToleranceSec,
+    keys: createRemoteKeySet({
+      jwksUri: async () => settings.jwksUri,
+      http,
+      cooldownMs: 30_000,
+      timeoutMs: settings.timeoutMs,
+      maxAgeMs: 600_000,
+      retryAfterFailureMs: 5_000,
+    }),
+  });
+  const expectedAuthorization =
+    settings.authorizationHeader === undefined ? undefined : digest(settings.authorizationHeader);
+
+  async function receive(delivery: SecurityEventDelivery): Promise<SecurityEventAnswer> {
+    if (delivery.method.toUpperCase() !== 'POST') {
+      return { status: 405, headers: { allow: 'POST', 'cache-control': 'no-store' } };
+    }
+    checkAuthorization(delivery.headers);
+    // RFC 8935 §2.1: the SET is the whole body, typed application/secevent+jwt.
+    const mediaType = single(delivery.headers['content-type'])?.split(';')[0]?.trim();
+    if (mediaType?.toLowerCase() !== SET_MEDIA_TYPE) {
+      throw new SecurityEventError('invalid_request', `the content type must be ${SET_MEDIA_TYPE}`);
+    }
+    const text = (await readBody(delivery.body, settings.maxBodyBytes)).trim();
+    // A JWE (five segments) would be an encrypted SET (RFC 8417 §2.1); only signed SETs
+    // are accepted, so the transmitter learns at once instead of retrying forever.
+    if (text.split('.').length !== 3) {
+      throw new SecurityEventError('invalid_request', 'the body must be a signed SET (a JWS)');
+    }
+    const set = await verify(text);
+    const subjects = await subjectsToEvict(set);
+    // Evictions are idempotent: a SET delivered twice (RFC 8935 §2.3 retries) does no harm.
+    await Promise.all([...subjects].map((sub) => guard.evictSubject(sub)));
+    if (eventChannel.hasSubscribers) {
+      eventChannel.publish({
+        jti: set.jti,
+        eventTypes: Object.keys(set.events),
+        evictedSubjects: subjects.size,
+      });
+    }
+    return { status: 202, headers: { 'cache-control': 'no-store' } };
+  }
+
+  function checkAuthorization(headers: HeaderBag): void {
+    if (expectedAuthorization === undefined) return;
+    const sent = single(headers.authorization);
+    if (sent === undefined || !timingSafeEqual(digest(sent), expectedAuthorization)) {
+      throw new SecurityEventError(
+        'authentication_failed',
+        'the transmitter could not be authenticated',
+        401,
+      );
+    }
+  }
+
+  async function subjectsToEvict(set: SecurityEvent): Promise<Set<string>> {
+    const subjects = new Set<string>();
+    for (const [type, payload] of Object.entries(set.events)) {
+      // Other event types (stream verification, RISC, …) are accepted and ignored: RFC 8935
+      // §2.2 acknowledges receipt, not that every event meant something to this recipient.
+      if (!settings.events.includes(type)) continue;
+      let mapped = 0;
+      for (const identifier of identifiersOfEvent(set, payload)) {
+        const result = await settings.subjectFor(identifier);
+        for (const sub of typeof result === 'string' ? [result] : (result ?? [])) {
+          if (typeof sub === 'string' && sub !== '') {
+            subjects.add(sub);
+            mapped++;
+          }
+        }
+      }
+      // An eviction event whose subject we cannot name is refused, not silently dropped:
+      // the transmitter's operator must learn that the revocation did not take.
+      if (mapped === 0) {
+        throw new SecurityEventError(
+          'invalid_request',
+          'the event names no subject this recipient can identify (sub, iss_sub, email, opaque)',
+        );
+      }
+    }
+    return subjects;
+  }
+
+  return {
+    async handle(delivery) {
+      try {
+        return await receive(delivery);
+      } catch (error) {
+        const answer = answerFor(error);
+        if (refusedChannel.hasSubscribers) {
+          refusedChannel.publish({
+            status: answer.status,
+            err: error instanceof SecurityEventError ? error.code : undefined,
+          });
+        }
+        return answer;
+      }
+    },
+  };
+}
+
+function answerFor(error: unknown): SecurityEventAnswer {
+  if (error instanceof SecurityEventError) {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+    };
+    if (error.status === 401) headers['www-authenticate'] = 'Bearer realm="shared-signals"';
+    return {
+      status: error.status,
+      headers,
+      body: JSON.stringify({ err: error.code, description: error.description }),
+    };
+  }
+  // The JWKS or the shared cache is unreachable (or a `subjectFor` failed): a general HTTP
+  // error (RFC 8935 §2.3), so the transmitter delivers the SET again; a revocation is never
+  // dropped on our fault.
+  const retryAfterSec = error instanceof UpstreamUnavailableError ? error.retryAfterSec : 5;
+  return {
+    status: 503,
+    headers: { 'retry-after': String(retryAfterSec), 'cache-control': 'no-store' },
+  };
+}
+
+async function readBody(body: SecurityEventDelivery['body'], maxBytes: number): Promise<string> {
+  if (body === undefined) return '';
+  if (typeof body === 'string') return checkSize(Buffer.byteLength(body), maxBytes, body);
+  if (body instanceof Uint8Array) {
+    return checkSize(body.byteLength, maxBytes, Buffer.from(body).toString('utf8'));
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+    size += bytes.length;
+    if (size > maxBytes) return checkSize(size, maxBytes, '');
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+function checkSize(size: number, maxBytes: number, text: string): string {
+  if (size > maxBytes) {
+    throw new SecurityEventError('invalid_request', `the body is larger than ${maxBytes} bytes`);
+  }
+  return text;
+}
+
+function single(value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+interface ReceiverSettings {
+  readonly issuer: string;
+  readonly jwksUri: URL;
+  readonly audience: readonly string[];
+  readonly authorizationHeader: string | undefined;
+  readonly events: readonly string[];
+  readonly subjectFor: SubjectMapper;
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSec: number;
+  readonly timeoutMs: number;
+  readonly maxBodyBytes: number;
+  readonly dispatcher: Dispatcher | undefined;
+}
+
+function normalize(options: SharedSignalsReceiverOptions, path: string): ReceiverSettings {
+  const value = checkObject(options, path);
+  checkKnownKeys(value, KNOWN_OPTIONS, path);
+  const allowInsecureHttp = optionalBoolean(
+    value.allowInsecureHttp,
+    `${path}.allowInsecureHttp`,
+    false,
+  );
+  const issuer = optionalString(value.issuer, `${path}.issuer`);
+  if (issuer === undefined) throw new TokenGuardConfigError(`${path}.issuer`, 'is required');
+  if (value.jwksUri === undefined)
+    throw new TokenGuardConfigError(`${path}.jwksUri`, 'is required');
+  const jwksUri = checkEndpointUrl(value.jwksUri, `${path}.jwksUri`, allowInsecureHttp);
+  const audience = stringList(value.audience, `${path}.audience`);
+  if (audience === undefined) throw new TokenGuardConfigError(`${path}.audience`, 'is required');
+  const algorithms = stringList(value.algorithms, `${path}.algorithms`) ?? ASYMMETRIC_ALGORITHMS;
+  for (const alg of algorithms) {
+    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+      // A SET is verified with the transmitter's public keys: HMAC and `none` never apply.
+      throw new TokenGuardConfigError(
+        `${path}.algorithms`,
+        `must list public-key algorithms only (${ASYMMETRIC_ALGORITHMS.join(', ')})`,
+      );
+    }
+  }
+  if (value.subjectFor !== undefined && typeof value.subjectFor !== 'function') {
+    throw new TokenGuardConfigError(`${path}.subjectFor`, 'must be a function');
+  }
+  return {
+    issuer,
+    jwksUri,
+    audience,
+    authorizationHeader: optionalString(value.authorizationHeader, `${path}.authorizationHeader`),
+    events: stringList(value.events, `${path}.events`) ?? [
+      CAEP_SESSION_REVOKED,
+      CAEP_CREDENTIAL_CHANGE,
+    ],
+    subjectFor: (value.subjectFor as SubjectMapper | undefined) ?? defaultSubjectFor,
+    algorithms,
+    clockToleranceSec: optionalInteger(value.clockToleranceSec, `${path}.clockToleranceSec`, 60, {
+      max: 600,
+    }),
+    timeoutMs: optionalInteger(value.timeoutMs, `${path}.timeoutMs`, 5000, {
+      min: 1,
+      max: 60_000,
+    }),
+    maxBodyBytes: optionalInteger(value.maxBodyBytes, `${path}.maxBodyBytes`, 65_536, {
+      min: 1024,
+      max: 1_048_576,
+    }),
+    dispatcher: value.dispatcher as Dispatcher | undefined,
+  };
+}
+
+function stringList(value: unknown, path: string): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.some((item) => typeof item !== 'string' || item === '')
+  ) {
+    throw new TokenGuardConfigError(path, 'must be a non-empty string or list of strings');
+  }
+  return Object.freeze([...list]);
+}
