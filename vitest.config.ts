@@ -11,6 +11,10 @@ export default defineConfig({
     // Tests run against the sources, so `pnpm test` needs no build step.
     alias: [
       {
+        find: /^@tokenguard\/core\/adapter-kit$/,
+        replacement: `${root}packages/core/src/adapter-kit/index.ts`,
+      },
+      {
         find: /^@tokenguard\/(core|express|koa|fastify|testing)$/,
         replacement: `${root}packages/$1/src/index.ts`,
       },

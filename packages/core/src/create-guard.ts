@@ -29,7 +29,7 @@ import { createUpstreamLimiter } from './introspection/create-upstream-limiter.j
 import { createJwtVerifier, type JwtVerifier } from './jwt/create-jwt-verifier.js';
 import { isCompactJws } from './jwt/is-compact-jws.js';
 import { normalizeOptions } from './options/normalize-options.js';
-import type { GuardOptions, TokenGuardLogger } from './options/types.js';
+import type { GuardOptions } from './options/types.js';
 import { authorizeClaims, normalizeRequirements } from './policy/authorize.js';
 import { checkTokenSyntax, extractBearerToken } from './token/extract-bearer-token.js';
 import { isSenderConstrained } from './token/is-sender-constrained.js';
@@ -191,12 +191,18 @@ export function createGuard(options: GuardOptions): TokenGuard {
 
   const recentLogs = new Map<string, number>();
   /** Upstream details go to the log, at most once per message every 10 s (outages are loud). */
-  function logOnce(logger: TokenGuardLogger, level: 'warn' | 'error', message: string): void {
+  function logOnce(
+    context: CallContext | undefined,
+    level: 'warn' | 'error',
+    message: string,
+  ): void {
     const now = Date.now();
     if ((recentLogs.get(message) ?? 0) > now - 10_000) return;
     if (recentLogs.size > 100) recentLogs.clear();
     recentLogs.set(message, now);
-    logger[level](message);
+    // The request's own logger (pino order) first: its lines carry the request id.
+    if (context?.log !== undefined) context.log[level]({}, message);
+    else (context?.logger ?? config.logger)[level](message);
   }
 
   /** Turns anything thrown into a TokenGuardError with our realm, counted and logged. */
@@ -215,11 +221,10 @@ export function createGuard(options: GuardOptions): TokenGuard {
     }
     refusal.realm = config.realm;
     errorCounts[refusal.code] = (errorCounts[refusal.code] ?? 0) + 1;
-    const logger = context?.logger ?? config.logger;
     if (refusal.status === 500) {
-      logOnce(logger, 'error', `tokenguard: ${refusal.message || refusal.description}`);
+      logOnce(context, 'error', `tokenguard: ${refusal.message || refusal.description}`);
     } else if (refusal.status === 503) {
-      logOnce(logger, 'warn', `tokenguard: ${refusal.message}`);
+      logOnce(context, 'warn', `tokenguard: ${refusal.message}`);
       if (upstreamErrorChannel.hasSubscribers) {
         upstreamErrorChannel.publish({ code: refusal.code, message: refusal.message });
       }
@@ -265,12 +270,13 @@ export function createGuard(options: GuardOptions): TokenGuard {
       auth: AuthContext | undefined,
       requirements: Requirements,
       request: RequestLike,
+      context?: CallContext,
     ) {
       try {
         if (auth === undefined) throw new MissingTokenError();
         await authorizeClaims(auth, normalizeRequirements(requirements), request);
       } catch (error) {
-        throw refuse(error);
+        throw refuse(error, context);
       }
     },
 

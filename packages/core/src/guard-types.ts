@@ -2,9 +2,20 @@ import type { ErrorBody } from './errors.js';
 import type { TokenGuardLogger } from './options/types.js';
 import type { AuthContext, RequestLike, Requirements } from './types.js';
 
-/** Per-call context an adapter may pass (Fastify passes `request.log`). */
+/**
+ * A framework's per-request logger, in pino's call order `(object, message)`: Fastify's
+ * `request.log`, pino-http's `req.log`, koa-pino-logger's `ctx.log`.
+ */
+export interface RequestLog {
+  warn(detail: object, message: string): void;
+  error(detail: object, message: string): void;
+}
+
+/** Per-call context an adapter may pass. */
 export interface CallContext {
   readonly logger?: TokenGuardLogger;
+  /** The request's own logger (pino order); used before `logger` and the guard's logger. */
+  readonly log?: RequestLog;
   /**
    * Overrides the guard's `optional` for this call (a route that allows anonymous access):
    * no token → `undefined`; a bad token still fails.
@@ -57,6 +68,7 @@ export interface TokenGuard {
     auth: AuthContext | undefined,
     requirements: Requirements,
     request: RequestLike,
+    context?: CallContext,
   ): Promise<void>;
   /** Renders any error as the RFC 6750 answer; unknown errors become 500 `server_error`. */
   errorResponse(error: unknown): ErrorResponse;

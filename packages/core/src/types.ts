@@ -23,6 +23,12 @@ export interface RequestLike {
    */
   readonly rawHeaders?: readonly string[];
   /**
+   * `true` when `headers` come from a Fetch `Headers`, which joins repeated field lines
+   * with ", " (RFC 9110 §5.3) and keeps no raw list: a second Authorization field then
+   * shows as a list in one value, and the core refuses it as such (RFC 6750 §2).
+   */
+  readonly combinedHeaders?: boolean;
+  /**
    * The parsed request body, when a body parser ran (an object, or the raw urlencoded string).
    * Only read when body tokens are allowed and the content type is `application/x-www-form-urlencoded`.
    */

@@ -1,21 +1,21 @@
 /**
- * @tokenguard/express — the Express (4 and 5) adapter. It only translates: it builds a
- * `RequestLike` from the Express request, calls the core, attaches `req.auth`, and writes
- * the core's error answer. Every decision is taken once, in `@tokenguard/core`.
+ * @tokenguard/express — the Express (4 and 5) adapter. It only translates, on the core's
+ * adapter kit: Express request → `RequestLike`, the auth context → `req.auth`, the kit's
+ * answer → `res`. Every decision is taken once, in `@tokenguard/core`.
  */
 import './augment.js';
+import type { AuthContext, GuardOptions, RequestLike, TokenGuard } from '@tokenguard/core';
 import {
-  type BrandRequirement,
-  type ClaimsPredicate,
-  createGuard,
-  type GuardOptions,
-  normalizeRequirements,
-  type RequestLike,
-  type Requirements,
-  ServerError,
-  type TokenGuard,
-  TokenGuardConfigError,
-} from '@tokenguard/core';
+  type Adapter,
+  type AdapterOptions,
+  type Answer,
+  adapterOf,
+  createAdapter,
+  createRequirementHelpers,
+  nodeRequestView,
+  type RequirementHelpers,
+  unguardedAnswer,
+} from '@tokenguard/core/adapter-kit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 export type {
@@ -46,32 +46,47 @@ export {
   TokenGuardError,
   UpstreamUnavailableError,
 } from '@tokenguard/core';
+export type { ErrorFormatter, FormattedError } from '@tokenguard/core/adapter-kit';
+
+/**
+ * The request properties `requestProperty` may name: `auth` unless you add one. A migration
+ * from a library that also sets `req.auth` (express-oauth2-jwt-bearer) adds its own name
+ * here and on `Express.Request` (see the README).
+ */
+export interface TokenGuardRequestProperties {
+  auth: true;
+}
+export type RequestProperty = keyof TokenGuardRequestProperties & string;
 
 /** Options of the Express adapter itself (never passed to the core). */
-export interface ExpressAdapterOptions {
-  /**
-   * Hand refusals to `next(err)` (your error middleware renders them: the error carries
-   * `status`, `headers` and `body`) instead of answering directly. Default `false`.
-   */
-  readonly passErrors?: boolean;
-}
+export interface ExpressAdapterOptions extends AdapterOptions<RequestProperty> {}
 
-/** The middleware returned by `tokenGuard()`; `guard` exposes metrics and `close()`. */
-export type TokenGuardMiddleware = RequestHandler & { readonly guard: TokenGuard };
+/** The middleware returned by `tokenGuard()`. */
+export type TokenGuardMiddleware = RequestHandler & {
+  readonly guard: TokenGuard;
+  /** The same guard for routes that also accept requests without a token. */
+  readonly optional: RequestHandler;
+  /** Await before `listen()`: discovery runs, a contradicting issuer throws. */
+  ready(): Promise<void>;
+  /** Closes the guard if `tokenGuard()` built it (Express has no close hook of its own). */
+  close(): Promise<void>;
+};
 
-/** Where the route helpers find the guard (and how it answers) on a request. */
-const GUARD = Symbol.for('tokenguard.guard');
-const PASS_ERRORS = Symbol.for('tokenguard.passErrors');
+/** What the route helpers return: plain Express middleware. */
+export interface RouteMiddleware extends RequestHandler {}
 
-type Tagged = Record<symbol, unknown>;
+type WithLog = Request & { log?: unknown };
 
 /**
  * Validates every request's bearer token and sets `req.auth`. The guard is built here,
  * once: a bad option throws now, never per request.
  *
  * @example
- * app.use(tokenGuard({ introspection: { endpoint, clientAuth: { method: 'bearer', token } } }));
+ * const auth = tokenGuard({ introspection: { endpoint, clientAuth: { method: 'bearer', token } } });
+ * app.get('/feed', auth.optional, feed); // before app.use(auth): no token is fine here
+ * app.use(auth);
  * app.get('/orders', requireScopes('orders:read'), (req, res) => res.json(req.auth?.claims));
+ * await auth.ready();
  */
 export function tokenGuard(options: GuardOptions & ExpressAdapterOptions): TokenGuardMiddleware;
 export function tokenGuard(
@@ -80,125 +95,87 @@ export function tokenGuard(
 ): TokenGuardMiddleware;
 export function tokenGuard(
   options: (GuardOptions & ExpressAdapterOptions) | TokenGuard,
-  adapterOptions: ExpressAdapterOptions = {},
+  adapterOptions?: ExpressAdapterOptions,
 ): TokenGuardMiddleware {
-  let guard: TokenGuard;
-  let passErrors: unknown;
-  if (isGuard(options)) {
-    guard = options;
-    passErrors = adapterOptions.passErrors;
-  } else {
-    // The core refuses unknown keys, so adapter-only keys are taken out first.
-    const { passErrors: pass, ...guardOptions } = options;
-    passErrors = pass;
-    guard = createGuard(guardOptions);
-  }
-  if (passErrors !== undefined && typeof passErrors !== 'boolean') {
-    throw new TokenGuardConfigError('passErrors', 'must be a boolean');
-  }
-  const pass = passErrors === true;
-
-  const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    // A symbol key: skipped by JSON.stringify and Object.keys, and (unlike defineProperty)
-    // it keeps the framework's request object in V8's fast-property mode.
-    (req as unknown as Tagged)[GUARD] = guard;
-    (req as unknown as Tagged)[PASS_ERRORS] = pass;
-    // Express 4 ignores returned promises: every path ends in `next` or an answer, and
-    // anything thrown on the way goes to `next`, so no rejection can go unhandled.
-    guard
-      .authenticate(toRequestLike(req))
-      .then(
-        (auth) => {
-          if (auth !== undefined) req.auth = auth;
-          next();
-        },
-        (error: unknown) => refuse(guard, pass, error, res, next),
-      )
-      .catch(next);
+  const adapter = createAdapter(options, adapterOptions);
+  const middleware = (optional: boolean | undefined): RequestHandler => {
+    return (req, res, next) => {
+      adapter.tag(req);
+      const view = toView(req);
+      let result: AuthResult;
+      try {
+        result = adapter.guard.authenticate(
+          view,
+          adapter.callContext((req as WithLog).log, optional),
+        );
+      } catch (error) {
+        return refuse(adapter, error, view, res, next);
+      }
+      // A cached verdict may come back synchronously: only a miss waits on a promise.
+      if (!(result instanceof Promise)) return accept(adapter, req, result, next);
+      // Express 4 ignores returned promises: every path ends in `next` or an answer, and
+      // anything thrown on the way goes to `next`, so no rejection can go unhandled.
+      result
+        .then(
+          (auth) => accept(adapter, req, auth, next),
+          (error: unknown) => refuse(adapter, error, view, res, next),
+        )
+        .catch(next);
+    };
   };
-  return Object.assign(middleware, { guard }) as TokenGuardMiddleware;
+  return Object.assign(middleware(undefined), {
+    guard: adapter.guard,
+    optional: middleware(true),
+    ready: () => adapter.ready(),
+    close: () => adapter.close(),
+  });
 }
 
-/** Route middleware: the token must carry every one of `scopes` (RFC 6749 §3.3). */
-export function requireScopes(...scopes: string[]): RequestHandler {
-  return requirement({ scopes }, 'requireScopes');
-}
-
-/** Route middleware: the token must carry at least one of `scopes`. */
-export function requireAnyScope(...scopes: string[]): RequestHandler {
-  return requirement({ anyScope: scopes }, 'requireAnyScope');
-}
-
-/**
- * Route middleware: the token's own `brand` claim must be `brand` (a brand, a list, or a
- * function of the request). Nothing in the request can supply the token's brand.
- */
-export function requireBrand(brand: BrandRequirement): RequestHandler {
-  return requirement({ brand }, 'requireBrand');
-}
-
-/** Route middleware: a custom predicate on the validated token; `false` answers 403. */
-export function requireClaims(predicate: ClaimsPredicate): RequestHandler {
-  return requirement({ predicate }, 'requireClaims');
-}
-
-function requirement(declared: Requirements, helper: string): RequestHandler {
-  // Validated where the route is declared: a typo fails at startup, not per request.
-  const requirements = normalizeRequirements(declared, helper);
+export const {
+  requireScopes,
+  requireAnyScope,
+  requireBrand,
+  requireClaims,
+}: RequirementHelpers<RouteMiddleware> = createRequirementHelpers((route): RouteMiddleware => {
   return (req, res, next) => {
-    const guard = (req as unknown as Tagged)[GUARD] as TokenGuard | undefined;
-    const pass = (req as unknown as Tagged)[PASS_ERRORS] === true;
-    if (guard === undefined) {
-      // Fail closed: a route helper without `tokenGuard()` before it is a misconfiguration.
-      const error = new ServerError({
-        message: 'tokenguard: a route requirement ran on a request that tokenGuard() did not see',
-      });
-      res.status(error.status).set(error.headers).json(error.body);
-      return;
-    }
-    guard
-      .authorize(req.auth, requirements, toRequestLike(req))
+    const adapter = adapterOf(req);
+    if (adapter === undefined) return send(res, unguardedAnswer(route, (req as WithLog).log));
+    const view = toView(req);
+    const context = adapter.callContext((req as WithLog).log);
+    adapter.guard
+      .authorize(adapter.authOf(req), route.requirements, view, context)
       .then(
         () => next(),
-        (error: unknown) => refuse(guard, pass, error, res, next),
+        (error: unknown) => refuse(adapter, error, view, res, next),
       )
       .catch(next);
   };
+});
+
+/** What `authenticate` returns: a promise on a miss, the result itself when it can. */
+type AuthResult = AuthContext | undefined | Promise<AuthContext | undefined>;
+
+function accept(adapter: Adapter, req: Request, auth: AuthContext | undefined, next: NextFunction) {
+  adapter.attach(req, auth);
+  next();
 }
 
 function refuse(
-  guard: TokenGuard,
-  pass: boolean,
+  adapter: Adapter,
   error: unknown,
+  view: RequestLike,
   res: Response,
   next: NextFunction,
 ): void {
-  if (pass) {
-    next(error);
-    return;
-  }
-  if (res.headersSent) {
-    // Nothing sensible can be written any more; let Express close the response.
-    next(error);
-    return;
-  }
-  const answer = guard.errorResponse(error);
-  res.status(answer.status).set(answer.headers).json(answer.body);
+  // Once headers are out nothing sensible can be written; Express closes the response.
+  if (adapter.passErrors || res.headersSent) next(adapter.passed(error));
+  else send(res, adapter.answer(error, view));
 }
 
-function toRequestLike(req: Request): RequestLike {
-  return {
-    method: req.method,
-    url: req.originalUrl,
-    headers: req.headers,
-    rawHeaders: req.rawHeaders,
-    body: req.body,
-  };
+function send(res: Response, answer: Answer): void {
+  res.status(answer.status).set(answer.headers).send(answer.body);
 }
 
-function isGuard(value: object): value is TokenGuard {
-  return (
-    typeof (value as TokenGuard).authenticate === 'function' &&
-    typeof (value as TokenGuard).errorResponse === 'function'
-  );
+function toView(req: Request): RequestLike {
+  return nodeRequestView(req.method, req.originalUrl, req, req.body);
 }

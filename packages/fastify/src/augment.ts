@@ -4,6 +4,15 @@
  */
 import type { AuthContext, Requirements, TokenGuard } from '@tokenguard/core';
 
+/**
+ * The request properties `requestProperty` may name: `auth` unless you add one (and the
+ * same name on `FastifyRequest`; see the README).
+ */
+export interface TokenGuardRequestProperties {
+  auth: true;
+}
+export type RequestProperty = keyof TokenGuardRequestProperties & string;
+
 /** Per-route requirements, set as `{ config: { tokenguard: { … } } }` in route options. */
 export interface TokenGuardRouteConfig extends Requirements {
   /**

@@ -1,33 +1,39 @@
 /**
- * @tokenguard/fastify — the Fastify (4 and 5) plugin. It only translates: it builds a
- * `RequestLike` from the Fastify request, calls the core, sets `request.auth`, and writes
- * the core's error answer (or hands it to Fastify's error handler). Every decision is
+ * @tokenguard/fastify — the Fastify (4 and 5) plugin. It only translates, on the core's
+ * adapter kit: Fastify request → `RequestLike`, the auth context → `request.auth`, the
+ * kit's answer → `reply` (or the error to Fastify's error handler). Every decision is
  * taken once, in `@tokenguard/core`.
  */
 import './augment.js';
 import {
   type AuthContext,
-  type BrandRequirement,
-  type ClaimsPredicate,
-  createGuard,
   type GuardOptions,
   normalizeRequirements,
   type RequestLike,
   type Requirements,
-  ServerError,
   type TokenGuard,
   TokenGuardConfigError,
-  type TokenGuardLogger,
 } from '@tokenguard/core';
+import {
+  type Adapter,
+  type AdapterOptions,
+  type Answer,
+  adapterOf,
+  createAdapter,
+  createRequirementHelpers,
+  nodeRequestView,
+  type RequirementHelpers,
+  unguardedAnswer,
+} from '@tokenguard/core/adapter-kit';
 import type {
-  FastifyBaseLogger,
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
+  HookHandlerDoneFunction,
   preHandlerAsyncHookHandler,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import type { TokenGuardRouteConfig } from './augment.js';
+import type { RequestProperty, TokenGuardRouteConfig } from './augment.js';
 
 export type {
   AuthContext,
@@ -57,15 +63,15 @@ export {
   TokenGuardError,
   UpstreamUnavailableError,
 } from '@tokenguard/core';
-export type { TokenGuardRouteConfig } from './augment.js';
+export type { ErrorFormatter, FormattedError } from '@tokenguard/core/adapter-kit';
+export type {
+  RequestProperty,
+  TokenGuardRequestProperties,
+  TokenGuardRouteConfig,
+} from './augment.js';
 
 /** Options of the Fastify plugin itself (never passed to the core). */
-export interface FastifyAdapterOptions {
-  /**
-   * Hand refusals to Fastify's error handler (`setErrorHandler`; the error carries
-   * `statusCode`, `headers` and `body`) instead of answering directly. Default `false`.
-   */
-  readonly passErrors?: boolean;
+export interface FastifyAdapterOptions extends AdapterOptions<RequestProperty> {
   /**
    * The hook that authenticates. Default: `preValidation` when `allowBodyToken` is on (the
    * body must be parsed first), else `onRequest` (no body is parsed for a refused request).
@@ -81,44 +87,33 @@ export type TokenGuardPluginOptions = (
 ) &
   FastifyAdapterOptions;
 
-/** Where the route helpers find the guard (and how it answers) on a request. */
-const GUARD = Symbol.for('tokenguard.guard');
-const PASS_ERRORS = Symbol.for('tokenguard.passErrors');
 const FORM = 'application/x-www-form-urlencoded';
-
 /** Keys `register()` itself understands; never guard options. */
-const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'] as const;
+const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'];
 
-type Tagged = Record<symbol, unknown>;
 type RouteSettings = {
-  readonly optional: boolean;
+  /** `undefined`: the guard's own `optional` applies. */
+  readonly optional: boolean | undefined;
   readonly requirements: Requirements | undefined;
 };
 
 const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, options) => {
-  const { guard, owned, pass, hook } = setUp(options);
-
-  try {
-    // A configuration the identity service contradicts (e.g. an issuer mismatch) fails at
-    // startup, not on the first request.
-    await guard.ready();
-  } catch (error) {
-    if (error instanceof TokenGuardConfigError) {
-      if (owned) await guard.close();
-      throw error;
-    }
-    // An outage is not a configuration error: the guard retries discovery per request
-    // (answering 503 meanwhile), so the app may start.
-    fastify.log.warn(`tokenguard: discovery failed at startup, will retry: ${errorMessage(error)}`);
+  const adapter = createAdapter(options, {}, ['hook'], REGISTER_KEYS);
+  const hook = adapter.frameworkOptions.hook ?? (adapter.bodyToken ? 'preValidation' : 'onRequest');
+  if (hook !== 'onRequest' && hook !== 'preValidation') {
+    await adapter.close();
+    throw new TokenGuardConfigError('hook', "must be 'onRequest' or 'preValidation'");
   }
-  if (owned) fastify.addHook('onClose', async () => guard.close());
+  await adapter.ready(fastify.log);
+  fastify.addHook('onClose', async () => {
+    await adapter.close();
+  });
 
-  if (!fastify.hasRequestDecorator('auth')) {
-    // `undefined`, not an object: Fastify 5 refuses reference-type defaults, and the type
-    // is `auth?: AuthContext`.
-    fastify.decorateRequest('auth', undefined);
+  if (!fastify.hasRequestDecorator(adapter.property)) {
+    // `undefined`, not an object: Fastify 5 refuses reference-type defaults.
+    fastify.decorateRequest(adapter.property, undefined);
   }
-  if (!fastify.hasDecorator('tokenGuard')) fastify.decorate('tokenGuard', guard);
+  if (!fastify.hasDecorator('tokenGuard')) fastify.decorate('tokenGuard', adapter.guard);
 
   if (hook === 'preValidation' && !fastify.hasContentTypeParser(FORM)) {
     // The core parses a string body as urlencoded; register @fastify/formbody first to
@@ -143,34 +138,32 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
     settingsOf((route.config as { tokenguard?: TokenGuardRouteConfig } | undefined)?.tokenguard);
   });
 
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    // A symbol key: skipped by JSON.stringify and Object.keys, and (unlike defineProperty)
-    // it keeps the framework's request object in V8's fast-property mode.
-    (request as unknown as Tagged)[GUARD] = guard;
-    (request as unknown as Tagged)[PASS_ERRORS] = pass;
-    const route = settingsOf(routeConfig(request));
-    const requestLike = toRequestLike(request);
-    let auth: AuthContext | undefined;
+  // Callback style: a cached verdict that comes back synchronously costs no promise.
+  function authenticate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ) {
+    adapter.tag(request);
+    const route = settingsOf(
+      (request.routeOptions.config as { tokenguard?: TokenGuardRouteConfig } | undefined)
+        ?.tokenguard,
+    );
+    const view = toView(request);
+    let result: AuthContext | undefined | Promise<AuthContext | undefined>;
     try {
-      auth = await guard.authenticate(requestLike, {
-        logger: new RequestLogger(request.log),
-        optional: route?.optional,
-      });
+      result = adapter.guard.authenticate(view, adapter.callContext(request.log, route?.optional));
     } catch (error) {
-      return refuse(guard, pass, error, reply);
+      return refuse(adapter, error, view, reply, done);
     }
-    if (auth !== undefined) request.auth = auth;
-    if (route?.requirements !== undefined) {
-      try {
-        await guard.authorize(auth, route.requirements, requestLike);
-      } catch (error) {
-        return refuse(guard, pass, error, reply);
-      }
-    }
-    return undefined;
-  };
-  if (hook === 'onRequest') fastify.addHook('onRequest', authenticate);
-  else fastify.addHook('preValidation', authenticate);
+    if (!(result instanceof Promise))
+      return accept(adapter, route, view, request, reply, done, result);
+    result.then(
+      (auth) => accept(adapter, route, view, request, reply, done, auth),
+      (error: unknown) => refuse(adapter, error, view, reply, done),
+    );
+  }
+  fastify.addHook(hook, authenticate);
 };
 
 /**
@@ -183,85 +176,34 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
  */
 export const tokenGuard = fp(plugin, { name: '@tokenguard/fastify', fastify: '4.x || 5.x' });
 
-/** preHandler: the token must carry every one of `scopes` (RFC 6749 §3.3). */
-export function requireScopes(...scopes: string[]): preHandlerAsyncHookHandler {
-  return requirement({ scopes }, 'requireScopes');
-}
-
-/** preHandler: the token must carry at least one of `scopes`. */
-export function requireAnyScope(...scopes: string[]): preHandlerAsyncHookHandler {
-  return requirement({ anyScope: scopes }, 'requireAnyScope');
-}
-
-/**
- * preHandler: the token's own `brand` claim must be `brand` (a brand, a list, or a
- * function of the request). Nothing in the request can supply the token's brand.
- */
-export function requireBrand(brand: BrandRequirement): preHandlerAsyncHookHandler {
-  return requirement({ brand }, 'requireBrand');
-}
-
-/** preHandler: a custom predicate on the validated token; `false` answers 403. */
-export function requireClaims(predicate: ClaimsPredicate): preHandlerAsyncHookHandler {
-  return requirement({ predicate }, 'requireClaims');
-}
-
-function requirement(declared: Requirements, helper: string): preHandlerAsyncHookHandler {
-  // Validated where the route is declared: a typo fails at startup, not per request.
-  const requirements = normalizeRequirements(declared, helper);
-  return async function requireToken(request, reply) {
-    const guard = (request as unknown as Tagged)[GUARD] as TokenGuard | undefined;
-    if (guard === undefined) {
-      // Fail closed: a route helper outside the plugin's scope is a misconfiguration.
-      const error = new ServerError({
-        message: 'tokenguard: a route requirement ran on a request the plugin did not see',
-      });
-      return reply.code(error.status).headers(error.headers).send(error.body);
-    }
-    try {
-      await guard.authorize(request.auth, requirements, toRequestLike(request));
-    } catch (error) {
-      return refuse(guard, (request as unknown as Tagged)[PASS_ERRORS] === true, error, reply);
-    }
-    return undefined;
-  };
-}
-
-function setUp(options: TokenGuardPluginOptions): {
-  guard: TokenGuard;
-  owned: boolean;
-  pass: boolean;
-  hook: 'onRequest' | 'preValidation';
-} {
-  const { passErrors, hook, ...rest } = options as FastifyAdapterOptions & Record<string, unknown>;
-  for (const key of REGISTER_KEYS) delete rest[key];
-  if (passErrors !== undefined && typeof passErrors !== 'boolean') {
-    throw new TokenGuardConfigError('passErrors', 'must be a boolean');
-  }
-  if (hook !== undefined && hook !== 'onRequest' && hook !== 'preValidation') {
-    throw new TokenGuardConfigError('hook', "must be 'onRequest' or 'preValidation'");
-  }
-  const pass = passErrors === true;
-  if ('guard' in rest) {
-    const { guard, ...others } = rest;
-    if (Object.keys(others).length > 0) {
-      throw new TokenGuardConfigError(
-        'guard',
-        'cannot be combined with guard options (pass them to createGuard)',
-      );
-    }
-    if (!isGuard(guard)) throw new TokenGuardConfigError('guard', 'must be a TokenGuard');
-    return { guard, owned: false, pass, hook: hook ?? 'onRequest' };
-  }
-  const guardOptions = rest as GuardOptions;
-  const guard = createGuard(guardOptions);
-  return {
-    guard,
-    owned: true,
-    pass,
-    hook: hook ?? (guardOptions.allowBodyToken === true ? 'preValidation' : 'onRequest'),
-  };
-}
+export const {
+  requireScopes,
+  requireAnyScope,
+  requireBrand,
+  requireClaims,
+}: RequirementHelpers<preHandlerAsyncHookHandler> = createRequirementHelpers(
+  (route): preHandlerAsyncHookHandler => {
+    return async function requireToken(request, reply) {
+      const adapter = adapterOf(request);
+      if (adapter === undefined) return write(reply, unguardedAnswer(route, request.log));
+      const view = toView(request);
+      try {
+        const auth = adapter.authOf(request);
+        await adapter.guard.authorize(
+          auth,
+          route.requirements,
+          view,
+          adapter.callContext(request.log),
+        );
+      } catch (error) {
+        // Thrown from an async hook, the error reaches the scope's error handler.
+        if (adapter.passErrors) throw adapter.passed(error);
+        return write(reply, adapter.answer(error, view));
+      }
+      return undefined;
+    };
+  },
+);
 
 function routeSettings(config: TokenGuardRouteConfig): RouteSettings {
   const { optional, ...requirements } = config;
@@ -269,59 +211,44 @@ function routeSettings(config: TokenGuardRouteConfig): RouteSettings {
     throw new TokenGuardConfigError('config.tokenguard.optional', 'must be a boolean');
   }
   const normalized = normalizeRequirements(requirements, 'config.tokenguard');
-  return { optional: optional === true, requirements: normalized.isEmpty ? undefined : normalized };
+  return { optional, requirements: normalized.isEmpty ? undefined : normalized };
 }
 
-function routeConfig(request: FastifyRequest): TokenGuardRouteConfig | undefined {
-  return (request.routeOptions.config as { tokenguard?: TokenGuardRouteConfig } | undefined)
-    ?.tokenguard;
-}
-
-function refuse(
-  guard: TokenGuard,
-  pass: boolean,
-  error: unknown,
+function accept(
+  adapter: Adapter,
+  route: RouteSettings | undefined,
+  view: RequestLike,
+  request: FastifyRequest,
   reply: FastifyReply,
-): FastifyReply {
-  // Thrown from an async hook, the error reaches the scope's error handler.
-  if (pass) throw error;
-  const answer = guard.errorResponse(error);
-  return reply.code(answer.status).headers(answer.headers).send(answer.body);
-}
-
-function toRequestLike(request: FastifyRequest): RequestLike {
-  return {
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-    rawHeaders: request.raw.rawHeaders,
-    body: request.body,
-  };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function isGuard(value: unknown): value is TokenGuard {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as TokenGuard).authenticate === 'function' &&
-    typeof (value as TokenGuard).errorResponse === 'function'
+  done: HookHandlerDoneFunction,
+  auth: AuthContext | undefined,
+): void {
+  adapter.attach(request, auth);
+  if (route?.requirements === undefined) {
+    done();
+    return;
+  }
+  adapter.guard.authorize(auth, route.requirements, view, adapter.callContext(request.log)).then(
+    () => done(),
+    (error: unknown) => refuse(adapter, error, view, reply, done),
   );
 }
 
-/** The core's logger shape over pino's `(object, message)` call order. */
-class RequestLogger implements TokenGuardLogger {
-  readonly #log: FastifyBaseLogger;
-  constructor(log: FastifyBaseLogger) {
-    this.#log = log;
-  }
-  warn(message: string, detail?: Record<string, unknown>): void {
-    this.#log.warn(detail ?? {}, message);
-  }
-  error(message: string, detail?: Record<string, unknown>): void {
-    this.#log.error(detail ?? {}, message);
-  }
+function refuse(
+  adapter: Adapter,
+  error: unknown,
+  view: RequestLike,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+): void {
+  if (adapter.passErrors) done(adapter.passed(error) as Error);
+  else write(reply, adapter.answer(error, view));
+}
+
+function write(reply: FastifyReply, answer: Answer): FastifyReply {
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
+function toView(request: FastifyRequest): RequestLike {
+  return nodeRequestView(request.method, request.url, request.raw, request.body);
 }

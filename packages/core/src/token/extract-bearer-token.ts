@@ -79,8 +79,20 @@ function singleAuthorizationHeader(request: RequestLike): string | undefined {
     }
     return value[0];
   }
+  if (request.combinedHeaders === true && JOINED_BEARER.test(value)) {
+    throw new InvalidRequestError('The request has more than one Authorization header');
+  }
   return value;
 }
+
+/**
+ * Fetch `Headers` joined several Authorization fields with ", ". Authorization holds one
+ * credentials value (RFC 9110 §11.6.2) and a Bearer credential never contains a comma
+ * (b64token, RFC 6750 §2.1): a value that starts with Bearer and has a comma, or has a
+ * Bearer credential after a comma, carries more than one. Other schemes' own commas
+ * (`Digest a="1", b="2"`) are left alone, as with Node's headers.
+ */
+const JOINED_BEARER = /^[ \t]*bearer(?:[ \t][^,]*)?,|,[ \t]*bearer(?:[ \t]|,|$)/i;
 
 function tokenFromQuery(url: string, settings: ExtractionSettings): string | undefined {
   const queryStart = url.indexOf('?');

@@ -1,0 +1,226 @@
+/**
+ * One adapter instance: the guard (built from options, or shared), the adapter settings,
+ * and everything a framework's middleware does with them that is not framework syntax:
+ * the per-call context, the refusal answer, the error handed to the framework, startup
+ * (`ready`) and shutdown (`close`) of a guard the adapter owns.
+ */
+import { createGuard } from '../create-guard.js';
+import {
+  isTokenGuardError,
+  ServerError,
+  TokenGuardConfigError,
+  TokenGuardError,
+} from '../errors.js';
+import type { CallContext, TokenGuard } from '../guard-types.js';
+import { consoleLogger } from '../options/normalize-options.js';
+import type { GuardOptions, TokenGuardLogger } from '../options/types.js';
+import type { AuthContext, RequestLike } from '../types.js';
+import {
+  ADAPTER_OPTION_KEYS,
+  type AdapterOptions,
+  type AdapterSettings,
+  normalizeAdapterOptions,
+} from './adapter-options.js';
+import { type Answer, checkFormatted, type ErrorFormatter, JSON_CONTENT_TYPE } from './answer.js';
+import { isGuard } from './is-guard.js';
+import { requestLogOf } from './request-log.js';
+import { kAdapter, kGuard } from './symbols.js';
+
+/** Per-call contexts without a request logger, built once. */
+const OPTIONAL: CallContext = Object.freeze({ optional: true });
+const REQUIRED: CallContext = Object.freeze({ optional: false });
+
+export class Adapter {
+  readonly guard: TokenGuard;
+  /** Built here from options, so closed by the adapter (with the app where it can). */
+  readonly owned: boolean;
+  readonly passErrors: boolean;
+  /** Where the auth context lands (`req.auth`, `ctx.state.auth`, …). */
+  readonly property: string;
+  /** Whether the guard reads form bodies (known when the adapter built it). */
+  readonly bodyToken: boolean;
+  /** Framework-only options the caller named, for the adapter to check. */
+  readonly frameworkOptions: Readonly<Record<string, unknown>>;
+  readonly #onError: ErrorFormatter | undefined;
+  readonly #logger: TokenGuardLogger;
+
+  constructor(
+    guard: TokenGuard,
+    owned: boolean,
+    settings: AdapterSettings,
+    guardOptions: GuardOptions | undefined,
+    frameworkOptions: Record<string, unknown>,
+  ) {
+    const { passErrors, onError, property } = settings;
+    this.guard = guard;
+    this.owned = owned;
+    this.passErrors = passErrors;
+    this.property = property;
+    this.bodyToken = guardOptions?.allowBodyToken === true;
+    this.frameworkOptions = Object.freeze(frameworkOptions);
+    this.#onError = onError;
+    this.#logger = guardOptions?.logger ?? consoleLogger;
+  }
+
+  /** Tags a framework request (or context) for the route helpers. */
+  tag(target: object): void {
+    (target as Record<symbol, unknown>)[kGuard] = this.guard;
+    (target as Record<symbol, unknown>)[kAdapter] = this;
+  }
+
+  /** Sets the auth context where this adapter puts it. */
+  attach(target: object, auth: AuthContext | undefined): void {
+    if (auth !== undefined) (target as Record<string, unknown>)[this.property] = auth;
+  }
+
+  /** Reads it back (for route helpers). */
+  authOf(target: object): AuthContext | undefined {
+    return (target as Record<string, AuthContext | undefined>)[this.property];
+  }
+
+  /**
+   * The core's per-call context: the request's own logger when the app has one (pino's
+   * `req.log`, `ctx.log`, `request.log`), and a per-route `optional`. Without a logger no
+   * object is built per request.
+   */
+  callContext(log: unknown, optional?: boolean): CallContext | undefined {
+    const requestLog = requestLogOf(log);
+    if (requestLog === undefined) {
+      return optional === undefined ? undefined : optional ? OPTIONAL : REQUIRED;
+    }
+    return optional === undefined ? { log: requestLog } : { log: requestLog, optional };
+  }
+
+  /** The answer to a refusal: the guard's status and headers, our or the app's body. */
+  answer(error: unknown, request: RequestLike): Answer {
+    const response = this.guard.errorResponse(error);
+    // `errorResponse` builds a fresh headers object per call.
+    const headers = response.headers;
+    if (this.#onError !== undefined) {
+      const refusal = isTokenGuardError(error) ? error : new ServerError({ cause: error });
+      let formatted: unknown;
+      try {
+        formatted = this.#onError(refusal, request);
+      } catch (cause) {
+        formatted = cause;
+      }
+      const usable = checkFormatted(formatted);
+      if (usable !== undefined) {
+        headers['content-type'] = usable.contentType;
+        const body = typeof usable.body === 'string' ? usable.body : JSON.stringify(usable.body);
+        return { status: response.status, headers, body };
+      }
+      this.#logger.error('tokenguard: onError failed or returned no { contentType, body }');
+    }
+    headers['content-type'] = JSON_CONTENT_TYPE;
+    return { status: response.status, headers, body: JSON.stringify(response.body) };
+  }
+
+  /**
+   * The error handed to the framework with `passErrors`. Frameworks render `message` when
+   * `expose` is true (Koa, http-errors) and print `stack` in development (Express): a 5xx
+   * is handed on as a view whose message is the fixed public description and whose
+   * `expose` is false; the detail stays on the non-enumerable `detail`, and the original
+   * (for `instanceof`, `cause`, `code`) is its prototype.
+   */
+  passed(error: unknown): unknown {
+    if (!(error instanceof TokenGuardError) || error.status < 500) return error;
+    const view = Object.create(error) as TokenGuardError;
+    const hidden = (value: unknown) => ({ value, enumerable: false, configurable: true });
+    const frames = error.stack?.indexOf('\n    at ') ?? -1;
+    Object.defineProperties(view, {
+      message: hidden(error.description),
+      detail: hidden(error.message),
+      expose: hidden(false),
+      stack: hidden(
+        `${error.name}: ${error.description}${frames === -1 ? '' : error.stack?.slice(frames)}`,
+      ),
+    });
+    return view;
+  }
+
+  /**
+   * Startup: resolves once lazy configuration (discovery) succeeded. A configuration the
+   * identity service contradicts (an issuer mismatch) rejects, and an owned guard is
+   * closed; an outage only warns, since the guard retries per request (503 meanwhile).
+   */
+  async ready(log?: unknown): Promise<void> {
+    try {
+      await this.guard.ready();
+    } catch (error) {
+      if (error instanceof TokenGuardConfigError) {
+        await this.close();
+        throw error;
+      }
+      const message = `tokenguard: discovery failed at startup, will retry: ${
+        error instanceof Error ? error.message : String(error)
+      }`;
+      const requestLog = requestLogOf(log);
+      if (requestLog === undefined) this.#logger.warn(message);
+      else requestLog.warn({}, message);
+    }
+  }
+
+  /** Closes the guard if this adapter built it; a shared guard is its owner's to close. */
+  async close(): Promise<void> {
+    if (this.owned) await this.guard.close();
+  }
+}
+
+/** The adapter whose middleware tagged `target`, if any. */
+export function adapterOf(target: object): Adapter | undefined {
+  return (target as Record<symbol, Adapter | undefined>)[kAdapter];
+}
+
+/**
+ * Builds an adapter from what the app passed: guard options with adapter options mixed in
+ * (`tokenGuard({ introspection, passErrors })`), a prebuilt guard and adapter options
+ * (`tokenGuard(guard, { passErrors })`), or one object naming a prebuilt `guard`
+ * (Fastify's `register(tokenGuard, { guard, passErrors })`). `frameworkKeys` are taken out
+ * too and handed back on `frameworkOptions`; `ignoredKeys` are dropped (Fastify's
+ * `prefix`). Every option is checked here: a bad one throws `TokenGuardConfigError`.
+ */
+export function createAdapter(
+  input: object,
+  adapterOptions: AdapterOptions<string> = {},
+  frameworkKeys: readonly string[] = [],
+  ignoredKeys: readonly string[] = [],
+): Adapter {
+  if (isGuard(input)) {
+    const rest: Record<string, unknown> = { ...adapterOptions };
+    const framework = take(rest, frameworkKeys);
+    return new Adapter(input, false, normalizeAdapterOptions(rest), undefined, framework);
+  }
+  if (typeof input !== 'object' || input === null) {
+    throw new TokenGuardConfigError('options', 'must be an object or a guard');
+  }
+  const rest: Record<string, unknown> = { ...input };
+  // Adapter options first: a typo there must not leave a built guard behind.
+  const settings = normalizeAdapterOptions(take(rest, ADAPTER_OPTION_KEYS));
+  const framework = take(rest, frameworkKeys);
+  for (const key of ignoredKeys) delete rest[key];
+  if ('guard' in rest) {
+    const { guard, ...others } = rest;
+    if (Object.keys(others).length > 0) {
+      throw new TokenGuardConfigError(
+        'guard',
+        'cannot be combined with guard options (pass them to createGuard)',
+      );
+    }
+    if (!isGuard(guard)) throw new TokenGuardConfigError('guard', 'must be a TokenGuard');
+    return new Adapter(guard, false, settings, undefined, framework);
+  }
+  const guardOptions = rest as GuardOptions;
+  return new Adapter(createGuard(guardOptions), true, settings, guardOptions, framework);
+}
+
+function take(from: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const taken: Record<string, unknown> = {};
+  for (const key of keys) {
+    if (key in from) {
+      taken[key] = from[key];
+      delete from[key];
+    }
+  }
+  return taken;
+}

@@ -1,0 +1,70 @@
+/**
+ * The route helpers every adapter exports under the same names. Requirements are
+ * normalised where the route is declared (a typo fails at startup, not per request); the
+ * adapter only turns a checked requirement into its framework's middleware.
+ */
+import { ServerError } from '../errors.js';
+import type { RequestLog } from '../guard-types.js';
+import { consoleLogger } from '../options/normalize-options.js';
+import { type NormalizedRequirements, normalizeRequirements } from '../policy/authorize.js';
+import type { BrandRequirement, ClaimsPredicate, Requirements } from '../types.js';
+import { type Answer, JSON_CONTENT_TYPE } from './answer.js';
+import { requestLogOf } from './request-log.js';
+
+/** A route requirement, checked at declaration. */
+export interface RouteRequirement {
+  /** The helper that declared it, e.g. `requireScopes` (named in logs). */
+  readonly helper: string;
+  readonly requirements: NormalizedRequirements;
+}
+
+export interface RequirementHelpers<Middleware> {
+  /** Route middleware: the token must carry every one of `scopes` (RFC 6749 §3.3). */
+  requireScopes(...scopes: string[]): Middleware;
+  /** Route middleware: the token must carry at least one of `scopes`. */
+  requireAnyScope(...scopes: string[]): Middleware;
+  /**
+   * Route middleware: the token's own `brand` claim must be `brand` (a brand, a list, or a
+   * function of the request). Nothing in the request can supply the token's brand.
+   */
+  requireBrand(brand: BrandRequirement): Middleware;
+  /** Route middleware: a custom predicate on the validated token; `false` answers 403. */
+  requireClaims(predicate: ClaimsPredicate): Middleware;
+}
+
+/** The four helpers, each building `toMiddleware(requirement)`. */
+export function createRequirementHelpers<Middleware>(
+  toMiddleware: (route: RouteRequirement) => Middleware,
+): RequirementHelpers<Middleware> {
+  const define = (declared: Requirements, helper: string) =>
+    toMiddleware({ helper, requirements: normalizeRequirements(declared, helper) });
+  return {
+    requireScopes: (...scopes) => define({ scopes }, 'requireScopes'),
+    requireAnyScope: (...scopes) => define({ anyScope: scopes }, 'requireAnyScope'),
+    requireBrand: (brand) => define({ brand }, 'requireBrand'),
+    requireClaims: (predicate) => define({ predicate }, 'requireClaims'),
+  };
+}
+
+const explained = new WeakSet<RouteRequirement>();
+
+/**
+ * Fail closed: a route helper on a request the guard never saw (mounted without the
+ * guard, or outside its scope) is a misconfiguration, answered 500. Why is logged once per
+ * helper, through the request's logger when the app has one.
+ */
+export function unguardedAnswer(route: RouteRequirement, log?: unknown): Answer {
+  if (!explained.has(route)) {
+    explained.add(route);
+    const message = `tokenguard: ${route.helper}() ran on a request the guard did not see (mount the guard before it); answered 500`;
+    const requestLog: RequestLog | undefined = requestLogOf(log);
+    if (requestLog === undefined) consoleLogger.error(message);
+    else requestLog.error({}, message);
+  }
+  const error = new ServerError({ message: 'route requirement without the guard' });
+  return {
+    status: error.status,
+    headers: { ...error.headers, 'content-type': JSON_CONTENT_TYPE },
+    body: JSON.stringify(error.body),
+  };
+}
