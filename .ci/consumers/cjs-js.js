@@ -1,0 +1,90 @@
+// A CommonJS JavaScript consumer: require() of every package.
+const express = require('express');
+const Koa = require('koa');
+const Fastify = require('fastify');
+const { createGuard, TokenGuardError } = require('@tokenguard/core');
+const { requireScopes, tokenGuard } = require('@tokenguard/express');
+const koaAdapter = require('@tokenguard/koa');
+const fastifyAdapter = require('@tokenguard/fastify');
+const { createIdentityServer } = require('@tokenguard/testing');
+
+const server = JSON.parse(process.env.TOKENGUARD_TESTING);
+const options = {
+  issuer: server.issuer,
+  jwt: { audience: server.audience },
+  introspection: { clientAuth: { method: 'bearer', token: server.callerToken } },
+  allowInsecureHttp: true,
+};
+
+async function call(url, token) {
+  const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  return `${res.status} ${await res.text()}`;
+}
+
+async function check(name, url) {
+  console.log(`${name}: sample JWT    → ${await call(url, server.tokens.jwt)}`);
+  console.log(`${name}: opaque token  → ${await call(url, server.tokens.opaque)}`);
+  console.log(`${name}: expired JWT   → ${await call(url, server.tokens.expiredJwt)}`);
+  console.log(`${name}: no token      → ${await call(url)}`);
+}
+
+function listen(server) {
+  return new Promise((resolve) => {
+    const s = server.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+
+async function main() {
+  const app = express();
+  const guard = tokenGuard(options);
+  app.use(guard);
+  app.get('/orders', requireScopes('read'), (req, res) => {
+    res.json({ sub: req.auth.claims.sub, strategy: req.auth.strategy });
+  });
+  const expressServer = await listen(app);
+  await check('express', `http://127.0.0.1:${expressServer.address().port}/orders`);
+  expressServer.close();
+  await guard.guard.close();
+
+  const koa = new Koa();
+  const koaGuard = koaAdapter.tokenGuard(options);
+  koa.use(koaGuard);
+  koa.use(koaAdapter.requireScopes('read'));
+  koa.use((ctx) => {
+    ctx.body = { sub: ctx.state.auth.claims.sub, strategy: ctx.state.auth.strategy };
+  });
+  const koaServer = await listen(koa);
+  await check('koa', `http://127.0.0.1:${koaServer.address().port}/orders`);
+  koaServer.close();
+  await koaGuard.guard.close();
+
+  const fastify = Fastify();
+  await fastify.register(fastifyAdapter.tokenGuard, options);
+  fastify.get('/orders', { config: { tokenguard: { scopes: ['read'] } } }, async (request) => ({
+    sub: request.auth.claims.sub,
+    strategy: request.auth.strategy,
+  }));
+  const address = await fastify.listen({ port: 0, host: '127.0.0.1' });
+  await check('fastify', `${address}/orders`);
+  await fastify.close();
+
+  // The core and the testing package on their own: an in-process identity server.
+  const idp = await createIdentityServer();
+  const core = createGuard({
+    issuer: idp.issuer,
+    jwt: { audience: 'api' },
+    allowInsecureHttp: true,
+  });
+  const auth = await core.verify(await idp.mintJwt({ sub: 'in-process' }));
+  const refusal = await core.verify('not-a-jwt').catch((error) => error);
+  console.log(
+    `core: verify → sub ${auth.claims.sub}; refusal is a TokenGuardError: ${refusal instanceof TokenGuardError} (${refusal.status} ${refusal.code})`,
+  );
+  await core.close();
+  await idp.close();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

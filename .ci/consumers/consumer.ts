@@ -1,0 +1,122 @@
+// A TypeScript consumer, compiled with `module: nodenext`: the same file is built as CommonJS
+// (package.json without "type") and as an ES module ("type": "module").
+import type { AddressInfo } from 'node:net';
+import {
+  type AuthContext,
+  createGuard,
+  type GuardOptions,
+  TokenGuardError,
+} from '@tokenguard/core';
+import { requireScopes, tokenGuard } from '@tokenguard/express';
+import * as fastifyAdapter from '@tokenguard/fastify';
+import * as koaAdapter from '@tokenguard/koa';
+import { createIdentityServer, type IdentityServer } from '@tokenguard/testing';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+
+// Custom claims, typed by augmenting TokenClaims.
+declare module '@tokenguard/core' {
+  interface TokenClaims {
+    readonly tenant_id?: string;
+  }
+}
+
+interface ServerSummary {
+  issuer: string;
+  audience: string;
+  callerToken: string;
+  tokens: { opaque: string; jwt: string; expiredJwt: string };
+}
+
+const server = JSON.parse(process.env.TOKENGUARD_TESTING ?? '') as ServerSummary;
+const options: GuardOptions = {
+  issuer: server.issuer,
+  jwt: { audience: server.audience },
+  introspection: { clientAuth: { method: 'bearer', token: server.callerToken } },
+  allowInsecureHttp: true,
+};
+
+function describeAuth(auth: AuthContext | undefined) {
+  const tenant: string | undefined = auth?.claims.tenant_id;
+  return { sub: auth?.claims.sub, strategy: auth?.strategy, tenant: tenant ?? null };
+}
+
+async function call(url: string, token?: string): Promise<string> {
+  const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  return `${res.status} ${await res.text()}`;
+}
+
+async function check(name: string, url: string): Promise<void> {
+  console.log(`${name}: sample JWT    → ${await call(url, server.tokens.jwt)}`);
+  console.log(`${name}: opaque token  → ${await call(url, server.tokens.opaque)}`);
+  console.log(`${name}: expired JWT   → ${await call(url, server.tokens.expiredJwt)}`);
+  console.log(`${name}: no token      → ${await call(url)}`);
+}
+
+function listen(app: {
+  listen(port: number, host: string, cb: () => void): import('node:http').Server;
+}) {
+  return new Promise<import('node:http').Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+
+function portOf(s: import('node:http').Server): number {
+  return (s.address() as AddressInfo).port;
+}
+
+async function main(): Promise<void> {
+  const app = express();
+  const guard = tokenGuard(options);
+  app.use(guard);
+  app.get('/orders', requireScopes('read'), (req, res) => {
+    res.json(describeAuth(req.auth));
+  });
+  const expressServer = await listen(app);
+  await check('express', `http://127.0.0.1:${portOf(expressServer)}/orders`);
+  expressServer.close();
+  await guard.guard.close();
+
+  const koa = new Koa();
+  const koaGuard = koaAdapter.tokenGuard(options);
+  koa.use(koaGuard);
+  koa.use(koaAdapter.requireScopes('read'));
+  koa.use((ctx) => {
+    ctx.body = describeAuth(ctx.state.auth);
+  });
+  const koaServer = await listen(koa);
+  await check('koa', `http://127.0.0.1:${portOf(koaServer)}/orders`);
+  koaServer.close();
+  await koaGuard.guard.close();
+
+  const fastify = Fastify();
+  await fastify.register(fastifyAdapter.tokenGuard, options);
+  fastify.get('/orders', { config: { tokenguard: { scopes: ['read'] } } }, async (request) =>
+    describeAuth(request.auth),
+  );
+  const address = await fastify.listen({ port: 0, host: '127.0.0.1' });
+  await check('fastify', `${address}/orders`);
+  await fastify.close();
+
+  // The core and the testing package on their own: an in-process identity server.
+  const idp: IdentityServer = await createIdentityServer();
+  const core = createGuard({
+    issuer: idp.issuer,
+    jwt: { audience: 'api' },
+    allowInsecureHttp: true,
+  });
+  const auth = await core.verify(await idp.mintJwt({ sub: 'in-process', tenant_id: 'acme-eu' }));
+  const refusal: unknown = await core.verify('not-a-jwt').catch((error: unknown) => error);
+  const isGuardError = refusal instanceof TokenGuardError;
+  console.log(
+    `core: verify → sub ${auth.claims.sub}, tenant ${auth.claims.tenant_id}; refusal is a TokenGuardError: ${isGuardError} (${isGuardError ? `${refusal.status} ${refusal.code}` : String(refusal)})`,
+  );
+  await core.close();
+  await idp.close();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
