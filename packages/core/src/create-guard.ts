@@ -1,38 +1,28 @@
 /**
- * `createGuard`: the engine every adapter calls. The pipeline (after Duende's
- * OAuth2Introspection): extract → cache → single-flight → validate (introspection or local
- * JWT) → cache (positive and negative) → requirements. Outages are never token errors.
+ * `createGuard`: the engine every adapter calls, and the one place its parts are composed.
+ * The pipeline (after Duende's OAuth2Introspection): extract → cache → single-flight →
+ * validate (introspection or local JWT) → cache (positive and negative) → requirements.
+ * Outages are never token errors. The parts live in `guard/`: the validation strategy,
+ * the refusal step (error mapping, counting, logging) and the metrics.
  */
 import { createAuthContext } from './auth-context.js';
 import type { CachedResult } from './cache/cache-store.js';
 import { createResultCache } from './cache/create-result-cache.js';
 import { hashToken } from './cache/hash-token.js';
-import { createClientAuthenticator } from './client-auth/create-client-authenticator.js';
 import { createDiscovery } from './discovery/create-discovery.js';
-import {
-  InvalidTokenError,
-  MissingTokenError,
-  ServerError,
-  TokenGuardConfigError,
-  TokenGuardError,
-  UpstreamUnavailableError,
-} from './errors.js';
+import { InvalidTokenError, MissingTokenError, TokenGuardError } from './errors.js';
+import { createGuardMetrics } from './guard/create-guard-metrics.js';
+import { createRefusal } from './guard/create-refusal.js';
+import { createValidator } from './guard/create-validator.js';
+import { createEndpointResolver } from './guard/resolve-endpoint.js';
 import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
-import {
-  authFailureChannel,
-  authSuccessChannel,
-  upstreamErrorChannel,
-} from './internal/diagnostics.js';
+import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';
-import { createIntrospector, type Introspector } from './introspection/create-introspector.js';
-import { createUpstreamLimiter } from './introspection/create-upstream-limiter.js';
-import { createJwtVerifier, type JwtVerifier } from './jwt/create-jwt-verifier.js';
-import { isCompactJws } from './jwt/is-compact-jws.js';
 import { normalizeOptions } from './options/normalize-options.js';
 import type { GuardOptions } from './options/types.js';
-import { authorizeClaims, normalizeRequirements } from './policy/authorize.js';
+import { authorizeClaims } from './policy/authorize-claims.js';
+import { normalizeRequirements } from './policy/normalize-requirements.js';
 import { checkTokenSyntax, extractBearerToken } from './token/extract-bearer-token.js';
-import { isSenderConstrained } from './token/is-sender-constrained.js';
 import type { AuthContext, RequestLike, Requirements, TokenClaims } from './types.js';
 
 /**
@@ -51,17 +41,8 @@ import type { AuthContext, RequestLike, Requirements, TokenClaims } from './type
  */
 export function createGuard(options: GuardOptions): TokenGuard {
   const config = normalizeOptions(options);
-  const counts = {
-    cacheHits: 0,
-    cacheMisses: 0,
-    upstreamCalls: 0,
-    coalesced: 0,
-    jwksFetches: 0,
-    tokenEndpointCalls: 0,
-    rejectedByConcurrencyCap: 0,
-    rejectedByBreaker: 0,
-  };
-  const errorCounts: Record<string, number> = {};
+  const metrics = createGuardMetrics();
+  const refuse = createRefusal({ realm: config.realm, logger: config.logger, metrics });
 
   const introspectionSettings = config.introspection;
   const http = createHttpClient({
@@ -80,102 +61,21 @@ export function createGuard(options: GuardOptions): TokenGuard {
           http,
           allowInsecureHttp: config.allowInsecureHttp,
         });
-
-  /** An endpoint taken from the options, else from discovery (lazily, cached there). */
-  function endpointFrom(
-    explicit: URL | undefined,
-    field: 'introspection_endpoint' | 'jwks_uri' | 'token_endpoint',
-    option: string,
-  ): () => Promise<URL> {
-    if (explicit !== undefined) return () => Promise.resolve(explicit);
-    return async () => {
-      if (discovery === undefined)
-        throw new TokenGuardConfigError(option, 'is required without `issuer`');
-      const value = (await discovery.metadata())[field];
-      if (value === undefined) {
-        throw new TokenGuardConfigError(
-          option,
-          `is required: the issuer's metadata has no ${field}`,
-        );
-      }
-      return new URL(value);
-    };
-  }
-
-  let introspector: Introspector | undefined;
-  const limiter =
-    introspectionSettings &&
-    createUpstreamLimiter(introspectionSettings, {
-      rejectedByConcurrencyCap: () => counts.rejectedByConcurrencyCap++,
-      rejectedByBreaker: () => counts.rejectedByBreaker++,
-    });
-  if (introspectionSettings !== undefined) {
-    const clientAuth = introspectionSettings.clientAuth;
-    introspector = createIntrospector({
-      http,
-      endpoint: endpointFrom(
-        introspectionSettings.endpoint,
-        'introspection_endpoint',
-        'introspection.endpoint',
-      ),
-      clientAuth:
-        clientAuth &&
-        createClientAuthenticator(clientAuth, {
-          http,
-          tokenEndpoint: endpointFrom(
-            'tokenEndpoint' in clientAuth && clientAuth.tokenEndpoint !== undefined
-              ? new URL(clientAuth.tokenEndpoint)
-              : undefined,
-            'token_endpoint',
-            'introspection.clientAuth.tokenEndpoint',
-          ),
-          onTokenRequest: () => counts.tokenEndpointCalls++,
-        }),
-      clockToleranceSec: config.clockToleranceSec,
-      onCall: () => counts.upstreamCalls++,
-    });
-  }
-
-  let jwtVerifier: JwtVerifier | undefined;
-  if (config.jwt !== undefined) {
-    jwtVerifier = createJwtVerifier(config.jwt, {
-      http,
-      jwksUri: endpointFrom(config.jwt.jwksUri, 'jwks_uri', 'jwt.jwksUri'),
-      onJwksFetch: () => counts.jwksFetches++,
-    });
-  }
-
-  const cache = createResultCache(config.cache, {
-    hit: () => counts.cacheHits++,
-    miss: () => counts.cacheMisses++,
-    coalesced: () => counts.coalesced++,
+  const validator = createValidator(config.validation, {
+    http,
+    endpoint: createEndpointResolver(discovery),
+    clockToleranceSec: config.clockToleranceSec,
+    metrics,
   });
-
-  /** Validates with the configured strategy; a token verdict is a result, an outage throws. */
-  async function validate(token: string): Promise<CachedResult> {
-    const useJwt = config.strategy === 'jwt' || (config.strategy === 'auto' && isCompactJws(token));
-    if (useJwt) {
-      try {
-        const claims = await (jwtVerifier as JwtVerifier).verify(token);
-        if (isSenderConstrained(claims)) return { kind: 'invalid' };
-        return { kind: 'valid', claims, strategy: 'jwt' };
-      } catch (error) {
-        if (error instanceof InvalidTokenError) return { kind: 'invalid' };
-        throw error;
-      }
-    }
-    const verdict = await (limiter as NonNullable<typeof limiter>).run(
-      () => (introspector as Introspector).introspect(token),
-      (error) => !(error instanceof TokenGuardError) || error instanceof UpstreamUnavailableError,
-    );
-    return verdict.kind === 'valid'
-      ? { kind: 'valid', claims: verdict.claims, strategy: 'introspection' }
-      : { kind: 'invalid' };
-  }
+  const cache = createResultCache(config.cache, {
+    hit: metrics.counter('cacheHits'),
+    miss: metrics.counter('cacheMisses'),
+    coalesced: metrics.counter('coalesced'),
+  });
 
   async function verifyToken(token: string): Promise<AuthContext> {
     const key = hashToken(config.namespace, token);
-    const lookup = cache.getOrValidate(key, () => validate(token));
+    const lookup = cache.getOrValidate(key, () => validator.validate(token));
     return toAuthContext(token, key, lookup instanceof Promise ? await lookup : lookup);
   }
 
@@ -187,56 +87,6 @@ export function createGuard(options: GuardOptions): TokenGuard {
       authSuccessChannel.publish({ strategy: result.strategy, tokenHash: key.slice(0, 8) });
     }
     return createAuthContext(token, result.claims as TokenClaims, result.strategy);
-  }
-
-  const recentLogs = new Map<string, number>();
-  /** Upstream details go to the log, at most once per message every 10 s (outages are loud). */
-  function logOnce(
-    context: CallContext | undefined,
-    level: 'warn' | 'error',
-    message: string,
-  ): void {
-    const now = Date.now();
-    if ((recentLogs.get(message) ?? 0) > now - 10_000) return;
-    if (recentLogs.size > 100) recentLogs.clear();
-    recentLogs.set(message, now);
-    // The request's own logger (pino order) first: its lines carry the request id.
-    if (context?.log !== undefined) context.log[level]({}, message);
-    else (context?.logger ?? config.logger)[level](message);
-  }
-
-  /** Turns anything thrown into a TokenGuardError with our realm, counted and logged. */
-  function refuse(error: unknown, context?: CallContext): TokenGuardError {
-    let refusal: TokenGuardError;
-    if (error instanceof TokenGuardError) {
-      refusal = error;
-    } else if (error instanceof TokenGuardConfigError) {
-      // Lazy configuration (discovery) failed: the operator must act; the caller gets a 500.
-      refusal = new ServerError({ message: error.message, cause: error });
-    } else {
-      refusal = new ServerError({
-        message: 'unexpected error while validating a token',
-        cause: error,
-      });
-    }
-    refusal.realm = config.realm;
-    errorCounts[refusal.code] = (errorCounts[refusal.code] ?? 0) + 1;
-    if (refusal.status === 500) {
-      logOnce(context, 'error', `tokenguard: ${refusal.message || refusal.description}`);
-    } else if (refusal.status === 503) {
-      logOnce(context, 'warn', `tokenguard: ${refusal.message}`);
-      if (upstreamErrorChannel.hasSubscribers) {
-        upstreamErrorChannel.publish({ code: refusal.code, message: refusal.message });
-      }
-    }
-    if (authFailureChannel.hasSubscribers) {
-      authFailureChannel.publish({
-        code: refusal.code,
-        status: refusal.status,
-        reason: refusal.message,
-      });
-    }
-    return refusal;
   }
 
   const guard: TokenGuard = {
@@ -286,7 +136,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
     },
 
     metrics(): GuardMetrics {
-      return { ...counts, breakerState: limiter?.state ?? 'closed', errors: { ...errorCounts } };
+      return metrics.snapshot(validator.breakerState);
     },
 
     async ready() {
@@ -294,7 +144,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
     },
 
     async close() {
-      limiter?.close();
+      validator.close();
       await http.close();
     },
   };

@@ -41,7 +41,10 @@ export type {
   PrivateKeyJwtKey,
   TokenGuardLogger,
 } from './options/types.js';
-export { type NormalizedRequirements, normalizeRequirements } from './policy/authorize.js';
+export {
+  type NormalizedRequirements,
+  normalizeRequirements,
+} from './policy/normalize-requirements.js';
 export {
   CAEP_CREDENTIAL_CHANGE,
   CAEP_SESSION_REVOKED,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthContext } from '../src/auth-context.js';
 import { TokenGuardConfigError, TokenGuardError } from '../src/errors.js';
-import { authorizeClaims, normalizeRequirements } from '../src/policy/authorize.js';
+import { authorizeClaims } from '../src/policy/authorize-claims.js';
+import { normalizeRequirements } from '../src/policy/normalize-requirements.js';
 import type { RequestLike, Requirements, TokenClaims } from '../src/types.js';
 
 const request: RequestLike = { method: 'GET', url: '/', headers: { 'x-brand': 'evil' } };

@@ -6,7 +6,10 @@
 import { ServerError } from '../errors.js';
 import type { RequestLog } from '../guard-types.js';
 import { consoleLogger } from '../options/normalize-options.js';
-import { type NormalizedRequirements, normalizeRequirements } from '../policy/authorize.js';
+import {
+  type NormalizedRequirements,
+  normalizeRequirements,
+} from '../policy/normalize-requirements.js';
 import type { BrandRequirement, ClaimsPredicate, Requirements } from '../types.js';
 import { type Answer, JSON_CONTENT_TYPE } from './answer.js';
 import { requestLogOf } from './request-log.js';

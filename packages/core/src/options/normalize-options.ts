@@ -9,7 +9,10 @@ import { fingerprintSettings } from '../cache/hash-token.js';
 import { normalizeClientAuth } from '../client-auth/normalize-client-auth.js';
 import { TokenGuardConfigError } from '../errors.js';
 import { type NormalizedJwtOptions, normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
-import { type NormalizedRequirements, normalizeRequirements } from '../policy/authorize.js';
+import {
+  type NormalizedRequirements,
+  normalizeRequirements,
+} from '../policy/normalize-requirements.js';
 import type { ExtractionSettings } from '../token/extract-bearer-token.js';
 import type { ClientAuthentication, GuardOptions, JwtOptions, TokenGuardLogger } from './types.js';
 import {
@@ -41,10 +44,22 @@ export interface NormalizedCache {
   readonly inactiveTtlMs: number;
 }
 
+/** The validation strategy with exactly the settings it needs, as normalisation proved them. */
+export type NormalizedValidation =
+  | { readonly strategy: 'introspection'; readonly introspection: NormalizedIntrospection }
+  | { readonly strategy: 'jwt'; readonly jwt: NormalizedJwtOptions }
+  | {
+      readonly strategy: 'auto';
+      readonly introspection: NormalizedIntrospection;
+      readonly jwt: NormalizedJwtOptions;
+    };
+
 export interface NormalizedConfig {
   readonly realm: string;
   readonly issuer: string | undefined;
   readonly strategy: 'introspection' | 'jwt' | 'auto';
+  /** The same strategy as a union carrying its settings (what the guard wires). */
+  readonly validation: NormalizedValidation;
   readonly introspection: NormalizedIntrospection | undefined;
   readonly jwt: NormalizedJwtOptions | undefined;
   readonly cache: NormalizedCache | undefined;
@@ -125,7 +140,8 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           { issuer, clockToleranceSec, allowInsecureHttp },
           'jwt',
         );
-  const strategy = chooseStrategy(raw.strategy, introspection !== undefined, jwt !== undefined);
+  const validation = chooseStrategy(raw.strategy, introspection, jwt);
+  const strategy = validation.strategy;
 
   const extraction: ExtractionSettings = Object.freeze({
     allowBodyToken: optionalBoolean(raw.allowBodyToken, 'allowBodyToken', false),
@@ -146,6 +162,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     realm,
     issuer,
     strategy,
+    validation,
     introspection,
     jwt,
     cache: normalizeCache(raw.cache),
@@ -178,23 +195,24 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
 
 function chooseStrategy(
   value: unknown,
-  hasIntrospection: boolean,
-  hasJwt: boolean,
-): NormalizedConfig['strategy'] {
+  introspection: NormalizedIntrospection | undefined,
+  jwt: NormalizedJwtOptions | undefined,
+): NormalizedValidation {
   if (value !== undefined && value !== 'introspection' && value !== 'jwt' && value !== 'auto') {
     throw new TokenGuardConfigError('strategy', "must be 'introspection', 'jwt' or 'auto'");
   }
   const needsIntrospection = value === 'introspection' || value === 'auto';
   const needsJwt = value === 'jwt' || value === 'auto';
-  if (needsIntrospection && !hasIntrospection) {
+  if (needsIntrospection && introspection === undefined) {
     throw new TokenGuardConfigError('introspection', `is required by strategy '${value}'`);
   }
-  if (needsJwt && !hasJwt)
+  if (needsJwt && jwt === undefined)
     throw new TokenGuardConfigError('jwt', `is required by strategy '${value}'`);
-  if (value !== undefined) return value;
-  if (hasIntrospection && hasJwt) return 'auto';
-  if (hasJwt) return 'jwt';
-  if (hasIntrospection) return 'introspection';
+  if (introspection !== undefined && jwt !== undefined && (value ?? 'auto') === 'auto') {
+    return { strategy: 'auto', introspection, jwt };
+  }
+  if (jwt !== undefined && value !== 'introspection') return { strategy: 'jwt', jwt };
+  if (introspection !== undefined) return { strategy: 'introspection', introspection };
   throw new TokenGuardConfigError('introspection', 'or `jwt` must be configured');
 }
 

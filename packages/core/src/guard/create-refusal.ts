@@ -1,0 +1,83 @@
+/**
+ * The refusal step: whatever a request's validation threw becomes one `TokenGuardError`,
+ * counted by code, logged (5xx only, rate-limited) and published on the diagnostics channels.
+ */
+import { ServerError, TokenGuardConfigError, TokenGuardError } from '../errors.js';
+import type { CallContext } from '../guard-types.js';
+import { authFailureChannel, upstreamErrorChannel } from '../internal/diagnostics.js';
+import type { TokenGuardLogger } from '../options/types.js';
+import type { GuardMetricsRecorder } from './create-guard-metrics.js';
+
+export interface RefusalSettings {
+  /** The realm of every challenge this guard sends. */
+  readonly realm: string;
+  /** The guard's logger, used when a call brings none. */
+  readonly logger: TokenGuardLogger;
+  readonly metrics: GuardMetricsRecorder;
+}
+
+/** Turns anything thrown into the error the caller answers with. */
+export type Refuse = (error: unknown, context?: CallContext) => TokenGuardError;
+
+/** How long the same log message stays quiet after it was written, in ms. */
+const LOG_QUIET_MS = 10_000;
+/** Most distinct messages remembered before the memory is cleared. */
+const LOG_MEMORY = 100;
+
+/**
+ * @example
+ * const refuse = createRefusal({ realm: 'api', logger: console, metrics });
+ * try { await verify(token) } catch (error) { throw refuse(error) }
+ */
+export function createRefusal(settings: RefusalSettings): Refuse {
+  const { realm, metrics } = settings;
+  const recentLogs = new Map<string, number>();
+
+  /** Upstream details go to the log, at most once per message every 10 s (outages are loud). */
+  function logOnce(
+    context: CallContext | undefined,
+    level: 'warn' | 'error',
+    message: string,
+  ): void {
+    const now = Date.now();
+    if ((recentLogs.get(message) ?? 0) > now - LOG_QUIET_MS) return;
+    if (recentLogs.size > LOG_MEMORY) recentLogs.clear();
+    recentLogs.set(message, now);
+    // The request's own logger (pino order) first: its lines carry the request id.
+    if (context?.log !== undefined) context.log[level]({}, message);
+    else (context?.logger ?? settings.logger)[level](message);
+  }
+
+  return (error, context) => {
+    let refusal: TokenGuardError;
+    if (error instanceof TokenGuardError) {
+      refusal = error;
+    } else if (error instanceof TokenGuardConfigError) {
+      // Lazy configuration (discovery) failed: the operator must act; the caller gets a 500.
+      refusal = new ServerError({ message: error.message, cause: error });
+    } else {
+      refusal = new ServerError({
+        message: 'unexpected error while validating a token',
+        cause: error,
+      });
+    }
+    refusal.realm = realm;
+    metrics.refusal(refusal.code);
+    if (refusal.status === 500) {
+      logOnce(context, 'error', `tokenguard: ${refusal.message || refusal.description}`);
+    } else if (refusal.status === 503) {
+      logOnce(context, 'warn', `tokenguard: ${refusal.message}`);
+      if (upstreamErrorChannel.hasSubscribers) {
+        upstreamErrorChannel.publish({ code: refusal.code, message: refusal.message });
+      }
+    }
+    if (authFailureChannel.hasSubscribers) {
+      authFailureChannel.publish({
+        code: refusal.code,
+        status: refusal.status,
+        reason: refusal.message,
+      });
+    }
+    return refusal;
+  };
+}

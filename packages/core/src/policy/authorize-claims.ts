@@ -1,0 +1,66 @@
+/**
+ * Route and guard requirements, always checked against the validated token's own claims:
+ * nothing in the request can supply or override a scope or a brand.
+ */
+import {
+  AccessDeniedError,
+  InsufficientScopeError,
+  InvalidBrandError,
+  ServerError,
+} from '../errors.js';
+import type { AuthContext, BrandRequirement, RequestLike } from '../types.js';
+import type { NormalizedRequirements } from './normalize-requirements.js';
+
+/**
+ * Checks `requirements` against the token. Throws 403 errors (`insufficient_scope`,
+ * `invalid_brand`, `access_denied`); a throwing predicate or brand function is our bug,
+ * answered 500 (fail closed).
+ *
+ * @example
+ * await authorizeClaims(auth, normalizeRequirements({ anyScope: ['a', 'b'] }), request);
+ */
+export async function authorizeClaims(
+  auth: AuthContext,
+  requirements: NormalizedRequirements,
+  request: RequestLike,
+): Promise<void> {
+  if (requirements.isEmpty) return;
+  if (requirements.brand !== undefined) checkBrand(auth, requirements.brand, request);
+  const { scopes, anyScope } = requirements;
+  if (scopes !== undefined && !scopes.every((s) => auth.scopes.includes(s))) {
+    throw new InsufficientScopeError(scopes);
+  }
+  if (anyScope !== undefined && !anyScope.some((s) => auth.scopes.includes(s))) {
+    throw new InsufficientScopeError(anyScope);
+  }
+  if (requirements.predicate !== undefined) {
+    let allowed: boolean;
+    try {
+      allowed = await requirements.predicate(auth, request);
+    } catch (cause) {
+      throw new ServerError({ message: 'the claims predicate threw', cause });
+    }
+    if (allowed !== true) throw new AccessDeniedError();
+  }
+}
+
+function checkBrand(auth: AuthContext, requirement: BrandRequirement, request: RequestLike): void {
+  let accepted: string | readonly string[] | undefined;
+  if (typeof requirement === 'function') {
+    try {
+      accepted = requirement(request);
+    } catch (cause) {
+      throw new ServerError({ message: 'the brand function threw', cause });
+    }
+  } else {
+    accepted = requirement;
+  }
+  const brand = auth.claims.brand;
+  // Fail closed: a request whose brand cannot be determined accepts no token.
+  const ok =
+    typeof brand === 'string' &&
+    (typeof accepted === 'string'
+      ? brand === accepted
+      : Array.isArray(accepted) && accepted.includes(brand));
+  if (!ok) throw new InvalidBrandError({ message: 'token brand not accepted' });
+}
