@@ -1,5 +1,8 @@
 import express4 from 'express4';
 import { expressHarness } from './adapters/express.js';
+import { runCacheConformance } from './cache-conformance.js';
 import { runConformance } from './run-conformance.js';
 
-runConformance(expressHarness('express 4', express4));
+const harness = expressHarness('express 4', express4);
+runConformance(harness);
+runCacheConformance(harness);

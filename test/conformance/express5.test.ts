@@ -1,5 +1,8 @@
 import express from 'express';
 import { expressHarness } from './adapters/express.js';
+import { runCacheConformance } from './cache-conformance.js';
 import { runConformance } from './run-conformance.js';
 
-runConformance(expressHarness('express 5', express));
+const harness = expressHarness('express 5', express);
+runConformance(harness);
+runCacheConformance(harness);

@@ -1,8 +1,11 @@
 import type fastify from 'fastify';
 import fastify4 from 'fastify4';
 import { fastifyHarness } from './adapters/fastify.js';
+import { runCacheConformance } from './cache-conformance.js';
 import { runConformance } from './run-conformance.js';
 
 // Fastify 4 ships its own types; the harness is written against Fastify 5's, whose
 // surface used here (register, route options, hooks, listen) is the same.
-runConformance(fastifyHarness('fastify 4', fastify4 as unknown as typeof fastify));
+const harness = fastifyHarness('fastify 4', fastify4 as unknown as typeof fastify);
+runConformance(harness);
+runCacheConformance(harness);

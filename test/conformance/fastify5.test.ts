@@ -1,5 +1,8 @@
 import fastify from 'fastify';
 import { fastifyHarness } from './adapters/fastify.js';
+import { runCacheConformance } from './cache-conformance.js';
 import { runConformance } from './run-conformance.js';
 
-runConformance(fastifyHarness('fastify 5', fastify));
+const harness = fastifyHarness('fastify 5', fastify);
+runConformance(harness);
+runCacheConformance(harness);

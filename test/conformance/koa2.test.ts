@@ -1,5 +1,8 @@
 import Koa2 from 'koa2';
 import { koaHarness } from './adapters/koa.js';
+import { runCacheConformance } from './cache-conformance.js';
 import { runConformance } from './run-conformance.js';
 
-runConformance(koaHarness('koa 2', Koa2));
+const harness = koaHarness('koa 2', Koa2);
+runConformance(harness);
+runCacheConformance(harness);

@@ -1,5 +1,8 @@
 import Koa from 'koa';
 import { koaHarness } from './adapters/koa.js';
+import { runCacheConformance } from './cache-conformance.js';
 import { runConformance } from './run-conformance.js';
 
-runConformance(koaHarness('koa 3', Koa));
+const harness = koaHarness('koa 3', Koa);
+runConformance(harness);
+runCacheConformance(harness);

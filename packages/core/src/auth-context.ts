@@ -8,13 +8,17 @@ class Auth implements AuthContext {
   readonly claims: TokenClaims;
   readonly scopes: readonly string[];
   readonly strategy: ValidationStrategy;
+  // Declared, not initialised: an own property only when true, so a fresh identity
+  // serialises exactly as before.
+  declare readonly stale?: true;
   readonly #token: string;
 
-  constructor(token: string, claims: TokenClaims, strategy: ValidationStrategy) {
+  constructor(token: string, claims: TokenClaims, strategy: ValidationStrategy, stale?: true) {
     this.#token = token;
     this.claims = claims;
     this.scopes = scopesOf(claims);
     this.strategy = strategy;
+    if (stale === true) (this as { stale?: true }).stale = true;
   }
 
   get token(): string {
@@ -26,8 +30,9 @@ export function createAuthContext(
   token: string,
   claims: TokenClaims,
   strategy: ValidationStrategy,
+  stale?: true,
 ): AuthContext {
-  return new Auth(token, claims, strategy);
+  return new Auth(token, claims, strategy, stale);
 }
 
 /** RFC 6749 §3.3 / RFC 7662 §2.2: `scope` is a space-separated list. */

@@ -6,11 +6,15 @@
  * the refusal step (error mapping, counting, logging) and the metrics.
  */
 import { createAuthContext } from './auth-context.js';
-import type { CachedResult } from './cache/cache-store.js';
-import { createResultCache } from './cache/create-result-cache.js';
+import { type CacheLookup, createResultCache } from './cache/create-result-cache.js';
 import { hashToken } from './cache/hash-token.js';
 import { createDiscovery } from './discovery/create-discovery.js';
-import { InvalidTokenError, MissingTokenError, TokenGuardError } from './errors.js';
+import {
+  InvalidTokenError,
+  MissingTokenError,
+  TokenGuardError,
+  UpstreamUnavailableError,
+} from './errors.js';
 import { createGuardMetrics } from './guard/create-guard-metrics.js';
 import { createRefusal } from './guard/create-refusal.js';
 import { createValidator } from './guard/create-validator.js';
@@ -67,11 +71,28 @@ export function createGuard(options: GuardOptions): TokenGuard {
     clockToleranceSec: config.clockToleranceSec,
     metrics,
   });
-  const cache = createResultCache(config.cache, {
-    hit: metrics.counter('cacheHits'),
-    miss: metrics.counter('cacheMisses'),
-    coalesced: metrics.counter('coalesced'),
-  });
+  const cache = createResultCache(
+    config.cache && {
+      ...config.cache,
+      namespace: config.namespace,
+      logger: config.logger,
+      // Only an outage (503) may be answered from a stale entry, never a verdict or our own
+      // misconfiguration.
+      isOutage: (error) => error instanceof UpstreamUnavailableError,
+    },
+    {
+      hit: metrics.counter('cacheHits'),
+      sharedHit: metrics.counter('sharedHits'),
+      miss: metrics.counter('cacheMisses'),
+      coalesced: metrics.counter('coalesced'),
+      storeHit: metrics.counter('storeHits'),
+      storeMiss: metrics.counter('storeMisses'),
+      storeError: metrics.counter('storeErrors'),
+      storeTimeout: metrics.counter('storeTimeouts'),
+      servedStale: metrics.counter('servedStale'),
+      eviction: metrics.counter('evictions'),
+    },
+  );
 
   async function verifyToken(token: string): Promise<AuthContext> {
     const key = hashToken(config.namespace, token);
@@ -79,14 +100,14 @@ export function createGuard(options: GuardOptions): TokenGuard {
     return toAuthContext(token, key, lookup instanceof Promise ? await lookup : lookup);
   }
 
-  function toAuthContext(token: string, key: string, result: CachedResult): AuthContext {
+  function toAuthContext(token: string, key: string, result: CacheLookup): AuthContext {
     if (result.kind === 'invalid') {
       throw new InvalidTokenError({ message: 'token invalid or inactive' });
     }
     if (authSuccessChannel.hasSubscribers) {
       authSuccessChannel.publish({ strategy: result.strategy, tokenHash: key.slice(0, 8) });
     }
-    return createAuthContext(token, result.claims as TokenClaims, result.strategy);
+    return createAuthContext(token, result.claims as TokenClaims, result.strategy, result.stale);
   }
 
   const guard: TokenGuard = {
@@ -135,16 +156,32 @@ export function createGuard(options: GuardOptions): TokenGuard {
       return { status: refusal.status, headers: refusal.headers, body: refusal.body };
     },
 
+    async evict(token: string) {
+      // Any string may be evicted (a revocation webhook passes what it was given); only its
+      // hash is used, as for every cache key.
+      if (typeof token !== 'string' || token === '') return;
+      await cache.evict(hashToken(config.namespace, token));
+    },
+
+    async evictSubject(sub: string) {
+      if (typeof sub !== 'string' || sub === '') return;
+      await cache.evictSubject(sub);
+    },
+
     metrics(): GuardMetrics {
-      return metrics.snapshot(validator.breakerState);
+      const snapshot = metrics.snapshot(validator.breakerState);
+      const store = cache.storeMetrics();
+      return store === undefined ? snapshot : { ...snapshot, store: { ...store } };
     },
 
     async ready() {
+      await cache.ready();
       if (discovery !== undefined) await discovery.metadata();
     },
 
     async close() {
       validator.close();
+      await cache.close();
       await http.close();
     },
   };

@@ -32,8 +32,24 @@ export interface ErrorResponse {
 
 /** Counters for operators; a snapshot, cheap to read. */
 export interface GuardMetrics {
+  /** Requests answered from a cache tier (in-process or shared). */
   readonly cacheHits: number;
+  /** Requests that found no fresh entry in any tier (they validated, or waited for a validation). */
   readonly cacheMisses: number;
+  /** Of `cacheHits`, those answered by the shared `cache.store`. */
+  readonly sharedHits: number;
+  /** Shared-store lookups that found an entry / found none. */
+  readonly storeHits: number;
+  readonly storeMisses: number;
+  /** Shared-store calls that failed, or passed `cache.storeTimeoutMs`: each cost a miss, never an error answer. */
+  readonly storeErrors: number;
+  readonly storeTimeouts: number;
+  /** Requests answered from an out-of-date entry during an outage (`cache.staleIfErrorMs`). */
+  readonly servedStale: number;
+  /** `evict` and `evictSubject` calls on this guard. */
+  readonly evictions: number;
+  /** The shared store's own counters (e.g. `@tokenguard/redis`: values refused by their HMAC check). */
+  readonly store?: Readonly<Record<string, number>>;
   /** Introspection calls sent to the identity service. */
   readonly upstreamCalls: number;
   /** Requests that waited on another request's upstream call instead of making their own. */
@@ -72,10 +88,26 @@ export interface TokenGuard {
   ): Promise<void>;
   /** Renders any error as the RFC 6750 answer; unknown errors become 500 `server_error`. */
   errorResponse(error: unknown): ErrorResponse;
+  /**
+   * Drops the token's cached verdict here, in the shared store, and on every instance
+   * subscribed to it (within 100 ms on Redis): after an RFC 7009 revocation, say. The next
+   * request with that token asks the identity service again.
+   * @throws UpstreamUnavailableError when the shared store did not confirm the eviction (the
+   * local entry is dropped anyway): answer the webhook 503 so it is retried.
+   */
+  evict(token: string): Promise<void>;
+  /**
+   * Drops every cached verdict whose `sub` is `sub`, here, in the shared store and on
+   * every instance: log a user out everywhere. Subjects are matched within this guard's
+   * namespace (services sharing a store each evict their own entries).
+   * @throws UpstreamUnavailableError when the shared store did not confirm the eviction.
+   */
+  evictSubject(sub: string): Promise<void>;
   /** Counters for operators. */
   metrics(): GuardMetrics;
   /**
-   * Resolves once lazy configuration (discovery) has succeeded; rejects with the
+   * Resolves once lazy configuration (discovery) has succeeded and the shared store's
+   * invalidation channel is subscribed; rejects with the
    * configuration error (e.g. an issuer mismatch) or outage. Call it at startup.
    */
   ready(): Promise<void>;

@@ -3,7 +3,14 @@
  * Named re-exports only: this file is the whole public surface.
  */
 
-export type { CachedResult, CacheStore } from './cache/cache-store.js';
+export type {
+  CachedResult,
+  CacheEntry,
+  CacheStore,
+  Invalidation,
+  Unsubscribe,
+} from './cache/cache-store.js';
+export { createMemoryStore } from './cache/create-memory-store.js';
 export { createGuard } from './create-guard.js';
 export {
   AccessDeniedError,

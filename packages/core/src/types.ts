@@ -65,6 +65,12 @@ export interface AuthContext {
   /** The strategy that validated the token. */
   readonly strategy: ValidationStrategy;
   /**
+   * `true` when the identity service was down and this identity comes from a cache entry
+   * past its freshness (`cache.staleIfErrorMs`); absent otherwise. Refuse stale identities
+   * for sensitive operations (payments, account changes).
+   */
+  readonly stale?: true;
+  /**
    * The raw bearer token, for forwarding downstream. Non-enumerable, so that logging or
    * serialising the auth context never leaks it.
    */

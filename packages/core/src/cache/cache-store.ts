@@ -1,20 +1,87 @@
 /**
- * The cache is an interface so that a shared store (Redis, …) can serve many instances.
- * Keys are already hashes of the token and the guard's settings; values are JSON-safe.
+ * The shared cache tier's interface. The guard keeps its own in-process LRUs in front of
+ * it (local hit first, then the store, then validation); a store makes many instances
+ * share verdicts, evictions and, optionally, upstream calls. `@tokenguard/redis` is the
+ * implementation on Redis; any object with `get` and `set` is a store.
+ *
+ * Keys are already hashes of the guard's namespace and the token: a store never sees a
+ * token. A store that fails or hangs costs a cache miss, never an error answer: the guard
+ * puts a deadline (`cache.storeTimeoutMs`) on every call.
  */
 export interface CacheStore {
-  get(key: string): CachedResult | undefined | Promise<CachedResult | undefined>;
-  /** `ttlMs` is always positive; the store must not keep the entry longer. */
-  set(key: string, value: CachedResult, ttlMs: number): void | Promise<void>;
+  /** The entry stored under `key`, or `undefined`. */
+  get(key: string): CacheEntry | undefined | Promise<CacheEntry | undefined>;
+  /**
+   * Stores `entry` for `ttlMs` milliseconds (always positive); the store must not keep it
+   * longer. An entry with a `subjectKey` must be found again by `deleteSubject`.
+   */
+  set(key: string, entry: CacheEntry, ttlMs: number): void | Promise<void>;
+  /** Deletes one entry (`guard.evict`). */
   delete?(key: string): void | Promise<void>;
-  clear?(): void | Promise<void>;
+  /** Deletes every entry stored with this `subjectKey` (`guard.evictSubject`). */
+  deleteSubject?(subjectKey: string): void | Promise<void>;
+  /**
+   * Publishes an invalidation to every guard subscribed through this store (on every
+   * instance), so each drops its in-process copy. Delivery should take well under 100 ms.
+   */
+  publish?(message: Invalidation): void | Promise<void>;
+  /**
+   * Registers the guard's listener for invalidations published by any instance (this one
+   * included); returns the function that removes it (`guard.close()` calls it).
+   */
+  subscribe?(listener: (message: Invalidation) => void): Unsubscribe | Promise<Unsubscribe>;
+  /**
+   * Opt-in single-flight across instances: runs `fill` (validate, then store) here only
+   * when no other instance is already doing it for `key`; otherwise waits for that
+   * instance's entry and returns it, or runs `fill` itself after a deadline. An error of
+   * `fill` must be passed on unchanged.
+   */
+  coalesce?(key: string, fill: () => Promise<CacheEntry>): Promise<CacheEntry>;
+  /**
+   * Whether the store is reachable, for `guard.health()`: cheap (a connection flag) unless
+   * `probe`, then one round trip (the guard bounds it with `cache.storeTimeoutMs`).
+   */
+  health?(options: { readonly probe: boolean }): boolean | Promise<boolean>;
+  /** The store's own counters (e.g. values refused by their integrity check), merged into `guard.metrics().store`. */
+  metrics?(): Readonly<Record<string, number>>;
+}
+
+/** Removes an invalidation listener. */
+export type Unsubscribe = () => void | Promise<void>;
+
+/** A message on the invalidation channel: one token's entry, or every entry of a subject. */
+export type Invalidation =
+  | { readonly kind: 'key'; readonly key: string }
+  | { readonly kind: 'subject'; readonly subjectKey: string };
+
+/** What the cache keeps per token: the verdict and when it stops being fresh. */
+export interface CacheEntry {
+  readonly result: CachedResult;
+  /**
+   * Epoch milliseconds until which the entry is served as is. After it, and until the
+   * entry's TTL, it is only a stale fallback (`cache.staleIfErrorMs`) during an outage.
+   */
+  readonly freshUntilMs: number;
+  /** Hash of the namespace and the token's `sub`, for `evictSubject`; absent without `sub`. */
+  readonly subjectKey?: string;
 }
 
 /** A validation outcome worth caching: valid claims, or an inactive/invalid token. */
 export type CachedResult =
   | {
       readonly kind: 'valid';
-      readonly claims: Record<string, unknown>;
+      /** Deep-frozen by the cache when the entry is made: handlers cannot change them. */
+      readonly claims: Readonly<Record<string, unknown>>;
       readonly strategy: 'introspection' | 'jwt';
+      /**
+       * Epoch milliseconds after which this verdict must never be served, whatever the
+       * cache TTL (e.g. `iat + jwt.maxTokenAgeSec`). The entry's TTL is capped at it and
+       * it is re-checked on every read. Absent: no limit beyond `exp`.
+       */
+      readonly notAfterMs?: number;
     }
-  | { readonly kind: 'invalid' };
+  | {
+      readonly kind: 'invalid';
+      /** The stable reason code of the refusal, so a cached refusal answers the same. */
+      readonly reason?: string;
+    };

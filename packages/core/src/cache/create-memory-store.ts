@@ -1,20 +1,37 @@
 import { LRUCache } from 'lru-cache';
-import type { CachedResult, CacheStore } from './cache-store.js';
+import type { CacheEntry, CacheStore, Invalidation } from './cache-store.js';
 
 /**
- * The default store: an in-process lru-cache bounded by entry count, each entry with its
- * own TTL (lru-cache checks it on read, so an entry is never served past it).
+ * A shared tier held in this process: several guards of one process (one per route
+ * group, say) share verdicts and invalidations through it. Bounded by entry count; each
+ * entry has its own TTL, checked on read (lru-cache never serves an entry past it).
+ *
+ * @param maxEntries most entries kept. Default 10000.
  */
-export function createMemoryStore(maxEntries: number): CacheStore {
-  const lru = new LRUCache<string, CachedResult>({ max: maxEntries, ttlAutopurge: false });
+export function createMemoryStore(maxEntries = 10_000): CacheStore {
+  const lru = new LRUCache<string, CacheEntry>({ max: maxEntries, ttlAutopurge: false });
+  const listeners = new Set<(message: Invalidation) => void>();
   return {
     get: (key) => lru.get(key),
-    set: (key, value, ttlMs) => {
-      lru.set(key, value, { ttl: ttlMs });
+    set: (key, entry, ttlMs) => {
+      lru.set(key, entry, { ttl: ttlMs });
     },
     delete: (key) => {
       lru.delete(key);
     },
-    clear: () => lru.clear(),
+    deleteSubject: (subjectKey) => {
+      for (const [key, entry] of lru.entries()) {
+        if (entry.subjectKey === subjectKey) lru.delete(key);
+      }
+    },
+    publish: (message) => {
+      for (const listener of listeners) listener(message);
+    },
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
   };
 }

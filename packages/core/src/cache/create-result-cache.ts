@@ -1,46 +1,119 @@
 /**
- * The validation cache: positive entries bounded by the token's `exp` and `maxTtlMs`,
- * inactive results kept briefly, upstream faults never kept, and single-flight so that
- * concurrent requests for one uncached token share one validation.
+ * The validation cache, after Duende's OAuth2Introspection pipeline: local tier → shared
+ * tier → single-flight validation → store (positive and negative). Positive entries are
+ * bounded by the token's `exp`, a validator's `notAfterMs` and `maxTtlMs`; inactive
+ * results live in their own smaller LRU (junk tokens cannot push valid ones out) and
+ * briefly; upstream faults are never kept. With `staleIfErrorMs`, a positive entry that
+ * went out of date within that window still answers while the identity service is down
+ * (an outage, never a verdict), but never past `exp`, nor after an eviction or an
+ * inactive answer.
  */
-import type { CachedResult, CacheStore } from './cache-store.js';
+import { LRUCache } from 'lru-cache';
+import { UpstreamUnavailableError } from '../errors.js';
+import type { TokenGuardLogger } from '../options/types.js';
+import type {
+  CachedResult,
+  CacheEntry,
+  CacheStore,
+  Invalidation,
+  Unsubscribe,
+} from './cache-store.js';
+import { createStoreCaller, type StoreCaller } from './create-store-caller.js';
+import { deepFreeze } from './deep-freeze.js';
+import { hashSubject } from './hash-token.js';
 
 export interface ResultCacheSettings {
-  readonly store: CacheStore;
+  /** Positive entries kept in process. */
+  readonly maxEntries: number;
+  /** Inactive/invalid results kept in process (a separate, smaller LRU). */
+  readonly maxInactiveEntries: number;
   readonly maxTtlMs: number;
   readonly inactiveTtlMs: number;
+  /** How long past its freshness a positive entry may answer during an outage; 0 = never. */
+  readonly staleIfErrorMs: number;
+  /** The shared tier, when there is one. */
+  readonly store: CacheStore | undefined;
+  /** Deadline of every call to the shared tier, in milliseconds. */
+  readonly storeTimeoutMs: number;
+  /** The guard's namespace: subject keys are hashed with it. */
+  readonly namespace: string;
+  readonly logger: TokenGuardLogger;
+  /** Whether an error of `validate` is an outage (stale entries may answer it). */
+  readonly isOutage: (error: unknown) => boolean;
 }
 
 export interface ResultCacheCounters {
   hit(): void;
+  sharedHit(): void;
   miss(): void;
   coalesced(): void;
+  storeHit(): void;
+  storeMiss(): void;
+  storeError(): void;
+  storeTimeout(): void;
+  servedStale(): void;
+  eviction(): void;
 }
+
+/**
+ * Filled in by `getOrValidate` when passed (tracing, per-tier counters): which tier
+ * answered, and whether this call waited on another call's lookup.
+ */
+export interface CacheTrace {
+  cacheTier?: 'local' | 'shared' | 'none';
+  coalesced?: boolean;
+}
+
+/** A cached result; `stale` only on an entry served past its freshness during an outage. */
+export type CacheLookup = CachedResult & { readonly stale?: true };
 
 export interface ResultCache {
   /**
-   * The cached result for `key`, or the result of `validate()` — run once however many
+   * The cached result for `key`, or the result of `validate()`, run once however many
    * callers ask for the same key at the same time. A thrown error (an outage) is passed
    * to every waiter and never stored.
    */
   getOrValidate(
     key: string,
     validate: () => Promise<CachedResult>,
-  ): CachedResult | Promise<CachedResult>;
+    trace?: CacheTrace,
+  ): CacheLookup | Promise<CacheLookup>;
+  /** Drops one token's entry here, in the shared tier, and on every subscribed instance. */
+  evict(key: string): Promise<void>;
+  /** Drops every entry of a subject here, in the shared tier, and on every instance. */
+  evictSubject(sub: string): Promise<void>;
+  /** Resolves once the invalidation channel is subscribed (when the store has one). */
+  ready(): Promise<void>;
+  /**
+   * Whether the shared store is reachable: `undefined` without a store or when the store
+   * cannot tell. Cheap unless `probe` (then one round trip within the store deadline).
+   */
+  storeHealth(probe: boolean): Promise<boolean | undefined>;
+  /** The shared store's own counters, if it has any. */
+  storeMetrics(): Readonly<Record<string, number>> | undefined;
+  close(): Promise<void>;
 }
 
 export function createResultCache(
   settings: ResultCacheSettings | undefined,
   counters: ResultCacheCounters,
 ): ResultCache {
-  // In-flight validations live here rather than in the store: single-flight must work
-  // whatever store is plugged in (a shared store cannot hold a promise).
-  const inFlight = new Map<string, Promise<CachedResult>>();
+  // In-flight lookups live here rather than in a store: single-flight must work whatever
+  // store is plugged in (a shared store cannot hold a promise).
+  const inFlight = new Map<string, Promise<CacheLookup>>();
 
-  function shared(key: string, run: () => Promise<CachedResult>): Promise<CachedResult> {
+  function shared(
+    key: string,
+    run: () => Promise<CacheLookup>,
+    trace: CacheTrace | undefined,
+  ): Promise<CacheLookup> {
     const pending = inFlight.get(key);
     if (pending !== undefined) {
       counters.coalesced();
+      if (trace !== undefined) {
+        trace.coalesced = true;
+        trace.cacheTier = 'none';
+      }
       return pending;
     }
     const promise = run().finally(() => inFlight.delete(key));
@@ -49,57 +122,255 @@ export function createResultCache(
   }
 
   if (settings === undefined) {
-    return { getOrValidate: (key, validate) => shared(key, validate) };
+    return {
+      getOrValidate: (key, validate, trace) => {
+        counters.miss();
+        if (trace !== undefined) trace.cacheTier = 'none';
+        return shared(key, validate, trace);
+      },
+      evict: async () => {},
+      evictSubject: async () => {},
+      ready: async () => {},
+      storeHealth: async () => undefined,
+      storeMetrics: () => undefined,
+      close: async () => {},
+    };
   }
-  const { store, maxTtlMs, inactiveTtlMs } = settings;
 
-  return {
-    getOrValidate(key, validate) {
-      const cached = store.get(key);
-      // A synchronous store (the default) answers a hit without a promise: the hit path is
-      // every request's path, and each avoided microtask hop is measurable.
-      if (isThenable(cached)) {
-        // Normalised to a native promise, whatever promise library a shared store uses.
-        return Promise.resolve(cached).then((value) => settle(key, value, validate));
-      }
-      return settle(key, cached, validate);
-    },
-  };
+  const { maxTtlMs, inactiveTtlMs, staleIfErrorMs, namespace, isOutage } = settings;
+  const positive = new LRUCache<string, CacheEntry>({
+    max: settings.maxEntries,
+    ttlAutopurge: false,
+  });
+  const negative = new LRUCache<string, CacheEntry>({
+    max: settings.maxInactiveEntries,
+    ttlAutopurge: false,
+  });
+  const store: StoreCaller | undefined =
+    settings.store &&
+    createStoreCaller(
+      settings.store,
+      { timeoutMs: settings.storeTimeoutMs, logger: settings.logger },
+      counters,
+    );
+  // Bumped by every eviction (local or announced): a validation that started before it
+  // must not store its result, or an evicted verdict could come back.
+  let evictionEpoch = 0;
 
-  function settle(
+  function dropLocal(message: Invalidation): void {
+    evictionEpoch++;
+    if (message.kind === 'key') {
+      positive.delete(message.key);
+      negative.delete(message.key);
+      return;
+    }
+    for (const [key, entry] of positive.entries()) {
+      if (entry.subjectKey === message.subjectKey) positive.delete(key);
+    }
+  }
+
+  const subscription: Promise<Unsubscribe | undefined> =
+    store === undefined ? Promise.resolve(undefined) : store.subscribe(dropLocal);
+
+  /** A new entry for a fresh result, or `undefined` when it must not be cached at all. */
+  function entryFor(result: CachedResult, now: number): CacheEntry | undefined {
+    if (result.kind === 'invalid') {
+      return inactiveTtlMs > 0 ? { result, freshUntilMs: now + inactiveTtlMs } : undefined;
+    }
+    const freshUntilMs = Math.min(now + maxTtlMs, hardLimitMs(result));
+    if (freshUntilMs <= now) return undefined;
+    deepFreeze(result.claims);
+    const sub = result.claims.sub;
+    return typeof sub === 'string'
+      ? { result, freshUntilMs, subjectKey: hashSubject(namespace, sub) }
+      : { result, freshUntilMs };
+  }
+
+  /** How long the store may keep an entry: its freshness, plus the stale window for valid ones. */
+  function ttlFor(entry: CacheEntry, now: number): number {
+    if (entry.result.kind === 'invalid') return entry.freshUntilMs - now;
+    const end = Math.min(entry.freshUntilMs + staleIfErrorMs, hardLimitMs(entry.result));
+    return Math.floor(end - now);
+  }
+
+  function keepLocally(key: string, entry: CacheEntry, now: number): void {
+    const ttl = ttlFor(entry, now);
+    if (entry.result.kind === 'invalid') {
+      // An inactive answer ends any stale fallback for this token, cached or not.
+      positive.delete(key);
+      if (ttl > 0) negative.set(key, entry, { ttl });
+    } else if (ttl > 0) {
+      negative.delete(key);
+      positive.set(key, entry, { ttl });
+    }
+  }
+
+  function isFresh(entry: CacheEntry, now: number): boolean {
+    if (now >= entry.freshUntilMs) return false;
+    // A shared store may keep entries a little longer than asked: re-check the hard limits.
+    return entry.result.kind === 'invalid' || now < hardLimitMs(entry.result);
+  }
+
+  /** A positive entry past its freshness that may still answer an outage. */
+  function staleFallback(entry: CacheEntry | undefined, now: number): CacheEntry | undefined {
+    if (staleIfErrorMs === 0 || entry === undefined || entry.result.kind !== 'valid') return;
+    if (now >= entry.freshUntilMs + staleIfErrorMs || now >= hardLimitMs(entry.result)) return;
+    return entry;
+  }
+
+  async function lookup(
     key: string,
-    cached: CachedResult | undefined,
+    local: CacheEntry | undefined,
     validate: () => Promise<CachedResult>,
-  ): CachedResult | Promise<CachedResult> {
-    if (cached !== undefined && isStillValid(cached)) {
-      counters.hit();
-      return cached;
+    trace: CacheTrace | undefined,
+  ): Promise<CacheLookup> {
+    let stale = local;
+    if (store !== undefined) {
+      const found = await store.get(key);
+      const now = Date.now();
+      if (found !== undefined && isCacheEntry(found)) {
+        const entry = capped(found, now);
+        if (isFresh(entry, now)) {
+          if (entry.result.kind === 'valid') deepFreeze(entry.result.claims);
+          keepLocally(key, entry, now);
+          counters.sharedHit();
+          counters.hit();
+          if (trace !== undefined) trace.cacheTier = 'shared';
+          return entry.result;
+        }
+        if (
+          entry.result.kind === 'valid' &&
+          (stale === undefined || entry.freshUntilMs > stale.freshUntilMs)
+        ) {
+          stale = entry;
+        }
+      }
     }
     counters.miss();
-    return shared(key, async () => {
+    if (trace !== undefined) trace.cacheTier = 'none';
+    const epoch = evictionEpoch;
+    const fill = async (): Promise<CacheEntry> => {
       const result = await validate();
-      const ttlMs = ttlFor(result, maxTtlMs, inactiveTtlMs);
-      if (ttlMs > 0) await store.set(key, result, ttlMs);
-      return result;
-    });
+      const now = Date.now();
+      const entry = entryFor(result, now) ?? { result, freshUntilMs: now };
+      if (store !== undefined && epoch === evictionEpoch) {
+        const ttl = ttlFor(entry, now);
+        if (ttl > 0) await store.set(key, entry, ttl);
+        // Not cached, but an older positive entry must not outlive this refusal.
+        else if (result.kind === 'invalid') await store.delete(key);
+      }
+      return entry;
+    };
+    let entry: CacheEntry;
+    try {
+      entry = store === undefined ? await fill() : await store.coalesce(key, fill);
+    } catch (error) {
+      const fallback = epoch === evictionEpoch ? staleFallback(stale, Date.now()) : undefined;
+      if (fallback !== undefined && isOutage(error)) {
+        counters.servedStale();
+        return { ...fallback.result, stale: true };
+      }
+      throw error;
+    }
+    const now = Date.now();
+    if (epoch === evictionEpoch) {
+      if (entry.result.kind === 'valid') deepFreeze(entry.result.claims);
+      keepLocally(key, entry, now);
+    }
+    return entry.result;
   }
+
+  /** This reader's own `maxTtlMs` also bounds an entry another instance wrote. */
+  function capped(entry: CacheEntry, now: number): CacheEntry {
+    return entry.freshUntilMs <= now + maxTtlMs
+      ? entry
+      : { ...entry, freshUntilMs: now + maxTtlMs };
+  }
+
+  return {
+    getOrValidate(key, validate, trace) {
+      const now = Date.now();
+      const local = positive.get(key) ?? negative.get(key);
+      // A fresh local hit answers without a promise: it is every request's path, and each
+      // avoided microtask hop is measurable.
+      if (local !== undefined && isFresh(local, now)) {
+        counters.hit();
+        if (trace !== undefined) trace.cacheTier = 'local';
+        return local.result;
+      }
+      return shared(key, () => lookup(key, local, validate, trace), trace);
+    },
+
+    async evict(key) {
+      counters.eviction();
+      const message: Invalidation = { kind: 'key', key };
+      dropLocal(message);
+      if (store !== undefined) {
+        const [deleted, published] = await Promise.all([store.delete(key), store.publish(message)]);
+        if (!deleted || !published) throw unconfirmed();
+      }
+    },
+
+    async evictSubject(sub) {
+      counters.eviction();
+      const message: Invalidation = { kind: 'subject', subjectKey: hashSubject(namespace, sub) };
+      dropLocal(message);
+      if (store !== undefined) {
+        const [deleted, published] = await Promise.all([
+          store.deleteSubject(message.subjectKey),
+          store.publish(message),
+        ]);
+        if (!deleted || !published) throw unconfirmed();
+      }
+    },
+
+    async ready() {
+      await subscription;
+    },
+
+    storeHealth: async (probe) => (store === undefined ? undefined : store.health(probe)),
+
+    storeMetrics: () => settings.store?.metrics?.(),
+
+    async close() {
+      const unsubscribe = await subscription;
+      await unsubscribe?.();
+    },
+  };
 }
 
-/** A positive entry never outlives the token's `exp`, nor `maxTtlMs`. */
-function ttlFor(result: CachedResult, maxTtlMs: number, inactiveTtlMs: number): number {
-  if (result.kind === 'invalid') return inactiveTtlMs;
+/**
+ * An eviction that reached this instance but not the shared store (or not the other
+ * instances): the caller must know, so a revocation webhook can answer 503 and be retried.
+ */
+function unconfirmed(): UpstreamUnavailableError {
+  return new UpstreamUnavailableError({
+    message:
+      'the shared cache store did not confirm the eviction: other instances may still serve the entry until it expires; retry',
+  });
+}
+
+/** The earliest of the token's `exp` and the validator's `notAfterMs`, in epoch ms. */
+function hardLimitMs(result: Extract<CachedResult, { kind: 'valid' }>): number {
   const exp = result.claims.exp;
-  const untilExpiry = typeof exp === 'number' ? exp * 1000 - Date.now() : maxTtlMs;
-  return Math.floor(Math.min(maxTtlMs, untilExpiry));
+  const expMs = typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY;
+  return Math.min(expMs, result.notAfterMs ?? Number.POSITIVE_INFINITY);
 }
 
-/** A shared store may keep entries a little longer than asked; re-check `exp` on read. */
-function isStillValid(result: CachedResult): boolean {
+/** Any store can be plugged in: what it returns is checked before it is believed. */
+function isCacheEntry(value: unknown): value is CacheEntry {
+  const entry = value as CacheEntry | null;
+  if (typeof entry !== 'object' || entry === null) return false;
+  if (typeof entry.freshUntilMs !== 'number' || typeof entry.result !== 'object') return false;
+  const result = entry.result as CachedResult | null;
+  if (result === null) return false;
   if (result.kind === 'invalid') return true;
-  const exp = result.claims.exp;
-  return typeof exp !== 'number' || exp * 1000 > Date.now();
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+  return (
+    result.kind === 'valid' &&
+    typeof result.claims === 'object' &&
+    result.claims !== null &&
+    result.claims.active === true &&
+    (result.strategy === 'introspection' || result.strategy === 'jwt') &&
+    (result.notAfterMs === undefined || typeof result.notAfterMs === 'number')
+  );
 }

@@ -9,6 +9,13 @@ import type { BreakerState } from '../introspection/create-upstream-limiter.js';
 export type GuardCounter =
   | 'cacheHits'
   | 'cacheMisses'
+  | 'sharedHits'
+  | 'storeHits'
+  | 'storeMisses'
+  | 'storeErrors'
+  | 'storeTimeouts'
+  | 'servedStale'
+  | 'evictions'
   | 'upstreamCalls'
   | 'coalesced'
   | 'jwksFetches'
@@ -36,6 +43,13 @@ export function createGuardMetrics(): GuardMetricsRecorder {
   const counts: Record<GuardCounter, number> = {
     cacheHits: 0,
     cacheMisses: 0,
+    sharedHits: 0,
+    storeHits: 0,
+    storeMisses: 0,
+    storeErrors: 0,
+    storeTimeouts: 0,
+    servedStale: 0,
+    evictions: 0,
     upstreamCalls: 0,
     coalesced: 0,
     jwksFetches: 0,

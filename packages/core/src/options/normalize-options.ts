@@ -4,8 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { CacheStore } from '../cache/cache-store.js';
-import { createMemoryStore } from '../cache/create-memory-store.js';
-import { fingerprintSettings } from '../cache/hash-token.js';
+import { createNamespace } from '../cache/create-namespace.js';
 import { normalizeClientAuth } from '../client-auth/normalize-client-auth.js';
 import { TokenGuardConfigError } from '../errors.js';
 import { type NormalizedJwtOptions, normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
@@ -39,9 +38,15 @@ export interface NormalizedIntrospection {
 }
 
 export interface NormalizedCache {
-  readonly store: CacheStore;
+  /** The shared tier, if any. */
+  readonly store: CacheStore | undefined;
+  readonly maxEntries: number;
+  readonly maxInactiveEntries: number;
   readonly maxTtlMs: number;
   readonly inactiveTtlMs: number;
+  readonly staleIfErrorMs: number;
+  readonly storeTimeoutMs: number;
+  readonly namespace: string | undefined;
 }
 
 /** The validation strategy with exactly the settings it needs, as normalisation proved them. */
@@ -106,7 +111,16 @@ const INTROSPECTION_KEYS = [
   'dispatcher',
 ] as const;
 
-const CACHE_KEYS = ['store', 'maxEntries', 'maxTtlMs', 'inactiveTtlMs'] as const;
+const CACHE_KEYS = [
+  'store',
+  'maxEntries',
+  'maxInactiveEntries',
+  'maxTtlMs',
+  'inactiveTtlMs',
+  'staleIfErrorMs',
+  'storeTimeoutMs',
+  'namespace',
+] as const;
 
 /** Logs to the console; replace with `logger` (Fastify passes `request.log`). */
 export const consoleLogger: TokenGuardLogger = {
@@ -158,6 +172,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
   }
   warnAboutPlainHttp(logger, introspection?.endpoint, issuer);
 
+  const cache = normalizeCache(raw.cache);
   const config: Omit<NormalizedConfig, 'namespace'> = {
     realm,
     issuer,
@@ -165,7 +180,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     validation,
     introspection,
     jwt,
-    cache: normalizeCache(raw.cache),
+    cache,
     extraction,
     clockToleranceSec,
     allowInsecureHttp,
@@ -183,12 +198,14 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
   };
   // Everything that decides validity goes into the cache namespace, so guards sharing a
   // store with different settings never serve each other's results.
-  const namespace = fingerprintSettings({
+  const namespace = createNamespace({
     strategy,
     issuer,
-    introspectionEndpoint: introspection?.endpoint?.href,
-    jwt,
     clockToleranceSec,
+    introspection: introspection as Readonly<Record<string, unknown>> | undefined,
+    jwt,
+    explicit: cache?.namespace,
+    sharedStore: cache?.store !== undefined,
   });
   return Object.freeze({ ...config, namespace });
 }
@@ -297,12 +314,28 @@ function normalizeCache(value: unknown): NormalizedCache | undefined {
     min: 1,
     max: 10_000_000,
   });
+  const namespace = optionalString(raw.namespace, 'cache.namespace');
   return Object.freeze({
-    store: store ?? createMemoryStore(maxEntries),
+    store,
+    maxEntries,
+    maxInactiveEntries: optionalInteger(
+      raw.maxInactiveEntries,
+      'cache.maxInactiveEntries',
+      Math.max(1, Math.floor(maxEntries / 10)),
+      { min: 1, max: 10_000_000 },
+    ),
     maxTtlMs: optionalInteger(raw.maxTtlMs, 'cache.maxTtlMs', 300_000, { min: 1, max: 86_400_000 }),
     inactiveTtlMs: optionalInteger(raw.inactiveTtlMs, 'cache.inactiveTtlMs', 10_000, {
       max: 3_600_000,
     }),
+    staleIfErrorMs: optionalInteger(raw.staleIfErrorMs, 'cache.staleIfErrorMs', 0, {
+      max: 86_400_000,
+    }),
+    storeTimeoutMs: optionalInteger(raw.storeTimeoutMs, 'cache.storeTimeoutMs', 50, {
+      min: 1,
+      max: 60_000,
+    }),
+    namespace,
   });
 }
 

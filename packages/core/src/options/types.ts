@@ -127,14 +127,41 @@ export type JwtOptions = {
 } & Partial<JwtKeySource>;
 
 export interface CacheOptions {
-  /** A shared store (e.g. Redis); default an in-process lru-cache. */
+  /**
+   * The shared tier (e.g. `createRedisStore` from `@tokenguard/redis`), asked after the
+   * in-process LRU and before the identity service. Default: none (in-process only).
+   */
   readonly store?: CacheStore;
-  /** Entries kept by the default store. Default 10000. */
+  /** Positive entries kept in process. Default 10000. */
   readonly maxEntries?: number;
+  /**
+   * Inactive/invalid results kept in process, in their own LRU so junk tokens cannot push
+   * valid entries out. Default `maxEntries / 10` (1000), at least 1.
+   */
+  readonly maxInactiveEntries?: number;
   /** Longest life of a positive entry, in milliseconds. Default 300000. Never past the token's `exp`. */
   readonly maxTtlMs?: number;
   /** Life of an inactive/invalid result, in milliseconds. Default 10000; 0 disables negative caching. */
   readonly inactiveTtlMs?: number;
+  /**
+   * Stale-if-error: while the identity service (or the JWKS, or discovery) is down, a
+   * positive entry that went out of date less than this many milliseconds ago still
+   * answers, marked `auth.stale === true`. Never past the token's `exp`, never after
+   * `evict`/`evictSubject` or an inactive answer. A revoked token can then pass for up to
+   * `maxTtlMs + staleIfErrorMs`. Default 0 (off).
+   */
+  readonly staleIfErrorMs?: number;
+  /**
+   * Deadline of each call to the shared `store`, in milliseconds; a store that errs or
+   * answers later costs a cache miss, never an error answer. Default 50.
+   */
+  readonly storeTimeoutMs?: number;
+  /**
+   * Mixed into the namespace of every cache key, beside the fingerprint of the validation
+   * settings and of our own introspection credentials. Required with a shared `store` when
+   * `introspection.clientAuth.token` is a function (its identity cannot be seen).
+   */
+  readonly namespace?: string;
 }
 
 export interface TokenGuardLogger {

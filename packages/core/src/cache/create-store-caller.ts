@@ -1,0 +1,177 @@
+/**
+ * Every call the guard makes to the shared store goes through here: each under a
+ * deadline, and a failure or timeout is a miss (or a skipped write), never an error
+ * answer. The store is an optimisation; the identity service remains the authority.
+ */
+import type { TokenGuardLogger } from '../options/types.js';
+import type { CacheEntry, CacheStore, Invalidation, Unsubscribe } from './cache-store.js';
+
+export interface StoreCallerCounters {
+  storeHit(): void;
+  storeMiss(): void;
+  storeError(): void;
+  storeTimeout(): void;
+}
+
+export interface StoreCaller {
+  readonly coalesces: boolean;
+  /** The entry, or `undefined` on a miss, an error or a timeout. Never rejects. */
+  get(key: string): Promise<CacheEntry | undefined>;
+  /** Never rejects: a failed write only costs the other instances a miss. */
+  set(key: string, entry: CacheEntry, ttlMs: number): Promise<void>;
+  /** `false` when the store failed or timed out (then the eviction did not reach it). */
+  delete(key: string): Promise<boolean>;
+  deleteSubject(subjectKey: string): Promise<boolean>;
+  publish(message: Invalidation): Promise<boolean>;
+  subscribe(listener: (message: Invalidation) => void): Promise<Unsubscribe | undefined>;
+  /** The store's own reachability answer (probe: one round trip under the deadline). */
+  health(probe: boolean): Promise<boolean | undefined>;
+  /** Runs `fill` under the store's cross-instance single-flight, or directly without one. */
+  coalesce(key: string, fill: () => Promise<CacheEntry>): Promise<CacheEntry>;
+}
+
+class StoreTimeout extends Error {}
+
+export function createStoreCaller(
+  store: CacheStore,
+  settings: { readonly timeoutMs: number; readonly logger: TokenGuardLogger },
+  counters: StoreCallerCounters,
+): StoreCaller {
+  const { timeoutMs, logger } = settings;
+  // "Logged once": the first failure of a run of failures is logged; the next one is
+  // logged again only after the store has answered successfully in between.
+  let failing = false;
+
+  function succeeded(): void {
+    failing = false;
+  }
+
+  function failed(operation: string, error: unknown): void {
+    if (error instanceof StoreTimeout) counters.storeTimeout();
+    else counters.storeError();
+    if (failing) return;
+    failing = true;
+    const why =
+      error instanceof StoreTimeout
+        ? `no answer within ${timeoutMs} ms`
+        : error instanceof Error
+          ? error.message.split('\n')[0]?.slice(0, 200)
+          : 'failed';
+    logger.warn(
+      `tokenguard: the shared cache store failed (${operation}: ${why}); serving from the local cache and the identity service until it recovers`,
+    );
+  }
+
+  /** The store's answer, or a rejection after `timeoutMs`. The timer never outlives the call. */
+  function withDeadline<T>(call: () => T | Promise<T>): Promise<T> {
+    let value: T | Promise<T>;
+    try {
+      value = call();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!(value instanceof Promise) && typeof (value as { then?: unknown })?.then !== 'function') {
+      return Promise.resolve(value);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreTimeout()), timeoutMs);
+      Promise.resolve(value).then(
+        (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  async function attempt<T>(
+    operation: string,
+    call: () => T | Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false }> {
+    try {
+      const value = await withDeadline(call);
+      succeeded();
+      return { ok: true, value };
+    } catch (error) {
+      failed(operation, error);
+      return { ok: false };
+    }
+  }
+
+  return {
+    coalesces: typeof store.coalesce === 'function',
+
+    async get(key) {
+      const answer = await attempt('get', () => store.get(key));
+      if (!answer.ok) return undefined;
+      if (answer.value === undefined || answer.value === null) {
+        counters.storeMiss();
+        return undefined;
+      }
+      counters.storeHit();
+      return answer.value;
+    },
+
+    async set(key, entry, ttlMs) {
+      await attempt('set', () => store.set(key, entry, ttlMs));
+    },
+
+    async delete(key) {
+      if (!store.delete) return true;
+      return (await attempt('delete', () => store.delete?.(key))).ok;
+    },
+
+    async deleteSubject(subjectKey) {
+      if (!store.deleteSubject) return true;
+      return (await attempt('deleteSubject', () => store.deleteSubject?.(subjectKey))).ok;
+    },
+
+    async publish(message) {
+      if (!store.publish) return true;
+      return (await attempt('publish', () => store.publish?.(message))).ok;
+    },
+
+    async subscribe(listener) {
+      if (!store.subscribe) return undefined;
+      // Subscribing may wait for a connection: no deadline, but a failure is only logged.
+      try {
+        return await store.subscribe(listener);
+      } catch (error) {
+        failed('subscribe', error);
+        return undefined;
+      }
+    },
+
+    async health(probe) {
+      const check = store.health;
+      if (check === undefined) return undefined;
+      try {
+        return await withDeadline(() => check.call(store, { probe }));
+      } catch {
+        return false;
+      }
+    },
+
+    async coalesce(key, fill) {
+      if (!store.coalesce) return fill();
+      // A failure of `fill` (an outage upstream) is passed on; a failure of the store's
+      // own machinery only means this instance validates by itself.
+      let filling: Promise<CacheEntry> | undefined;
+      const tracked = () => {
+        filling ??= fill();
+        return filling;
+      };
+      try {
+        return await store.coalesce(key, tracked);
+      } catch (error) {
+        if (filling !== undefined) return filling;
+        failed('coalesce', error);
+        return tracked();
+      }
+    },
+  };
+}
