@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * tokenguard benchmark (issue 6). `pnpm bench` builds the packages and runs this file.
+ * tokenguard benchmark. `pnpm bench` builds the packages and runs this file.
  * Method and columns: bench/README.md. Progress goes to stderr; the Markdown report goes to
  * stdout and to bench/results/<date>.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './lib/args.js';
+import { renderChart } from './lib/chart.js';
 import { checkScenario, tamperOpaque } from './lib/check.js';
 import { coalesceOnce } from './lib/coalesce.js';
 import { authorizationsFor, buildRequests, measure, median, prewarm } from './lib/load.js';
@@ -354,8 +355,7 @@ try {
     );
   }
   const targets = targetRows(rows, coalescing, memory);
-  if (targets.length)
-    sections.push('', '## Against the targets of issue 6', '', targetsTable(targets));
+  if (targets.length) sections.push('', '## Against the targets', '', targetsTable(targets));
   const markdown = `${sections.join('\n')}\n`;
   process.stdout.write(`\n${markdown}`);
   const dir = new URL('./results/', import.meta.url);
@@ -364,6 +364,17 @@ try {
   const file = new URL(`${stamp}.md`, dir);
   writeFileSync(file, markdown);
   log(`written to bench/results/${stamp}.md`);
+  if (rows.length) {
+    // The chart the README shows above its table: bench/results/<date>.svg, and
+    // bench/latest.svg (committed with the README's table when a run is published).
+    const svg = renderChart(rows, {
+      title: 'Throughput as a share of the framework’s no-auth baseline (same run, medians)',
+      subtitle: `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${env.cores} cores · Node ${env.node} · commit ${env.commit}`,
+    });
+    writeFileSync(new URL(`${stamp}.svg`, dir), svg);
+    writeFileSync(new URL('./latest.svg', import.meta.url), svg);
+    log(`chart written to bench/results/${stamp}.svg and bench/latest.svg`);
+  }
   if (args.profile) log('CPU profiles in bench/results/profiles/ (open in Chrome DevTools)');
   if (failed.size) exitCode = 1;
 } catch (error) {

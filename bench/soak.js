@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * Soak test (issue 7): mixed good and bad traffic at 200 concurrent connections against each
+ * Soak test: mixed good and bad traffic at 200 concurrent connections against each
  * adapter while the identity service flaps (503s, then hangs), checking every answer.
  *
  * Pass (per adapter; the exit code is non-zero if any adapter fails):

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Coalescing (issue 6, scenario 6): 500 requests opened at once with one token the server
+ * Coalescing: 500 requests opened at once with one token the server
  * has never seen, the identity service answering after 20 ms. A guard with single-flight
  * makes one upstream call; code without it makes up to one per request.
  */

@@ -1,5 +1,5 @@
 // @ts-check
-/** Markdown output of the bench: environment, tables, and the issue 6 targets. */
+/** Markdown output of the bench: environment, tables, and the performance targets. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -136,7 +136,8 @@ export function targetsTable(rows) {
 }
 
 /**
- * Checks the figures against the targets of issue 6.
+ * Checks the figures against the performance targets (cached paths at the framework's own
+ * cost, JWTs at node:crypto's speed, the miss path below the hand-written undici middleware).
  * @param {Row[]} rows
  * @param {Array<{ label: string, ours: boolean, upstreamCalls: number, ok: number, requests: number }>} coalescing
  * @param {Array<{ entries: number, bytesPerEntry: number }>} memory
@@ -154,35 +155,32 @@ export function targetRows(rows, coalescing, memory) {
         path: 'cached introspection',
         where,
         measured: `${signed(r.addedCpu)} µs/req, ${fmt(r.ratio, 2)} of baseline`,
-        target: '≤ +15 µs/req; ≥ 0.90 of baseline',
-        met:
-          r.addedCpu === undefined || r.ratio === undefined
-            ? undefined
-            : r.addedCpu <= 15 && r.ratio >= 0.9,
+        target: '≤ +5 µs/req',
+        met: r.addedCpu === undefined ? undefined : r.addedCpu <= 5,
       });
     } else if (s.target === 'introspection-miss') {
       out.push({
         path: 'introspection miss (0 ms)',
         where,
         measured: `${signed(r.addedCpu)} µs/req`,
-        target: '≤ +110 µs/req',
-        met: r.addedCpu === undefined ? undefined : r.addedCpu <= 110,
+        target: '≤ +80 µs/req',
+        met: r.addedCpu === undefined ? undefined : r.addedCpu <= 80,
       });
     } else if (s.target === 'jwt-repeat') {
       out.push({
-        path: 'repeated JWT',
+        path: 'cached JWT (one token repeated)',
         where,
-        measured: `${fmt(r.ratio, 2)} of baseline (${signed(r.addedCpu)} µs/req)`,
-        target: '≥ 0.90 of baseline',
-        met: r.ratio === undefined ? undefined : r.ratio >= 0.9,
+        measured: `${signed(r.addedCpu)} µs/req, ${fmt(r.ratio, 2)} of baseline`,
+        target: '≤ +5 µs/req',
+        met: r.addedCpu === undefined ? undefined : r.addedCpu <= 5,
       });
     } else if (s.target === 'jwt-nocache') {
       out.push({
         path: 'JWT, verify every time',
         where,
         measured: `${signed(r.addedCpu)} µs/req`,
-        target: '≤ +70 µs/req',
-        met: r.addedCpu === undefined ? undefined : r.addedCpu <= 70,
+        target: '≤ +40 µs/req',
+        met: r.addedCpu === undefined ? undefined : r.addedCpu <= 40,
       });
     }
   }

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The scenario list of issue 6. Each scenario names its server (file + config), the token
+ * The scenario list. Each scenario names its server (file + config), the token
  * set it is loaded with, the upstream delay during its window, and the target it answers to.
  */
 

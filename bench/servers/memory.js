@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Memory probe (issue 6, scenario 7): heap per cached entry. Runs with --expose-gc, builds a
+ * Memory probe: heap per cached entry. Runs with --expose-gc, builds a
  * guard whose cache can hold every entry, fills it through `guard.verify` against the
  * identity server (another process, so its token store is not counted here), and reports the
  * heapUsed growth after full collections divided by the entries added.
