@@ -1,7 +1,7 @@
 /**
- * Local verification of JWT access tokens (RFC 9068) with jose. Every cryptographic and
- * claims check is jose's; this module decides which keys jose may use, which headers are
- * refused before any key lookup, and how each failure maps onto the error table: a token
+ * Local verification of JWT access tokens (RFC 9068): jose's key sets and rules, signatures
+ * checked by node:crypto (verify-jwt.ts). This module decides which keys may be used, which
+ * headers are refused before any key lookup, and how each failure maps onto the error table: a token
  * problem is a 401 `invalid_token`, a key-set outage a 503, never the other way round.
  */
 import {
@@ -10,7 +10,6 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
   type JWTVerifyResult,
-  jwtVerify,
 } from 'jose';
 import { InvalidTokenError, TokenGuardConfigError, TokenGuardError } from '../errors.js';
 import type { HttpClient } from '../internal/http-client.js';
@@ -19,6 +18,7 @@ import { createRemoteKeySet } from './create-remote-key-set.js';
 import { createStaticKeySet } from './create-static-key-set.js';
 import { mapJwtClaims } from './map-jwt-claims.js';
 import type { NormalizedJwtOptions } from './normalize-jwt-options.js';
+import { verifyJwt } from './verify-jwt.js';
 
 export interface JwtVerifier {
   /**
@@ -83,7 +83,7 @@ export function createJwtVerifier(
     async verify(token: string): Promise<TokenClaims> {
       let result: JWTVerifyResult;
       try {
-        result = await jwtVerify(token, resolveKey, options);
+        result = await verifyJwt(token, resolveKey, options);
       } catch (error) {
         if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw toVerifierError(error);
         result = await verifyWithCandidates(token, error, options);
@@ -148,7 +148,7 @@ async function verifyWithCandidates(
   for await (const key of candidates) {
     if (++tried > MAX_CANDIDATE_KEYS) break;
     try {
-      return await jwtVerify(token, key, options);
+      return await verifyJwt(token, key, options);
     } catch (error) {
       if (!(error instanceof errors.JWSSignatureVerificationFailed)) throw toVerifierError(error);
     }
