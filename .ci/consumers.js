@@ -2,7 +2,15 @@
 // Usage: node .ci/consumers.js [--node <path to another node binary>]...
 // Needs the packages built (pnpm build). Exits non-zero on the first failure.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,9 +47,6 @@ function run(cmd, args, { cwd, env, quiet = true } = {}) {
 const npm = (args, cwd) =>
   run('npm', ['--no-audit', '--no-fund', '--loglevel=error', ...args], { cwd });
 
-// 1. Pack every published package exactly as `pnpm publish` would.
-const packs = join(work, 'packs');
-mkdirSync(packs);
 const packageDirs = readdirSync(join(root, 'packages'), { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => join(root, 'packages', d.name))
@@ -52,6 +57,41 @@ const packageDirs = readdirSync(join(root, 'packages'), { withFileTypes: true })
       return false;
     }
   });
+
+// 0. Every published package is adoptable: license, contacts, engines, and an `import` and a
+// `require` condition (each with its types) on every entry point.
+const metadataProblems = [];
+for (const dir of packageDirs) {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const where = `packages/${dir.split('/').pop()}`;
+  const problem = (text) => metadataProblems.push(`${pkg.name} (${where}/package.json): ${text}`);
+  if (pkg.license !== 'MIT') problem('"license" must be "MIT"');
+  if (!existsSync(join(dir, 'LICENSE'))) problem('no LICENSE file next to package.json');
+  if (!pkg.author) problem('no "author"');
+  if (!pkg.homepage) problem('no "homepage"');
+  if (!pkg.bugs?.url) problem('no "bugs.url"');
+  if (!pkg.repository?.url || pkg.repository.directory !== where) {
+    problem(`"repository" needs "url" and "directory": "${where}"`);
+  }
+  if (pkg.engines?.node !== '>=20.19') problem('"engines.node" must be ">=20.19"');
+  for (const [entry, target] of Object.entries(pkg.exports ?? {})) {
+    if (entry === './package.json') continue;
+    for (const condition of ['import', 'require']) {
+      if (!target?.[condition]?.types || !target?.[condition]?.default) {
+        problem(`exports["${entry}"].${condition} needs "types" and "default" (see packages/express)`);
+      }
+    }
+  }
+}
+if (metadataProblems.length > 0) {
+  console.error(`package metadata:\n  ${metadataProblems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`package metadata: ${packageDirs.length} packages complete`);
+
+// 1. Pack every published package exactly as `pnpm publish` would.
+const packs = join(work, 'packs');
+mkdirSync(packs);
 await Promise.all(
   packageDirs.map((dir) =>
     run('npx', ['--yes', 'pnpm@12.4.2', 'pack', '--pack-destination', packs], { cwd: dir }),
