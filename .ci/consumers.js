@@ -78,7 +78,9 @@ for (const dir of packageDirs) {
     if (entry === './package.json') continue;
     for (const condition of ['import', 'require']) {
       if (!target?.[condition]?.types || !target?.[condition]?.default) {
-        problem(`exports["${entry}"].${condition} needs "types" and "default" (see packages/express)`);
+        problem(
+          `exports["${entry}"].${condition} needs "types" and "default" (see packages/express)`,
+        );
       }
     }
   }
