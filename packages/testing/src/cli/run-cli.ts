@@ -155,7 +155,7 @@ function formatText(s: CliSummary, o: CliOptions): string {
     '',
     `Sample tokens (sub ${o.sub}, ${scope}${brand}, valid ${o.ttlSec} s)`,
     `  opaque (introspection)  ${s.tokens.opaque}`,
-    `  ${`JWT (RS256, aud ${s.audience})`.padEnd(24)}${s.tokens.jwt}`,
+    `  ${`JWT (RS256, aud ${s.audience})`.padEnd(23)} ${s.tokens.jwt}`,
     `  expired JWT             ${s.tokens.expiredJwt}`,
     '',
     'Guard options that accept these tokens:',
