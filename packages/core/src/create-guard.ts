@@ -22,6 +22,7 @@ import { createEndpointResolver } from './guard/resolve-endpoint.js';
 import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
 import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';
+import { DEFAULTS } from './options/defaults.js';
 import { normalizeOptions } from './options/normalize-options.js';
 import type { GuardOptions } from './options/types.js';
 import { authorizeClaims } from './policy/authorize-claims.js';
@@ -52,8 +53,9 @@ export function createGuard(options: GuardOptions): TokenGuard {
   const http = createHttpClient({
     // Discovery uses the client's deadline: the introspection timeout, or for a JWT-only
     // guard the JWKS timeout, so one option bounds every call such a guard makes.
-    timeoutMs: introspectionSettings?.timeoutMs ?? config.jwt?.jwksTimeoutMs ?? 5000,
-    maxResponseBytes: introspectionSettings?.maxResponseBytes ?? 65_536,
+    timeoutMs:
+      introspectionSettings?.timeoutMs ?? config.jwt?.jwksTimeoutMs ?? DEFAULTS.upstreamTimeoutMs,
+    maxResponseBytes: introspectionSettings?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
     connections: introspectionSettings?.connections,
     dispatcher: introspectionSettings?.dispatcher,
   });
@@ -102,7 +104,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
 
   function toAuthContext(token: string, key: string, result: CacheLookup): AuthContext {
     if (result.kind === 'invalid') {
-      throw new InvalidTokenError({ message: 'token invalid or inactive' });
+      throw new InvalidTokenError({ message: 'token invalid or inactive', realm: config.realm });
     }
     if (authSuccessChannel.hasSubscribers) {
       authSuccessChannel.publish({ strategy: result.strategy, tokenHash: key.slice(0, 8) });
@@ -119,10 +121,11 @@ export function createGuard(options: GuardOptions): TokenGuard {
         const token = extractBearerToken(request, config.extraction);
         if (token === undefined) {
           if (context?.optional ?? config.optional) return undefined;
-          throw new MissingTokenError();
+          throw new MissingTokenError({ realm: config.realm });
         }
         auth = await verifyToken(token);
-        if (!config.requirements.isEmpty) await authorizeClaims(auth, config.requirements, request);
+        if (!config.requirements.isEmpty)
+          await authorizeClaims(auth, config.requirements, request, config.realm);
       } catch (error) {
         throw refuse(error, context);
       }
@@ -131,7 +134,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
 
     async verify(token: string, context?: CallContext) {
       try {
-        return await verifyToken(checkTokenSyntax(token, config.extraction.maxHeaderBytes));
+        return await verifyToken(checkTokenSyntax(token, config.extraction));
       } catch (error) {
         throw refuse(error, context);
       }
@@ -144,8 +147,8 @@ export function createGuard(options: GuardOptions): TokenGuard {
       context?: CallContext,
     ) {
       try {
-        if (auth === undefined) throw new MissingTokenError();
-        await authorizeClaims(auth, normalizeRequirements(requirements), request);
+        if (auth === undefined) throw new MissingTokenError({ realm: config.realm });
+        await authorizeClaims(auth, normalizeRequirements(requirements), request, config.realm);
       } catch (error) {
         throw refuse(error, context);
       }

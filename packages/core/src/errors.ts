@@ -4,8 +4,7 @@
  * `description`; `message` may carry detail for logs and never reaches a response.
  */
 import { buildChallenge } from './http/build-challenge.js';
-
-const BRAND = Symbol.for('tokenguard.error');
+import { brandOf, ERROR_BRAND, hasBrand } from './internal/symbols.js';
 
 /** The body every refusal is answered with (the identity service's error schema). */
 export interface ErrorBody {
@@ -29,6 +28,29 @@ interface ErrorInit {
   /** Detail for logs (never a token, never a secret). */
   readonly message?: string;
   readonly cause?: unknown;
+  /** The realm of the challenge (RFC 6750 §3); the guard passes its own. Default `api`. */
+  readonly realm?: string;
+}
+
+/** Each error class and the brand its instances carry (`Symbol.for`, shared by every copy). */
+const CLASS_BRANDS = new WeakMap<object, symbol>();
+
+/** Brands `errorClass` and its instances with `Symbol.for('tokenguard.<name>')`. */
+function brand(errorClass: abstract new (...args: never[]) => Error, name: string): void {
+  const symbol = brandOf(name);
+  CLASS_BRANDS.set(errorClass, symbol);
+  Object.defineProperty(errorClass.prototype, symbol, { value: true });
+}
+
+/**
+ * `instanceof` by brand, so an error thrown by another copy of the package (an app and a
+ * library each bundling tokenguard) is still recognised; a class without a brand (a user's
+ * subclass) falls back to the prototype chain.
+ */
+function isBranded(errorClass: object, value: unknown): boolean {
+  const symbol = CLASS_BRANDS.get(errorClass);
+  if (symbol === undefined) return Function.prototype[Symbol.hasInstance].call(errorClass, value);
+  return hasBrand(value, symbol);
 }
 
 /** Base of every error the guard throws on the request path. */
@@ -37,25 +59,21 @@ export abstract class TokenGuardError extends Error {
   abstract readonly status: 400 | 401 | 403 | 500 | 503;
   /** Fixed text for `error_description`. */
   abstract readonly description: string;
-  /** The realm of the challenge; the guard sets it before throwing. */
-  realm = 'api';
+  /** The realm of the challenge, given where the error is created. */
+  realm: string;
   /** RFC 6750 §3: the scope needed, advertised in the challenge. */
   readonly requiredScope?: string;
 
   constructor(init: ErrorInit = {}) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = new.target.name;
+    this.realm = init.realm ?? 'api';
   }
 
-  /** True for every tokenguard error, even one thrown by another copy of the package. */
+  /** True for an instance of this class, even one created by another copy of the package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against.
-    if (this !== TokenGuardError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true
-    );
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class being tested against.
+    return isBranded(this, value);
   }
 
   /** The error code sent in `WWW-Authenticate`, or none (no-token 401, and 5xx). */
@@ -89,9 +107,15 @@ export abstract class TokenGuardError extends Error {
     return true;
   }
 }
-Object.defineProperty(TokenGuardError.prototype, BRAND, { value: true });
+Object.defineProperty(TokenGuardError.prototype, ERROR_BRAND, { value: true });
+CLASS_BRANDS.set(TokenGuardError, ERROR_BRAND);
 
-/** RFC 6750 §3.1: a request with no credentials gets a bare challenge, no error code. */
+/**
+ * RFC 6750 §3.1: a request with no credentials gets a bare challenge, no error code.
+ *
+ * @example
+ * new MissingTokenError().headers['www-authenticate']; // 'Bearer realm="api"'
+ */
 export class MissingTokenError extends TokenGuardError {
   readonly code = 'missing_token';
   readonly status = 401;
@@ -100,8 +124,14 @@ export class MissingTokenError extends TokenGuardError {
     return undefined;
   }
 }
+brand(MissingTokenError, 'error.missing_token');
 
-/** RFC 6750 §3.1 invalid_request: malformed, several tokens, over-long header. */
+/**
+ * RFC 6750 §3.1 invalid_request: malformed, several tokens, over-long header.
+ *
+ * @example
+ * throw new InvalidRequestError('The request has more than one Authorization header');
+ */
 export class InvalidRequestError extends TokenGuardError {
   readonly code = 'invalid_request';
   readonly status = 400;
@@ -111,15 +141,28 @@ export class InvalidRequestError extends TokenGuardError {
     this.description = description;
   }
 }
+brand(InvalidRequestError, 'error.invalid_request');
 
-/** RFC 6750 §3.1 invalid_token: invalid, expired, inactive, revoked, wrong iss/aud/typ. */
+/**
+ * RFC 6750 §3.1 invalid_token: invalid, expired, inactive, revoked, wrong iss/aud/typ.
+ *
+ * @example
+ * throw new InvalidTokenError({ message: 'jwt: signature invalid', realm: 'shop' });
+ */
 export class InvalidTokenError extends TokenGuardError {
   readonly code = 'invalid_token';
   readonly status = 401;
   readonly description = 'The access token is invalid or expired';
 }
+brand(InvalidTokenError, 'error.invalid_token');
 
-/** RFC 6750 §3.1 insufficient_scope. */
+/**
+ * RFC 6750 §3.1 insufficient_scope.
+ *
+ * @example
+ * new InsufficientScopeError(['orders:write']).headers['www-authenticate'];
+ * // 'Bearer realm="api", error="insufficient_scope", scope="orders:write"'
+ */
 export class InsufficientScopeError extends TokenGuardError {
   readonly code = 'insufficient_scope';
   readonly status = 403;
@@ -130,24 +173,40 @@ export class InsufficientScopeError extends TokenGuardError {
     this.requiredScope = requiredScope.join(' ');
   }
 }
+brand(InsufficientScopeError, 'error.insufficient_scope');
 
-/** The token is valid, but not for this brand: 403, since re-authenticating will not help. */
+/**
+ * The token is valid, but not for this brand: 403, since re-authenticating will not help.
+ *
+ * @example
+ * if (claims.brand !== 'acme') throw new InvalidBrandError();
+ */
 export class InvalidBrandError extends TokenGuardError {
   readonly code = 'invalid_brand';
   readonly status = 403;
   readonly description = 'The access token is not valid for this brand';
 }
+brand(InvalidBrandError, 'error.invalid_brand');
 
-/** A custom claims predicate refused the token. */
+/**
+ * A custom claims predicate refused the token.
+ *
+ * @example
+ * if (!(await predicate(auth, request))) throw new AccessDeniedError();
+ */
 export class AccessDeniedError extends TokenGuardError {
   readonly code = 'access_denied';
   readonly status = 403;
   readonly description = 'The access token does not grant access to this resource';
 }
+brand(AccessDeniedError, 'error.access_denied');
 
 /**
  * The identity service (or key set, discovery, token endpoint) is down, slow or answered
  * garbage. Never a token error: 503 with `Retry-After`, details only on `message`/`cause`.
+ *
+ * @example
+ * throw new UpstreamUnavailableError({ message: 'introspection endpoint answered HTTP 502' });
  */
 export class UpstreamUnavailableError extends TokenGuardError {
   readonly code = 'temporarily_unavailable';
@@ -159,18 +218,32 @@ export class UpstreamUnavailableError extends TokenGuardError {
     return { ...super.headers, 'retry-after': String(this.retryAfterSec) };
   }
 }
+brand(UpstreamUnavailableError, 'error.temporarily_unavailable');
 
 /**
  * The identity service refused our own credentials (400/401/403), or the guard is
  * misconfigured: 500, details only in logs.
+ *
+ * @example
+ * throw new ServerError({ message: 'the claims predicate threw', cause });
  */
 export class ServerError extends TokenGuardError {
   readonly code = 'server_error';
   readonly status = 500;
   readonly description = 'The server could not validate the access token';
 }
+brand(ServerError, 'error.server_error');
 
-/** A bad option, thrown by `createGuard` at construction. Names the option path. */
+/**
+ * A bad option, thrown by `createGuard` at construction. Names the option path.
+ *
+ * @example
+ * try {
+ *   createGuard({ introspection: { endpoint: 'http://id.example/introspect' } });
+ * } catch (error) {
+ *   if (isTokenGuardConfigError(error)) console.error(error.option); // 'introspection.endpoint'
+ * }
+ */
 export class TokenGuardConfigError extends TypeError {
   readonly code = 'invalid_option';
   readonly option: string;
@@ -179,9 +252,35 @@ export class TokenGuardConfigError extends TypeError {
     this.name = 'TokenGuardConfigError';
     this.option = option;
   }
-}
 
-/** True when `value` is any tokenguard request-path error. */
+  /** True for a configuration error, even one created by another copy of the package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class being tested against.
+    return isBranded(this, value);
+  }
+}
+brand(TokenGuardConfigError, 'config_error');
+
+/**
+ * True when `value` is any tokenguard request-path error, whichever copy of the package
+ * created it.
+ *
+ * @example
+ * app.use((error, req, res, next) => {
+ *   if (!isTokenGuardError(error)) return next(error);
+ *   res.status(error.status).set(error.headers).json(error.body);
+ * });
+ */
 export function isTokenGuardError(value: unknown): value is TokenGuardError {
   return value instanceof TokenGuardError;
+}
+
+/**
+ * True when `value` is a `TokenGuardConfigError`, whichever copy of the package created it.
+ *
+ * @example
+ * if (isTokenGuardConfigError(error)) logger.fatal({ option: error.option }, error.message);
+ */
+export function isTokenGuardConfigError(value: unknown): value is TokenGuardConfigError {
+  return value instanceof TokenGuardConfigError;
 }

@@ -19,6 +19,7 @@ export {
   InvalidBrandError,
   InvalidRequestError,
   InvalidTokenError,
+  isTokenGuardConfigError,
   isTokenGuardError,
   MissingTokenError,
   ServerError,

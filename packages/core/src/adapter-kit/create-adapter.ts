@@ -12,6 +12,7 @@ import {
   TokenGuardError,
 } from '../errors.js';
 import type { CallContext, TokenGuard } from '../guard-types.js';
+import { kAdapter, kGuard } from '../internal/symbols.js';
 import { consoleLogger } from '../options/normalize-options.js';
 import type { GuardOptions, TokenGuardLogger } from '../options/types.js';
 import type { AuthContext, RequestLike } from '../types.js';
@@ -24,7 +25,6 @@ import {
 import { type Answer, checkFormatted, type ErrorFormatter, JSON_CONTENT_TYPE } from './answer.js';
 import { isGuard } from './is-guard.js';
 import { requestLogOf } from './request-log.js';
-import { kAdapter, kGuard } from './symbols.js';
 
 /** Per-call contexts without a request logger, built once. */
 const OPTIONAL: CallContext = Object.freeze({ optional: true });

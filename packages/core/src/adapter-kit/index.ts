@@ -26,6 +26,7 @@
  */
 
 export type { RequestLog } from '../guard-types.js';
+export { kAdapter, kGuard } from '../internal/symbols.js';
 export { ADAPTER_OPTION_KEYS, type AdapterOptions } from './adapter-options.js';
 export {
   type Answer,
@@ -48,4 +49,3 @@ export {
   type NodeMessage,
   nodeRequestView,
 } from './request-view.js';
-export { kAdapter, kGuard } from './symbols.js';

@@ -9,6 +9,12 @@ import {
   ASYMMETRIC_ALGORITHMS,
   type AsymmetricAlgorithm,
 } from '../internal/asymmetric-algorithms.js';
+import {
+  CURVE_OF_NODE_CURVE,
+  ECDSA_ALGORITHM_OF_CURVE,
+  isShortRsaKey,
+  MIN_RSA_BITS,
+} from '../internal/key-rules.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 
@@ -40,18 +46,6 @@ export class SigningKeyProblem extends Error {
 
 const KEY_FORMS =
   'must be a PEM private key (PKCS#8, PKCS#1 or SEC1), a private JWK, a KeyObject or a CryptoKey';
-
-/** RFC 7518 §3.4: the curve fixes the ECDSA algorithm. */
-const EC_CURVES: Readonly<Record<string, { alg: AssertionAlgorithm; name: string }>> = {
-  prime256v1: { alg: 'ES256', name: 'P-256' },
-  secp384r1: { alg: 'ES384', name: 'P-384' },
-  secp521r1: { alg: 'ES512', name: 'P-521' },
-};
-const WEBCRYPTO_CURVE_ALGORITHM: Readonly<Record<string, AssertionAlgorithm>> = {
-  'P-256': 'ES256',
-  'P-384': 'ES384',
-  'P-521': 'ES512',
-};
 
 function isAssertionAlgorithm(value: unknown): value is AssertionAlgorithm {
   return typeof value === 'string' && (ASSERTION_ALGORITHMS as readonly string[]).includes(value);
@@ -132,20 +126,24 @@ function checkKeyObject(key: KeyObject, alg: AssertionAlgorithm | undefined): Si
   const details = key.asymmetricKeyDetails ?? {};
   if (type === 'rsa') {
     // RFC 7518 §3.3 / §3.5: RSA keys of at least 2048 bits (jose enforces it too, at sign time).
-    if ((details.modulusLength ?? 0) < 2048) {
-      throw new SigningKeyProblem('privateKey', 'must be an RSA key of at least 2048 bits');
+    if (isShortRsaKey(details.modulusLength ?? 0)) {
+      throw new SigningKeyProblem(
+        'privateKey',
+        `must be an RSA key of at least ${MIN_RSA_BITS} bits`,
+      );
     }
     const chosen = alg ?? 'RS256';
     if (!chosen.startsWith('RS') && !chosen.startsWith('PS')) throw mismatch('an RSA', chosen);
     return { key, alg: chosen };
   }
   if (type === 'ec') {
-    const curve = EC_CURVES[details.namedCurve ?? ''];
-    if (curve === undefined) {
+    const curve = CURVE_OF_NODE_CURVE[details.namedCurve ?? ''];
+    const curveAlg = curve === undefined ? undefined : ECDSA_ALGORITHM_OF_CURVE[curve];
+    if (curve === undefined || curveAlg === undefined) {
       throw new SigningKeyProblem('privateKey', 'must be an EC key on P-256, P-384 or P-521');
     }
-    const chosen = alg ?? curve.alg;
-    if (chosen !== curve.alg) throw mismatch(`an EC ${curve.name}`, chosen);
+    const chosen = alg ?? curveAlg;
+    if (chosen !== curveAlg) throw mismatch(`an EC ${curve}`, chosen);
     return { key, alg: chosen };
   }
   if (type === 'ed25519') {
@@ -178,7 +176,7 @@ function checkCryptoKey(key: CryptoKey, alg: AssertionAlgorithm | undefined): Si
   else if (algorithm.name === 'RSA-PSS' && bits !== undefined)
     fitting = `PS${bits}` as AssertionAlgorithm;
   else if (algorithm.name === 'ECDSA')
-    fitting = WEBCRYPTO_CURVE_ALGORITHM[algorithm.namedCurve ?? ''];
+    fitting = ECDSA_ALGORITHM_OF_CURVE[algorithm.namedCurve ?? ''];
   else if (algorithm.name === 'Ed25519') fitting = 'EdDSA';
   if (fitting === undefined || !isAssertionAlgorithm(fitting)) {
     throw new SigningKeyProblem(
@@ -186,8 +184,11 @@ function checkCryptoKey(key: CryptoKey, alg: AssertionAlgorithm | undefined): Si
       'must be a CryptoKey for RSASSA-PKCS1-v1_5, RSA-PSS (SHA-256/384/512), ECDSA (P-256/384/521) or Ed25519',
     );
   }
-  if (algorithm.modulusLength !== undefined && algorithm.modulusLength < 2048) {
-    throw new SigningKeyProblem('privateKey', 'must be an RSA key of at least 2048 bits');
+  if (isShortRsaKey(algorithm.modulusLength)) {
+    throw new SigningKeyProblem(
+      'privateKey',
+      `must be an RSA key of at least ${MIN_RSA_BITS} bits`,
+    );
   }
   const chosen = alg ?? fitting;
   const ok = chosen === fitting || (fitting === 'EdDSA' && chosen === 'Ed25519');

@@ -7,6 +7,7 @@
 import { KeyObject, randomUUID, type webcrypto } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
 import { ServerError } from '../errors.js';
+import { createSingleFlight } from '../internal/single-flight.js';
 import type { PrivateKeyJwtKey } from '../options/types.js';
 import {
   type AssertionAlgorithm,
@@ -39,18 +40,11 @@ export interface AssertionSignerOptions extends PrivateKeyJwtKey {
  */
 export function createAssertionSigner(options: AssertionSignerOptions): AssertionSigner {
   const { clientId, privateKey, alg, kid } = options;
-  let ready: Promise<{ key: CryptoKey; alg: AssertionAlgorithm }> | undefined;
-
-  function load(): Promise<{ key: CryptoKey; alg: AssertionAlgorithm }> {
-    if (ready === undefined) {
-      const loading = importKey();
-      ready = loading;
-      loading.catch(() => {
-        if (ready === loading) ready = undefined;
-      });
-    }
-    return ready;
-  }
+  // Imported once and kept; a failed import is not kept, so the next assertion retries.
+  const imported = createSingleFlight<{ key: CryptoKey; alg: AssertionAlgorithm }>({
+    keepValueMs: Number.POSITIVE_INFINITY,
+  });
+  const load = () => imported.run(importKey);
 
   async function importKey(): Promise<{ key: CryptoKey; alg: AssertionAlgorithm }> {
     let checked: ReturnType<typeof checkSigningKey>;

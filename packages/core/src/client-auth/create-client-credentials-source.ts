@@ -5,12 +5,10 @@
  * not cached, so the next caller tries again.
  */
 import type { HttpClient } from '../internal/http-client.js';
-import type { ClientCredentialsAuthentication } from '../options/types.js';
+import { createSingleFlight } from '../internal/single-flight.js';
+import type { NormalizedClientCredentials } from './client-auth-methods.js';
 import { createCredentialApplier } from './create-credential-applier.js';
 import { fetchClientCredentialsToken } from './fetch-client-credentials-token.js';
-
-/** Seconds before `expires_in` at which the token is refreshed, when not configured. */
-export const DEFAULT_REFRESH_SKEW_SEC = 30;
 
 export interface ClientCredentialsSourceDeps {
   readonly http: HttpClient;
@@ -37,44 +35,42 @@ export interface ClientCredentialsSource {
  * fetched per request).
  */
 export function createClientCredentialsSource(
-  auth: ClientCredentialsAuthentication,
+  auth: NormalizedClientCredentials,
   deps: ClientCredentialsSourceDeps,
 ): ClientCredentialsSource {
-  const fields = auth as ClientCredentialsAuthentication & {
-    clientSecret?: string;
-    privateKey?: unknown;
-    alg?: string;
-    kid?: string;
-  };
   const authenticate = createCredentialApplier(
-    auth.tokenEndpointAuthMethod ?? 'client_secret_basic',
-    {
-      clientId: auth.clientId,
-      clientSecret: fields.clientSecret,
-      privateKey: fields.privateKey as never,
-      alg: fields.alg,
-      kid: fields.kid,
-    },
+    auth.tokenEndpointAuthMethod === 'private_key_jwt'
+      ? {
+          method: 'private_key_jwt',
+          clientId: auth.clientId,
+          privateKey: auth.privateKey,
+          alg: auth.alg,
+          kid: auth.kid,
+        }
+      : {
+          method: auth.tokenEndpointAuthMethod,
+          clientId: auth.clientId,
+          clientSecret: auth.clientSecret,
+        },
   );
-  const secrets = fields.clientSecret === undefined ? [] : [fields.clientSecret];
+  const secrets = auth.tokenEndpointAuthMethod === 'private_key_jwt' ? [] : [auth.clientSecret];
   const scope = auth.scope;
-  const resource =
-    auth.resource === undefined
-      ? undefined
-      : typeof auth.resource === 'string'
-        ? [auth.resource]
-        : [...auth.resource];
-  const skewMs = Math.max(0, auth.refreshSkewSec ?? DEFAULT_REFRESH_SKEW_SEC) * 1000;
+  const resource = auth.resource;
+  const skewMs = Math.max(0, auth.refreshSkewSec) * 1000;
 
-  let current: { readonly authorization: string; readonly refreshAt: number } | undefined;
-  let inflight: Promise<string> | undefined;
+  /** The `Authorization` value of the token last obtained (kept by `token` until it is due). */
+  let current: string | undefined;
+  // Kept until its refresh is due; a failure is not kept, so the next caller tries again.
+  const token = createSingleFlight<IssuedToken>({
+    keepValueMs: (issued) => issued.refreshAt - Date.now(),
+  });
 
-  async function refresh(): Promise<string> {
+  async function refresh(): Promise<IssuedToken> {
     const endpoint = await deps.tokenEndpoint();
     // Count the lifetime from before the request: the server's clock started no later.
     const sentAt = Date.now();
     deps.onTokenRequest?.();
-    const token = await fetchClientCredentialsToken({
+    const answer = await fetchClientCredentialsToken({
       http: deps.http,
       endpoint,
       scope,
@@ -82,31 +78,26 @@ export function createClientCredentialsSource(
       authenticate,
       secrets,
     });
-    const lifetimeMs = token.expiresInSec * 1000;
-    const authorization = `Bearer ${token.accessToken}`;
-    current = { authorization, refreshAt: sentAt + lifetimeMs - Math.min(skewMs, lifetimeMs / 2) };
-    return authorization;
+    const lifetimeMs = answer.expiresInSec * 1000;
+    const authorization = `Bearer ${answer.accessToken}`;
+    current = authorization;
+    return { authorization, refreshAt: sentAt + lifetimeMs - Math.min(skewMs, lifetimeMs / 2) };
   }
 
   return {
-    authorization() {
-      if (current !== undefined && Date.now() < current.refreshAt)
-        return Promise.resolve(current.authorization);
-      if (inflight === undefined) {
-        const request = refresh();
-        inflight = request;
-        // Settled either way, the next caller decides afresh: a failure is not cached.
-        const settle = () => {
-          if (inflight === request) inflight = undefined;
-        };
-        request.then(settle, settle);
-      }
-      return inflight;
+    async authorization() {
+      return (await token.run(refresh)).authorization;
     },
     invalidate(rejected) {
-      if (rejected !== undefined && current !== undefined && rejected !== current.authorization)
-        return;
+      if (rejected !== undefined && current !== undefined && rejected !== current) return;
       current = undefined;
+      token.forget();
     },
   };
+}
+
+interface IssuedToken {
+  readonly authorization: string;
+  /** Epoch ms from which the token is refreshed rather than reused. */
+  readonly refreshAt: number;
 }

@@ -6,8 +6,9 @@
  * No message ever carries the secret, the assertion or the token: at most the HTTP status
  * and the endpoint's `error` code.
  */
-import { ServerError, UpstreamUnavailableError } from '../errors.js';
+import { UpstreamUnavailableError } from '../errors.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
+import { oauthErrorCode, refusalFor } from '../internal/upstream-refusal.js';
 import { isB64token } from '../token/is-b64token.js';
 import type { CredentialApplier } from './create-credential-applier.js';
 
@@ -67,18 +68,8 @@ export async function fetchClientCredentialsToken(
     body: form.toString(),
     purpose: 'token',
   });
-  if (response.status === 400 || response.status === 401 || response.status === 403) {
-    const code = errorCode(response.text, sensitive);
-    throw new ServerError({
-      message:
-        `token endpoint refused our client credentials or request (HTTP ${response.status}` +
-        `${code === undefined ? '' : `, error '${code}'`})`,
-    });
-  }
   if (response.status !== 200) {
-    throw new UpstreamUnavailableError({
-      message: `token endpoint answered HTTP ${response.status}`,
-    });
+    throw refusalFor('token', response.status, oauthErrorCode(response), sensitive);
   }
   let body: Record<string, unknown>;
   try {
@@ -127,25 +118,4 @@ function expiresIn(value: unknown): number {
 
 function garbage(what: string): UpstreamUnavailableError {
   return new UpstreamUnavailableError({ message: `token endpoint answered ${what}` });
-}
-
-/**
- * The RFC 6749 §5.2 `error` code of a refusal, for logs: only a short code-like string, and
- * never one that echoes (or is part of) a credential we sent.
- */
-function errorCode(
-  text: string,
-  sensitive: readonly (string | null | undefined)[],
-): string | undefined {
-  let value: unknown;
-  try {
-    value = (JSON.parse(text) as { error?: unknown } | null)?.error;
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(value)) return undefined;
-  const leaks = sensitive.some(
-    (s) => typeof s === 'string' && s !== '' && (value.includes(s) || s.includes(value)),
-  );
-  return leaks ? undefined : value;
 }

@@ -5,47 +5,12 @@
  * since several of these values are secrets.
  */
 import { TokenGuardConfigError } from '../errors.js';
-import type { ClientAuthentication } from '../options/types.js';
-import { isB64token } from '../token/is-b64token.js';
-import { checkSigningKey, SigningKeyProblem } from './check-signing-key.js';
-import { DEFAULT_REFRESH_SKEW_SEC } from './create-client-credentials-source.js';
-
-const METHODS = [
-  'bearer',
-  'client_secret_basic',
-  'client_secret_post',
-  'private_key_jwt',
-  'client_credentials',
-] as const;
-type Method = (typeof METHODS)[number];
-
-const KEY_FIELDS = ['privateKey', 'alg', 'kid'] as const;
-const KEYS: Readonly<Record<Method, readonly string[]>> = {
-  bearer: ['method', 'token'],
-  client_secret_basic: ['method', 'clientId', 'clientSecret'],
-  client_secret_post: ['method', 'clientId', 'clientSecret'],
-  private_key_jwt: ['method', 'clientId', ...KEY_FIELDS],
-  client_credentials: [
-    'method',
-    'tokenEndpoint',
-    'clientId',
-    'scope',
-    'resource',
-    'refreshSkewSec',
-    'tokenEndpointAuthMethod',
-    'clientSecret',
-    ...KEY_FIELDS,
-  ],
-};
-
-/** Longest accepted `refreshSkewSec`, in seconds (one hour). */
-const MAX_REFRESH_SKEW_SEC = 3600;
-
-/**
- * RFC 6749 §3.3: `scope = scope-token *( SP scope-token )`,
- * `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
- */
-const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+import {
+  CLIENT_AUTH_METHOD_NAMES,
+  CLIENT_AUTH_METHODS,
+  type ClientAuthMethod,
+  type NormalizedClientAuth,
+} from './client-auth-methods.js';
 
 /**
  * Validates a `ClientAuthentication` option and returns a frozen, normalised copy:
@@ -66,218 +31,45 @@ const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
  *
  * @param path the option path used in error messages, e.g. `introspection.clientAuth`.
  * @throws TokenGuardConfigError naming `${path}.<field>`.
+ *
+ * @example
+ * const auth = normalizeClientAuth(
+ *   { method: 'client_secret_basic', clientId: 'rs', clientSecret: process.env.SECRET },
+ *   'introspection.clientAuth',
+ *   { allowInsecureHttp: false },
+ * );
+ * JSON.stringify(auth); // {"method":"client_secret_basic","clientId":"rs"}
  */
 export function normalizeClientAuth(
   value: unknown,
   path: string,
   opts: { readonly allowInsecureHttp: boolean },
-): ClientAuthentication {
+): NormalizedClientAuth {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TokenGuardConfigError(path, 'must be an object with a `method`');
   }
-  const raw = value as Record<string, unknown>;
+  const raw: Record<string, unknown> = { ...value };
   const method = raw.method;
-  if (typeof method !== 'string' || !(METHODS as readonly string[]).includes(method)) {
+  if (!isMethod(method)) {
     throw new TokenGuardConfigError(
       `${path}.method`,
-      `must be one of ${METHODS.map((m) => `'${m}'`).join(', ')}`,
+      `must be one of ${CLIENT_AUTH_METHOD_NAMES.map((m) => `'${m}'`).join(', ')}`,
     );
   }
-  const m = method as Method;
+  const entry = CLIENT_AUTH_METHODS[method];
   for (const key of Object.keys(raw)) {
-    if (!KEYS[m].includes(key)) {
+    if (!entry.keys.includes(key)) {
       throw new TokenGuardConfigError(
         `${path}.${printable(key)}`,
-        `is not an option of method '${m}'`,
+        `is not an option of method '${method}'`,
       );
     }
   }
-  const out: Record<string, unknown> = { method: m };
-  switch (m) {
-    case 'bearer': {
-      const token = raw.token;
-      if (typeof token === 'function') {
-        out.token = token;
-      } else if (isB64token(token)) {
-        hidden(out, 'token', token);
-      } else {
-        throw new TokenGuardConfigError(
-          `${path}.token`,
-          'must be a non-empty bearer token (RFC 6750 §2.1 b64token syntax) or a function returning one',
-        );
-      }
-      break;
-    }
-    case 'client_secret_basic':
-    case 'client_secret_post':
-      out.clientId = text(raw.clientId, `${path}.clientId`);
-      hidden(out, 'clientSecret', text(raw.clientSecret, `${path}.clientSecret`));
-      break;
-    case 'private_key_jwt':
-      out.clientId = text(raw.clientId, `${path}.clientId`);
-      signingKey(raw, out, path);
-      break;
-    case 'client_credentials':
-      clientCredentials(raw, out, path, opts.allowInsecureHttp);
-      break;
-  }
-  return Object.freeze(out) as unknown as ClientAuthentication;
+  return entry.normalize(raw, path, opts.allowInsecureHttp);
 }
 
-function clientCredentials(
-  raw: Record<string, unknown>,
-  out: Record<string, unknown>,
-  path: string,
-  allowInsecureHttp: boolean,
-): void {
-  if (raw.tokenEndpoint !== undefined) {
-    out.tokenEndpoint = endpointUrl(raw.tokenEndpoint, `${path}.tokenEndpoint`, allowInsecureHttp);
-  }
-  out.clientId = text(raw.clientId, `${path}.clientId`);
-  const authMethod = raw.tokenEndpointAuthMethod ?? 'client_secret_basic';
-  if (
-    authMethod !== 'client_secret_basic' &&
-    authMethod !== 'client_secret_post' &&
-    authMethod !== 'private_key_jwt'
-  ) {
-    throw new TokenGuardConfigError(
-      `${path}.tokenEndpointAuthMethod`,
-      "must be 'client_secret_basic', 'client_secret_post' or 'private_key_jwt'",
-    );
-  }
-  out.tokenEndpointAuthMethod = authMethod;
-  if (authMethod === 'private_key_jwt') {
-    if (raw.clientSecret !== undefined) {
-      throw new TokenGuardConfigError(
-        `${path}.clientSecret`,
-        "is not used with tokenEndpointAuthMethod 'private_key_jwt'",
-      );
-    }
-    signingKey(raw, out, path);
-  } else {
-    for (const key of KEY_FIELDS) {
-      if (raw[key] !== undefined) {
-        throw new TokenGuardConfigError(
-          `${path}.${key}`,
-          "is only used with tokenEndpointAuthMethod 'private_key_jwt'",
-        );
-      }
-    }
-    hidden(out, 'clientSecret', text(raw.clientSecret, `${path}.clientSecret`));
-  }
-  if (raw.scope !== undefined) {
-    if (typeof raw.scope !== 'string' || !SCOPE.test(raw.scope)) {
-      throw new TokenGuardConfigError(
-        `${path}.scope`,
-        'must be space-separated scope tokens (RFC 6749 §3.3: printable ASCII without `"` or `\\`, single spaces)',
-      );
-    }
-    out.scope = raw.scope;
-  }
-  if (raw.resource !== undefined) out.resource = resources(raw.resource, `${path}.resource`);
-  if (raw.refreshSkewSec === undefined) {
-    out.refreshSkewSec = DEFAULT_REFRESH_SKEW_SEC;
-  } else {
-    const skew = raw.refreshSkewSec;
-    if (
-      typeof skew !== 'number' ||
-      !Number.isFinite(skew) ||
-      skew < 0 ||
-      skew > MAX_REFRESH_SKEW_SEC
-    ) {
-      throw new TokenGuardConfigError(
-        `${path}.refreshSkewSec`,
-        `must be a number of seconds from 0 to ${MAX_REFRESH_SKEW_SEC}`,
-      );
-    }
-    out.refreshSkewSec = skew;
-  }
-}
-
-function signingKey(
-  raw: Record<string, unknown>,
-  out: Record<string, unknown>,
-  path: string,
-): void {
-  if (raw.privateKey === undefined)
-    throw new TokenGuardConfigError(`${path}.privateKey`, 'is required');
-  if (raw.kid !== undefined) out.kid = text(raw.kid, `${path}.kid`);
-  try {
-    const { key, alg } = checkSigningKey(raw.privateKey, raw.alg);
-    out.alg = alg;
-    hidden(out, 'privateKey', key);
-  } catch (error) {
-    if (error instanceof SigningKeyProblem)
-      throw new TokenGuardConfigError(`${path}.${error.field}`, error.expected);
-    throw new TokenGuardConfigError(`${path}.privateKey`, 'must be a usable private key');
-  }
-}
-
-/** A non-empty, well-formed (no lone surrogate) string: it is form-encoded later. */
-function text(value: unknown, path: string): string {
-  if (typeof value !== 'string' || value === '')
-    throw new TokenGuardConfigError(path, 'must be a non-empty string');
-  try {
-    encodeURIComponent(value);
-  } catch {
-    throw new TokenGuardConfigError(path, 'must be well-formed Unicode (no lone surrogate)');
-  }
-  return value;
-}
-
-function endpointUrl(value: unknown, path: string, allowInsecureHttp: boolean): string {
-  if (typeof value !== 'string' || value === '')
-    throw new TokenGuardConfigError(path, 'must be an absolute URL');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TokenGuardConfigError(path, 'must be an absolute URL');
-  }
-  if (url.protocol === 'http:' && !allowInsecureHttp) {
-    throw new TokenGuardConfigError(
-      path,
-      'must use https (set allowInsecureHttp for local development)',
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new TokenGuardConfigError(path, 'must be an https URL');
-  // Credentials in a URL end up in logs; they belong in clientSecret.
-  if (url.username !== '' || url.password !== '') {
-    throw new TokenGuardConfigError(path, 'must not contain credentials (user:password@)');
-  }
-  // RFC 6749 §3.2: the token endpoint URI MUST NOT include a fragment.
-  if (url.hash !== '' || value.includes('#'))
-    throw new TokenGuardConfigError(path, 'must not contain a fragment');
-  return url.href;
-}
-
-/** RFC 8707 §2: each `resource` is an absolute URI without a fragment. */
-function resources(value: unknown, path: string): readonly string[] {
-  const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new TokenGuardConfigError(path, 'must be an absolute URI or a non-empty list of them');
-  }
-  return Object.freeze(
-    list.map((item, i) => {
-      const at = typeof value === 'string' ? path : `${path}[${i}]`;
-      if (typeof item !== 'string' || !URL.canParse(item))
-        throw new TokenGuardConfigError(at, 'must be an absolute URI');
-      if (item.includes('#'))
-        throw new TokenGuardConfigError(at, 'must not contain a fragment (RFC 8707 §2)');
-      return item;
-    }),
-  );
-}
-
-/** Secrets go on as non-enumerable properties: present by name, absent from logs and JSON. */
-function hidden(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: false,
-    writable: false,
-    configurable: false,
-  });
+function isMethod(value: unknown): value is ClientAuthMethod {
+  return typeof value === 'string' && Object.hasOwn(CLIENT_AUTH_METHODS, value);
 }
 
 /** An unknown key is echoed in the error (it names the option), but bounded and printable. */

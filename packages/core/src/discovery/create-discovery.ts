@@ -5,6 +5,9 @@
  */
 import { TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
+import { createSingleFlight } from '../internal/single-flight.js';
+import { DEFAULTS } from '../options/defaults.js';
+import { checkEndpointUrl, isAllowedScheme } from '../options/validators.js';
 
 /**
  * The metadata fields the guard uses (RFC 8414 §2), validated; every other member of the
@@ -56,55 +59,32 @@ const ENDPOINT_FIELDS = ['introspection_endpoint', 'jwks_uri', 'token_endpoint']
  */
 export function createDiscovery(options: DiscoveryOptions): Discovery {
   const { issuer, http, allowInsecureHttp } = options;
-  const retryAfterFailureMs = options.retryAfterFailureMs ?? 2000;
+  const retryAfterFailureMs = options.retryAfterFailureMs ?? DEFAULTS.retryAfterFailureMs;
   const issuerUrl = checkIssuer(issuer, allowInsecureHttp);
   const locations = metadataLocations(issuerUrl);
 
-  let current: Promise<AuthorizationServerMetadata> | undefined;
-  /** When the current attempt failed with an outage; undefined while pending or after success. */
-  let failedAt: number | undefined;
+  // An outage is remembered only briefly, so a burst of requests gets one fetch and a quick
+  // answer, and the first request after `retryAfterFailureMs` tries again. Success and a
+  // configuration error stay: the document will not change into a valid one by itself.
+  const document = createSingleFlight<AuthorizationServerMetadata>({
+    keepValueMs: Number.POSITIVE_INFINITY,
+    keepFailureMs: (error) =>
+      error instanceof TokenGuardConfigError ? Number.POSITIVE_INFINITY : retryAfterFailureMs,
+  });
 
   async function load(): Promise<AuthorizationServerMetadata> {
-    const document = await fetchFirst(http, locations);
-    return validateMetadata(document, issuer, allowInsecureHttp);
+    const fetched = await fetchFirst(http, locations);
+    return validateMetadata(fetched, issuer, allowInsecureHttp);
   }
 
   return {
-    metadata() {
-      // An outage is remembered only briefly, so a burst of requests gets one fetch and a quick
-      // answer, and the first request after `retryAfterFailureMs` tries again. Success and a
-      // configuration error stay: the document will not change into a valid one by itself.
-      if (
-        current !== undefined &&
-        (failedAt === undefined || Date.now() - failedAt < retryAfterFailureMs)
-      ) {
-        return current;
-      }
-      failedAt = undefined;
-      const attempt = load();
-      current = attempt;
-      attempt.catch((error: unknown) => {
-        if (current === attempt && !(error instanceof TokenGuardConfigError)) failedAt = Date.now();
-      });
-      return attempt;
-    },
+    metadata: () => document.run(load),
   };
 }
 
 function checkIssuer(issuer: string, allowInsecureHttp: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    throw new TokenGuardConfigError('issuer', 'must be an absolute URL');
-  }
   // RFC 8414 §2: an https URL with no query or fragment components.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowInsecureHttp)) {
-    throw new TokenGuardConfigError(
-      'issuer',
-      'must use https (set allowInsecureHttp for local development)',
-    );
-  }
+  const url = checkEndpointUrl(issuer, 'issuer', allowInsecureHttp);
   if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
     throw new TokenGuardConfigError('issuer', 'must not have a query or fragment (RFC 8414 §2)');
   }
@@ -189,9 +169,9 @@ function validateMetadata(
   }
   for (const field of ENDPOINT_FIELDS) {
     const value = document[field];
-    if (value === undefined) continue;
-    const url = new URL(value as string);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowInsecureHttp)) {
+    // Shapes were checked above: a present field is a parseable URL string.
+    if (typeof value !== 'string') continue;
+    if (!isAllowedScheme(new URL(value), allowInsecureHttp)) {
       throw new TokenGuardConfigError(
         'issuer',
         `has discovery metadata whose ${field} is not https (set allowInsecureHttp for local development)`,

@@ -1,6 +1,8 @@
 /**
  * The refusal step: whatever a request's validation threw becomes one `TokenGuardError`,
  * counted by code, logged (5xx only, rate-limited) and published on the diagnostics channels.
+ * Errors are never changed here: each is complete (realm included) where it is created, so
+ * one error may be shared by every request that waited on the same failed fetch.
  */
 import { ServerError, TokenGuardConfigError, TokenGuardError } from '../errors.js';
 import type { CallContext } from '../guard-types.js';
@@ -54,14 +56,14 @@ export function createRefusal(settings: RefusalSettings): Refuse {
       refusal = error;
     } else if (error instanceof TokenGuardConfigError) {
       // Lazy configuration (discovery) failed: the operator must act; the caller gets a 500.
-      refusal = new ServerError({ message: error.message, cause: error });
+      refusal = new ServerError({ message: error.message, cause: error, realm });
     } else {
       refusal = new ServerError({
         message: 'unexpected error while validating a token',
         cause: error,
+        realm,
       });
     }
-    refusal.realm = realm;
     metrics.refusal(refusal.code);
     if (refusal.status === 500) {
       logOnce(context, 'error', `tokenguard: ${refusal.message || refusal.description}`);

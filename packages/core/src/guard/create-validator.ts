@@ -111,7 +111,7 @@ function byIntrospection(
       createClientAuthenticator(clientAuth, {
         http,
         tokenEndpoint: endpoint(
-          'tokenEndpoint' in clientAuth && clientAuth.tokenEndpoint !== undefined
+          clientAuth.method === 'client_credentials' && clientAuth.tokenEndpoint !== undefined
             ? new URL(clientAuth.tokenEndpoint)
             : undefined,
           'token_endpoint',

@@ -6,6 +6,7 @@
  */
 import { Agent, type Dispatcher, request } from 'undici';
 import { UpstreamUnavailableError } from '../errors.js';
+import { DEFAULTS } from '../options/defaults.js';
 
 export interface HttpClientOptions {
   /** Whole-call deadline in milliseconds (connect, headers and body). */
@@ -48,7 +49,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const dispatcher =
     options.dispatcher ??
     new Agent({
-      connections: options.connections ?? 64,
+      connections: options.connections ?? DEFAULTS.connections,
       keepAliveTimeout: 10_000,
       connect: { timeout: options.timeoutMs },
     });

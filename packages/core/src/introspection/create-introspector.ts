@@ -6,8 +6,8 @@
  * anything else (3xx, 429, 5xx), a transport fault or garbage → 503.
  */
 import type { ClientAuthenticator } from '../client-auth/create-client-authenticator.js';
-import { ServerError, UpstreamUnavailableError } from '../errors.js';
-import { type HttpClient, type HttpResponse, parseJsonObject } from '../internal/http-client.js';
+import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
+import { oauthErrorCode, refusalFor } from '../internal/upstream-refusal.js';
 import {
   type IntrospectionVerdict,
   parseIntrospectionResponse,
@@ -29,6 +29,8 @@ interface IntrospectionAnswer {
   readonly body?: Record<string, unknown>;
   /** The OAuth `error` code of a non-200 JSON answer, if any. */
   readonly error?: string;
+  /** What we sent that a refusal's message must not echo (the token, our credentials). */
+  readonly sent?: readonly (string | null | undefined)[];
 }
 
 export interface Introspector {
@@ -58,7 +60,12 @@ export function createIntrospector(deps: IntrospectorDeps): Introspector {
         body: parseJsonObject(response, 'introspection'),
       };
     }
-    return { status: response.status, sentHeaders: headers, error: errorCodeOf(response) };
+    return {
+      status: response.status,
+      sentHeaders: headers,
+      sent: [token, headers.authorization, form.get('client_secret'), form.get('client_assertion')],
+      error: oauthErrorCode(response),
+    };
   }
 
   return {
@@ -71,7 +78,7 @@ export function createIntrospector(deps: IntrospectorDeps): Introspector {
       if (answer.status === 401 && deps.clientAuth?.invalidate(answer.sentHeaders) === true) {
         answer = await call(token, endpoint);
       }
-      const { status, body, error } = answer;
+      const { status, body, error, sent } = answer;
       if (body !== undefined) return parseIntrospectionResponse(body, deps.clockToleranceSec);
       // oidc-provider answers 400 unsupported_token_type (the RFC 7009 §2.2.1 code) for any
       // JWS-shaped token, before looking it up: anyone can send one, so it is a verdict on
@@ -79,23 +86,7 @@ export function createIntrospector(deps: IntrospectorDeps): Introspector {
       if (status === 400 && error === 'unsupported_token_type') {
         return { kind: 'invalid', reason: 'unsupported token type' };
       }
-      if (status === 400 || status === 401 || status === 403) {
-        throw new ServerError({
-          message: `introspection endpoint refused our request or credentials (HTTP ${status})`,
-        });
-      }
-      throw new UpstreamUnavailableError({
-        message: `introspection endpoint answered HTTP ${status}`,
-      });
+      throw refusalFor('introspection', status, error, sent);
     },
   };
-}
-
-function errorCodeOf(response: HttpResponse): string | undefined {
-  try {
-    const error = parseJsonObject(response, 'introspection').error;
-    return typeof error === 'string' ? error : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -10,6 +10,7 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
+import { createSingleFlight } from '../internal/single-flight.js';
 
 export interface RemoteKeySetOptions {
   /** The JWKS URL, resolved lazily (a static URL, or discovery's `jwks_uri`). */
@@ -46,8 +47,25 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): JWTVerifyGetKe
   let local: LocalKeySet | undefined;
   /** When the current set was fetched (0: never). */
   let fetchedAt = 0;
-  let failure: { readonly error: unknown; readonly at: number } | undefined;
-  let pending: Promise<void> | undefined;
+  // One fetch at a time, shared by every waiting request and background refresh; a failure
+  // is kept for `retryAfterFailureMs` (requests needing a fetch meanwhile get 503 at once),
+  // a success is not (the keys live in `local`).
+  const fetches = createSingleFlight<void>({ keepFailureMs: retryAfterFailureMs });
+  const refresh = () => fetches.run(fetchKeySetOrOutage);
+
+  /** Every failure is an outage (503) when created, except a configuration error. */
+  async function fetchKeySetOrOutage(): Promise<void> {
+    try {
+      await fetchKeySet();
+    } catch (error) {
+      throw error instanceof TokenGuardConfigError || error instanceof UpstreamUnavailableError
+        ? error
+        : new UpstreamUnavailableError({
+            message: error instanceof Error ? error.message : 'jwks fetch failed',
+            cause: error,
+          });
+    }
+  }
 
   async function fetchKeySet(): Promise<void> {
     const url = await options.jwksUri();
@@ -78,52 +96,14 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): JWTVerifyGetKe
     }
     local = next;
     fetchedAt = Date.now();
-    failure = undefined;
-  }
-
-  /** Starts a fetch unless one is in flight; both callers and background refreshes share it. */
-  function refresh(): Promise<void> {
-    if (pending !== undefined) return pending;
-    const attempt = fetchKeySet()
-      .catch((error: unknown) => {
-        failure = { error, at: Date.now() };
-        throw error;
-      })
-      .finally(() => {
-        if (pending === attempt) pending = undefined;
-      });
-    pending = attempt;
-    return attempt;
-  }
-
-  function recentFailure(): unknown {
-    if (failure !== undefined && Date.now() - failure.at < retryAfterFailureMs)
-      return failure.error;
-    return undefined;
-  }
-
-  /** Waits for the fetch; each waiter gets its own error object (the guard annotates it). */
-  async function awaitFetch(fetch: Promise<void>): Promise<void> {
-    try {
-      await fetch;
-    } catch (error) {
-      throw outage(error);
-    }
   }
 
   async function ensureLoaded(): Promise<LocalKeySet> {
     if (local === undefined) {
-      if (pending === undefined) {
-        const held = recentFailure();
-        if (held !== undefined) throw outage(held);
-      }
-      await awaitFetch(refresh());
-    } else if (
-      Date.now() - fetchedAt >= maxAgeMs &&
-      pending === undefined &&
-      recentFailure() === undefined
-    ) {
-      // Stale but usable: refresh without making this request wait; a failure is remembered.
+      await refresh();
+    } else if (Date.now() - fetchedAt >= maxAgeMs) {
+      // Stale but usable: refresh without making this request wait (joining one in flight,
+      // or answered by a failure still kept); a failure is remembered.
       refresh().catch(() => undefined);
     }
     return local as unknown as LocalKeySet;
@@ -135,22 +115,12 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): JWTVerifyGetKe
       return await keys(protectedHeader, token);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
-      if (pending === undefined) {
-        // Within the cooldown the set is fresh: the kid is unknown, the token is refused.
-        if (Date.now() - fetchedAt < cooldownMs) throw error;
-        // The last attempt failed moments ago: the kid may be a rotated-in key we cannot see.
-        const held = recentFailure();
-        if (held !== undefined) throw outage(held);
-      }
-      await awaitFetch(refresh());
+      // Within the cooldown the set is fresh: the kid is unknown, the token is refused.
+      if (!fetches.inFlight() && Date.now() - fetchedAt < cooldownMs) throw error;
+      // Otherwise wait for a fetch; a failure kept from moments ago answers at once (the kid
+      // may be a rotated-in key we cannot see).
+      await refresh();
       return (local as unknown as LocalKeySet)(protectedHeader, token);
     }
   };
-}
-
-/** A per-request copy of a fetch failure; configuration errors pass through unchanged. */
-function outage(error: unknown): unknown {
-  if (error instanceof TokenGuardConfigError) return error;
-  const message = error instanceof Error ? error.message : 'jwks fetch failed';
-  return new UpstreamUnavailableError({ message, cause: error });
 }

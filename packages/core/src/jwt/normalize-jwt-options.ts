@@ -7,6 +7,9 @@ import { createHash, createPublicKey, KeyObject, X509Certificate } from 'node:cr
 import type { JSONWebKeySet, JWK } from 'jose';
 import { TokenGuardConfigError } from '../errors.js';
 import { ASYMMETRIC_ALGORITHMS } from '../internal/asymmetric-algorithms.js';
+import { ECDSA_ALGORITHM_OF_CURVE, isShortRsaKey, MIN_RSA_BITS } from '../internal/key-rules.js';
+import { DEFAULTS } from '../options/defaults.js';
+import { optionKeys } from '../options/option-keys.js';
 import type { JwtOptions } from '../options/types.js';
 import {
   checkEndpointUrl,
@@ -31,25 +34,19 @@ const PUBLIC_KEY_ALGORITHMS: readonly string[] = ASYMMETRIC_ALGORITHMS;
  */
 const HMAC_MIN_SECRET_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
 
-/** Default longest life of a fetched JWKS before it is refreshed in the background: 10 minutes. */
-const DEFAULT_JWKS_MAX_AGE_MS = 600_000;
-
-/** Default time a failed JWKS fetch is remembered (requests meanwhile get 503 at once): 2 s. */
-const DEFAULT_JWKS_RETRY_AFTER_FAILURE_MS = 2000;
-
-const JWT_KEYS = [
-  'issuer',
-  'audience',
-  'requireAudience',
-  'algorithms',
-  'requireTyp',
-  'maxTokenAgeSec',
-  'jwksCooldownMs',
-  'jwksTimeoutMs',
-  'jwksUri',
-  'keys',
-  'secret',
-] as const;
+const JWT_KEYS = optionKeys<JwtOptions>({
+  issuer: true,
+  audience: true,
+  requireAudience: true,
+  algorithms: true,
+  requireTyp: true,
+  maxTokenAgeSec: true,
+  jwksCooldownMs: true,
+  jwksTimeoutMs: true,
+  jwksUri: true,
+  keys: true,
+  secret: true,
+});
 
 /**
  * Where verification keys come from:
@@ -182,15 +179,25 @@ export function normalizeJwtOptions(
     requireTyp: optionalBoolean(raw.requireTyp, at('requireTyp'), true),
     maxTokenAgeSec,
     clockToleranceSec: guard.clockToleranceSec,
-    jwksCooldownMs: optionalInteger(raw.jwksCooldownMs, at('jwksCooldownMs'), 30_000, {
-      max: 3_600_000,
-    }),
-    jwksTimeoutMs: optionalInteger(raw.jwksTimeoutMs, at('jwksTimeoutMs'), 5000, {
-      min: 1,
-      max: 120_000,
-    }),
-    jwksMaxAgeMs: DEFAULT_JWKS_MAX_AGE_MS,
-    jwksRetryAfterFailureMs: DEFAULT_JWKS_RETRY_AFTER_FAILURE_MS,
+    jwksCooldownMs: optionalInteger(
+      raw.jwksCooldownMs,
+      at('jwksCooldownMs'),
+      DEFAULTS.jwksCooldownMs,
+      {
+        max: 3_600_000,
+      },
+    ),
+    jwksTimeoutMs: optionalInteger(
+      raw.jwksTimeoutMs,
+      at('jwksTimeoutMs'),
+      DEFAULTS.upstreamTimeoutMs,
+      {
+        min: 1,
+        max: 120_000,
+      },
+    ),
+    jwksMaxAgeMs: DEFAULTS.jwksMaxAgeMs,
+    jwksRetryAfterFailureMs: DEFAULTS.retryAfterFailureMs,
     keySource:
       source === undefined || source === 'jwksUri'
         ? 'jwks'
@@ -376,10 +383,10 @@ function publicJwkOf(value: string | KeyObject, path: string): JWK {
 /** RFC 7518 §3.3: RSA keys for RS* and PS* must be at least 2048 bits. */
 function checkKeyStrength(keyObject: KeyObject, path: string): void {
   const bits = keyObject.asymmetricKeyDetails?.modulusLength;
-  if (keyObject.asymmetricKeyType === 'rsa' && bits !== undefined && bits < 2048) {
+  if (keyObject.asymmetricKeyType === 'rsa' && isShortRsaKey(bits)) {
     throw new TokenGuardConfigError(
       path,
-      `must be an RSA key of at least 2048 bits, not ${bits} (RFC 7518 §3.3)`,
+      `must be an RSA key of at least ${MIN_RSA_BITS} bits, not ${bits} (RFC 7518 §3.3)`,
     );
   }
 }
@@ -389,13 +396,7 @@ function keyFitsAlgorithm(jwk: JWK, alg: string): boolean {
   if (jwk.alg !== undefined && jwk.alg !== alg) return false;
   if (jwk.use !== undefined && jwk.use !== 'sig') return false;
   if (jwk.kty === 'RSA') return /^(RS|PS)(256|384|512)$/.test(alg);
-  if (jwk.kty === 'EC') {
-    return (
-      (jwk.crv === 'P-256' && alg === 'ES256') ||
-      (jwk.crv === 'P-384' && alg === 'ES384') ||
-      (jwk.crv === 'P-521' && alg === 'ES512')
-    );
-  }
+  if (jwk.kty === 'EC') return ECDSA_ALGORITHM_OF_CURVE[jwk.crv ?? ''] === alg;
   if (jwk.kty === 'OKP') return jwk.crv === 'Ed25519' && (alg === 'EdDSA' || alg === 'Ed25519');
   return false;
 }

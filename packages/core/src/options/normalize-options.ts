@@ -5,6 +5,7 @@
 import type { Dispatcher } from 'undici';
 import type { CacheStore } from '../cache/cache-store.js';
 import { createNamespace } from '../cache/create-namespace.js';
+import type { NormalizedClientAuth } from '../client-auth/client-auth-methods.js';
 import { normalizeClientAuth } from '../client-auth/normalize-client-auth.js';
 import { TokenGuardConfigError } from '../errors.js';
 import { type NormalizedJwtOptions, normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
@@ -13,7 +14,15 @@ import {
   normalizeRequirements,
 } from '../policy/normalize-requirements.js';
 import type { ExtractionSettings } from '../token/extract-bearer-token.js';
-import type { ClientAuthentication, GuardOptions, JwtOptions, TokenGuardLogger } from './types.js';
+import { DEFAULTS } from './defaults.js';
+import { optionKeys } from './option-keys.js';
+import type {
+  CacheOptions,
+  GuardOptions,
+  IntrospectionOptions,
+  JwtOptions,
+  TokenGuardLogger,
+} from './types.js';
 import {
   checkEndpointUrl,
   checkKnownKeys,
@@ -26,7 +35,7 @@ import {
 
 export interface NormalizedIntrospection {
   readonly endpoint: URL | undefined;
-  readonly clientAuth: ClientAuthentication | undefined;
+  readonly clientAuth: NormalizedClientAuth | undefined;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly connections: number;
@@ -78,49 +87,49 @@ export interface NormalizedConfig {
   readonly namespace: string;
 }
 
-const GUARD_KEYS = [
-  'realm',
-  'issuer',
-  'strategy',
-  'introspection',
-  'jwt',
-  'cache',
-  'allowBodyToken',
-  'allowQueryToken',
-  'maxHeaderBytes',
-  'clockToleranceSec',
-  'allowInsecureHttp',
-  'optional',
-  'scopes',
-  'anyScope',
-  'brand',
-  'predicate',
-  'logger',
-] as const;
+const GUARD_KEYS = optionKeys<GuardOptions>({
+  realm: true,
+  issuer: true,
+  strategy: true,
+  introspection: true,
+  jwt: true,
+  cache: true,
+  allowBodyToken: true,
+  allowQueryToken: true,
+  maxHeaderBytes: true,
+  clockToleranceSec: true,
+  allowInsecureHttp: true,
+  optional: true,
+  scopes: true,
+  anyScope: true,
+  brand: true,
+  predicate: true,
+  logger: true,
+});
 
-const INTROSPECTION_KEYS = [
-  'endpoint',
-  'clientAuth',
-  'timeoutMs',
-  'maxResponseBytes',
-  'connections',
-  'maxConcurrent',
-  'queueTimeoutMs',
-  'breakerThreshold',
-  'breakerCooldownMs',
-  'dispatcher',
-] as const;
+const INTROSPECTION_KEYS = optionKeys<IntrospectionOptions>({
+  endpoint: true,
+  clientAuth: true,
+  timeoutMs: true,
+  maxResponseBytes: true,
+  connections: true,
+  maxConcurrent: true,
+  queueTimeoutMs: true,
+  breakerThreshold: true,
+  breakerCooldownMs: true,
+  dispatcher: true,
+});
 
-const CACHE_KEYS = [
-  'store',
-  'maxEntries',
-  'maxInactiveEntries',
-  'maxTtlMs',
-  'inactiveTtlMs',
-  'staleIfErrorMs',
-  'storeTimeoutMs',
-  'namespace',
-] as const;
+const CACHE_KEYS = optionKeys<CacheOptions>({
+  store: true,
+  maxEntries: true,
+  maxInactiveEntries: true,
+  maxTtlMs: true,
+  inactiveTtlMs: true,
+  staleIfErrorMs: true,
+  storeTimeoutMs: true,
+  namespace: true,
+});
 
 /** Logs to the console; replace with `logger` (Fastify passes `request.log`). */
 export const consoleLogger: TokenGuardLogger = {
@@ -132,10 +141,15 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
   const raw = checkObject(options, 'options');
   checkKnownKeys(raw, GUARD_KEYS, '');
   const allowInsecureHttp = optionalBoolean(raw.allowInsecureHttp, 'allowInsecureHttp', false);
-  const clockToleranceSec = optionalInteger(raw.clockToleranceSec, 'clockToleranceSec', 5, {
-    max: 600,
-  });
-  const realm = optionalString(raw.realm, 'realm') ?? 'api';
+  const clockToleranceSec = optionalInteger(
+    raw.clockToleranceSec,
+    'clockToleranceSec',
+    DEFAULTS.clockToleranceSec,
+    {
+      max: 600,
+    },
+  );
+  const realm = optionalString(raw.realm, 'realm') ?? DEFAULTS.realm;
   const issuer =
     raw.issuer === undefined
       ? undefined
@@ -158,9 +172,10 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
   const strategy = validation.strategy;
 
   const extraction: ExtractionSettings = Object.freeze({
+    realm,
     allowBodyToken: optionalBoolean(raw.allowBodyToken, 'allowBodyToken', false),
     allowQueryToken: optionalBoolean(raw.allowQueryToken, 'allowQueryToken', false),
-    maxHeaderBytes: optionalInteger(raw.maxHeaderBytes, 'maxHeaderBytes', 8192, {
+    maxHeaderBytes: optionalInteger(raw.maxHeaderBytes, 'maxHeaderBytes', DEFAULTS.maxHeaderBytes, {
       min: 64,
       max: 1 << 20,
     }),
@@ -262,37 +277,62 @@ function normalizeIntrospection(
       raw.clientAuth === undefined
         ? undefined
         : normalizeClientAuth(raw.clientAuth, 'introspection.clientAuth', { allowInsecureHttp }),
-    timeoutMs: optionalInteger(raw.timeoutMs, 'introspection.timeoutMs', 5000, {
-      min: 1,
-      max: 120_000,
-    }),
+    timeoutMs: optionalInteger(
+      raw.timeoutMs,
+      'introspection.timeoutMs',
+      DEFAULTS.upstreamTimeoutMs,
+      {
+        min: 1,
+        max: 120_000,
+      },
+    ),
     maxResponseBytes: optionalInteger(
       raw.maxResponseBytes,
       'introspection.maxResponseBytes',
-      65_536,
+      DEFAULTS.maxResponseBytes,
       {
         min: 256,
         max: 16 << 20,
       },
     ),
-    connections: optionalInteger(raw.connections, 'introspection.connections', 64, {
-      min: 1,
-      max: 4096,
-    }),
-    maxConcurrent: optionalInteger(raw.maxConcurrent, 'introspection.maxConcurrent', 256, {
-      min: 1,
-      max: 100_000,
-    }),
-    queueTimeoutMs: optionalInteger(raw.queueTimeoutMs, 'introspection.queueTimeoutMs', 1000, {
-      max: 60_000,
-    }),
-    breakerThreshold: optionalInteger(raw.breakerThreshold, 'introspection.breakerThreshold', 20, {
-      max: 100_000,
-    }),
+    connections: optionalInteger(
+      raw.connections,
+      'introspection.connections',
+      DEFAULTS.connections,
+      {
+        min: 1,
+        max: 4096,
+      },
+    ),
+    maxConcurrent: optionalInteger(
+      raw.maxConcurrent,
+      'introspection.maxConcurrent',
+      DEFAULTS.maxConcurrent,
+      {
+        min: 1,
+        max: 100_000,
+      },
+    ),
+    queueTimeoutMs: optionalInteger(
+      raw.queueTimeoutMs,
+      'introspection.queueTimeoutMs',
+      DEFAULTS.queueTimeoutMs,
+      {
+        max: 60_000,
+      },
+    ),
+    breakerThreshold: optionalInteger(
+      raw.breakerThreshold,
+      'introspection.breakerThreshold',
+      DEFAULTS.breakerThreshold,
+      {
+        max: 100_000,
+      },
+    ),
     breakerCooldownMs: optionalInteger(
       raw.breakerCooldownMs,
       'introspection.breakerCooldownMs',
-      5000,
+      DEFAULTS.breakerCooldownMs,
       {
         min: 1,
         max: 600_000,
@@ -310,7 +350,7 @@ function normalizeCache(value: unknown): NormalizedCache | undefined {
   if (store !== undefined && (typeof store.get !== 'function' || typeof store.set !== 'function')) {
     throw new TokenGuardConfigError('cache.store', 'must have get(key) and set(key, value, ttlMs)');
   }
-  const maxEntries = optionalInteger(raw.maxEntries, 'cache.maxEntries', 10_000, {
+  const maxEntries = optionalInteger(raw.maxEntries, 'cache.maxEntries', DEFAULTS.cacheMaxEntries, {
     min: 1,
     max: 10_000_000,
   });
@@ -324,17 +364,25 @@ function normalizeCache(value: unknown): NormalizedCache | undefined {
       Math.max(1, Math.floor(maxEntries / 10)),
       { min: 1, max: 10_000_000 },
     ),
-    maxTtlMs: optionalInteger(raw.maxTtlMs, 'cache.maxTtlMs', 300_000, { min: 1, max: 86_400_000 }),
-    inactiveTtlMs: optionalInteger(raw.inactiveTtlMs, 'cache.inactiveTtlMs', 10_000, {
-      max: 3_600_000,
+    maxTtlMs: optionalInteger(raw.maxTtlMs, 'cache.maxTtlMs', DEFAULTS.cacheMaxTtlMs, {
+      min: 1,
+      max: 86_400_000,
     }),
+    inactiveTtlMs: optionalInteger(
+      raw.inactiveTtlMs,
+      'cache.inactiveTtlMs',
+      DEFAULTS.cacheInactiveTtlMs,
+      { max: 3_600_000 },
+    ),
     staleIfErrorMs: optionalInteger(raw.staleIfErrorMs, 'cache.staleIfErrorMs', 0, {
       max: 86_400_000,
     }),
-    storeTimeoutMs: optionalInteger(raw.storeTimeoutMs, 'cache.storeTimeoutMs', 50, {
-      min: 1,
-      max: 60_000,
-    }),
+    storeTimeoutMs: optionalInteger(
+      raw.storeTimeoutMs,
+      'cache.storeTimeoutMs',
+      DEFAULTS.cacheStoreTimeoutMs,
+      { min: 1, max: 60_000 },
+    ),
     namespace,
   });
 }

@@ -51,7 +51,20 @@ export function optionalString(value: unknown, path: string): string | undefined
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** An endpoint URL: https, or http only with `allowInsecureHttp` (tests, local development). */
+/**
+ * The one rule for every URL the guard calls or trusts: https, or http only with
+ * `allowInsecureHttp` (tests, local development).
+ */
+export function isAllowedScheme(url: URL, allowInsecureHttp: boolean): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && allowInsecureHttp);
+}
+
+/**
+ * An endpoint URL option, checked with `isAllowedScheme`.
+ *
+ * @example
+ * const endpoint = checkEndpointUrl(raw.endpoint, 'introspection.endpoint', allowInsecureHttp);
+ */
 export function checkEndpointUrl(value: unknown, path: string, allowInsecureHttp: boolean): URL {
   let url: URL;
   try {
@@ -59,8 +72,7 @@ export function checkEndpointUrl(value: unknown, path: string, allowInsecureHttp
   } catch {
     throw new TokenGuardConfigError(path, 'must be an absolute URL');
   }
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && allowInsecureHttp) return url;
+  if (isAllowedScheme(url, allowInsecureHttp)) return url;
   throw new TokenGuardConfigError(
     path,
     url.protocol === 'http:'

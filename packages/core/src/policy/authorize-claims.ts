@@ -14,7 +14,7 @@ import type { NormalizedRequirements } from './normalize-requirements.js';
 /**
  * Checks `requirements` against the token. Throws 403 errors (`insufficient_scope`,
  * `invalid_brand`, `access_denied`); a throwing predicate or brand function is our bug,
- * answered 500 (fail closed).
+ * answered 500 (fail closed). `realm` goes into the challenge of every refusal.
  *
  * @example
  * await authorizeClaims(auth, normalizeRequirements({ anyScope: ['a', 'b'] }), request);
@@ -23,15 +23,16 @@ export async function authorizeClaims(
   auth: AuthContext,
   requirements: NormalizedRequirements,
   request: RequestLike,
+  realm?: string,
 ): Promise<void> {
   if (requirements.isEmpty) return;
-  if (requirements.brand !== undefined) checkBrand(auth, requirements.brand, request);
+  if (requirements.brand !== undefined) checkBrand(auth, requirements.brand, request, realm);
   const { scopes, anyScope } = requirements;
   if (scopes !== undefined && !scopes.every((s) => auth.scopes.includes(s))) {
-    throw new InsufficientScopeError(scopes);
+    throw new InsufficientScopeError(scopes, { realm });
   }
   if (anyScope !== undefined && !anyScope.some((s) => auth.scopes.includes(s))) {
-    throw new InsufficientScopeError(anyScope);
+    throw new InsufficientScopeError(anyScope, { realm });
   }
   if (requirements.predicate !== undefined) {
     let allowed: boolean;
@@ -40,11 +41,16 @@ export async function authorizeClaims(
     } catch (cause) {
       throw new ServerError({ message: 'the claims predicate threw', cause });
     }
-    if (allowed !== true) throw new AccessDeniedError();
+    if (allowed !== true) throw new AccessDeniedError({ realm });
   }
 }
 
-function checkBrand(auth: AuthContext, requirement: BrandRequirement, request: RequestLike): void {
+function checkBrand(
+  auth: AuthContext,
+  requirement: BrandRequirement,
+  request: RequestLike,
+  realm: string | undefined,
+): void {
   let accepted: string | readonly string[] | undefined;
   if (typeof requirement === 'function') {
     try {
@@ -62,5 +68,5 @@ function checkBrand(auth: AuthContext, requirement: BrandRequirement, request: R
     (typeof accepted === 'string'
       ? brand === accepted
       : Array.isArray(accepted) && accepted.includes(brand));
-  if (!ok) throw new InvalidBrandError({ message: 'token brand not accepted' });
+  if (!ok) throw new InvalidBrandError({ message: 'token brand not accepted', realm });
 }

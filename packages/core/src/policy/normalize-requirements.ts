@@ -3,6 +3,7 @@
  * checks them against the validated token's own claims.
  */
 import { TokenGuardConfigError } from '../errors.js';
+import { SCOPE_TOKEN } from '../internal/scope-syntax.js';
 import type { BrandRequirement, Requirements } from '../types.js';
 
 /** Requirements checked once at definition time; frozen. */
@@ -47,9 +48,6 @@ export function normalizeRequirements(
   normalized.add(result);
   return result;
 }
-
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 function scopeList(value: unknown, path: string): readonly string[] | undefined {
   if (value === undefined) return undefined;

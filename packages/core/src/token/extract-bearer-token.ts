@@ -12,7 +12,12 @@ export interface ExtractionSettings {
   readonly allowBodyToken: boolean;
   /** Longest accepted Authorization header (and token elsewhere), in bytes. */
   readonly maxHeaderBytes: number;
+  /** The realm of the challenge a refusal carries (RFC 6750 §3). Default `api`. */
+  readonly realm?: string;
 }
+
+/** The limits and realm every token check needs. */
+type SyntaxSettings = Pick<ExtractionSettings, 'maxHeaderBytes' | 'realm'>;
 
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
@@ -20,30 +25,46 @@ export function extractBearerToken(
   request: RequestLike,
   settings: ExtractionSettings,
 ): string | undefined {
-  const fromHeader = tokenFromAuthorizationHeader(request, settings.maxHeaderBytes);
+  const fromHeader = tokenFromAuthorizationHeader(request, settings);
   const fromQuery = settings.allowQueryToken ? tokenFromQuery(request.url, settings) : undefined;
   const fromBody = settings.allowBodyToken ? tokenFromBody(request, settings) : undefined;
 
   const places =
     +(fromHeader !== undefined) + +(fromQuery !== undefined) + +(fromBody !== undefined);
   if (places > 1) {
-    throw new InvalidRequestError('The request carries more than one access token');
+    throw new InvalidRequestError('The request carries more than one access token', {
+      realm: settings.realm,
+    });
   }
   return fromHeader ?? fromQuery ?? fromBody;
 }
 
-/** Validates a token taken from anywhere: same syntax and size rules as the header. */
-export function checkTokenSyntax(token: string, maxBytes: number): string {
-  if (token.length > maxBytes) throw new InvalidRequestError('The access token is too long');
-  if (!isB64token(token)) throw new InvalidRequestError('The access token is malformed');
+/**
+ * Validates a token taken from anywhere: same syntax and size rules as the header.
+ *
+ * @example
+ * await guard.verify(checkTokenSyntax(token, { maxHeaderBytes: 8192, realm: 'api' }));
+ */
+export function checkTokenSyntax(token: string, settings: SyntaxSettings): string {
+  if (token.length > settings.maxHeaderBytes) {
+    throw new InvalidRequestError('The access token is too long', { realm: settings.realm });
+  }
+  if (!isB64token(token)) {
+    throw new InvalidRequestError('The access token is malformed', { realm: settings.realm });
+  }
   return token;
 }
 
-function tokenFromAuthorizationHeader(request: RequestLike, maxBytes: number): string | undefined {
-  const header = singleAuthorizationHeader(request);
+function tokenFromAuthorizationHeader(
+  request: RequestLike,
+  settings: SyntaxSettings,
+): string | undefined {
+  const header = singleAuthorizationHeader(request, settings.realm);
   if (header === undefined) return undefined;
-  if (header.length > maxBytes) {
-    throw new InvalidRequestError('The Authorization header is too long');
+  if (header.length > settings.maxHeaderBytes) {
+    throw new InvalidRequestError('The Authorization header is too long', {
+      realm: settings.realm,
+    });
   }
   // RFC 9110 §11.1: the auth-scheme is case-insensitive. Another scheme means the request
   // carries no bearer credentials at all (answered 401, not 400).
@@ -53,11 +74,15 @@ function tokenFromAuthorizationHeader(request: RequestLike, maxBytes: number): s
   // RFC 6750 §2.1: "Bearer" 1*SP b64token — exactly one credential after the scheme.
   // We accept runs of spaces between them (1*SP) but nothing after the token.
   const credentials = space === -1 ? '' : header.slice(space + 1).replace(/^ +/, '');
-  if (credentials === '') throw new InvalidRequestError('The bearer token is missing');
-  return checkTokenSyntax(credentials, maxBytes);
+  if (credentials === '')
+    throw new InvalidRequestError('The bearer token is missing', { realm: settings.realm });
+  return checkTokenSyntax(credentials, settings);
 }
 
-function singleAuthorizationHeader(request: RequestLike): string | undefined {
+function singleAuthorizationHeader(
+  request: RequestLike,
+  realm: string | undefined,
+): string | undefined {
   // Node drops a second Authorization header from `headers`; count the raw list instead.
   const raw = request.rawHeaders;
   if (raw !== undefined) {
@@ -69,18 +94,22 @@ function singleAuthorizationHeader(request: RequestLike): string | undefined {
       }
     }
     if (count > 1)
-      throw new InvalidRequestError('The request has more than one Authorization header');
+      throw new InvalidRequestError('The request has more than one Authorization header', {
+        realm,
+      });
   }
   const value = request.headers.authorization;
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
     if (value.length > 1) {
-      throw new InvalidRequestError('The request has more than one Authorization header');
+      throw new InvalidRequestError('The request has more than one Authorization header', {
+        realm,
+      });
     }
     return value[0];
   }
   if (request.combinedHeaders === true && JOINED_BEARER.test(value)) {
-    throw new InvalidRequestError('The request has more than one Authorization header');
+    throw new InvalidRequestError('The request has more than one Authorization header', { realm });
   }
   return value;
 }
@@ -114,9 +143,11 @@ function tokenFromBody(request: RequestLike, settings: ExtractionSettings): stri
   const value = (body as Record<string, unknown>).access_token;
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
-    throw new InvalidRequestError('The request carries more than one access token');
+    throw new InvalidRequestError('The request carries more than one access token', {
+      realm: settings.realm,
+    });
   }
-  return checkTokenSyntax(value, settings.maxHeaderBytes);
+  return checkTokenSyntax(value, settings);
 }
 
 function singleParameter(
@@ -126,7 +157,9 @@ function singleParameter(
   const values = params.getAll('access_token');
   if (values.length === 0) return undefined;
   if (values.length > 1) {
-    throw new InvalidRequestError('The request carries more than one access token');
+    throw new InvalidRequestError('The request carries more than one access token', {
+      realm: settings.realm,
+    });
   }
-  return checkTokenSyntax(values[0] as string, settings.maxHeaderBytes);
+  return checkTokenSyntax(values[0] as string, settings);
 }

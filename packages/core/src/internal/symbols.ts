@@ -1,0 +1,29 @@
+/**
+ * The one home of tokenguard's symbols (after undici's lib/core/symbols.js). All are
+ * `Symbol.for`, so two copies of the package (an app and a library bundling its own) agree.
+ * A symbol key is skipped by `JSON.stringify` and `Object.keys`, and (unlike
+ * `defineProperty`) keeps a framework's request object in V8's fast-property mode.
+ */
+
+/** Carried by every tokenguard request-path error (`TokenGuardError` and its subclasses). */
+export const ERROR_BRAND = Symbol.for('tokenguard.error');
+
+/** The brand of one error class: `Symbol.for('tokenguard.<name>')`. */
+export function brandOf(name: string): symbol {
+  return Symbol.for(`tokenguard.${name}`);
+}
+
+/** True when `value` is an object carrying `brand` (own or inherited). */
+export function hasBrand(value: unknown, brand: symbol): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[brand] === true
+  );
+}
+
+/** The guard that authenticated a request (adapters tag requests with it). */
+export const kGuard = Symbol.for('tokenguard.guard');
+
+/** The adapter (guard plus adapter settings) whose middleware saw a request. */
+export const kAdapter = Symbol.for('tokenguard.adapter');
