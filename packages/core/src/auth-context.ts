@@ -36,7 +36,7 @@ export function createAuthContext(
 }
 
 /** RFC 6749 §3.3 / RFC 7662 §2.2: `scope` is a space-separated list. */
-export function scopesOf(claims: TokenClaims): readonly string[] {
+function scopesOf(claims: TokenClaims): readonly string[] {
   const scope = claims.scope;
   if (typeof scope !== 'string' || scope === '') return [];
   return scope.split(' ').filter((s) => s !== '');

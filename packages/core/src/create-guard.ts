@@ -15,10 +15,10 @@ import {
   TokenGuardError,
   UpstreamUnavailableError,
 } from './errors.js';
+import { createEndpointResolver } from './guard/create-endpoint-resolver.js';
 import { createGuardMetrics } from './guard/create-guard-metrics.js';
 import { createRefusal } from './guard/create-refusal.js';
 import { createValidator } from './guard/create-validator.js';
-import { createEndpointResolver } from './guard/resolve-endpoint.js';
 import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
 import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';

@@ -4,16 +4,26 @@
  * `description`; `message` may carry detail for logs and never reaches a response.
  */
 import { buildChallenge } from './http/build-challenge.js';
-import { brandOf, ERROR_BRAND, hasBrand } from './internal/symbols.js';
+import { brandClass, brandOf, ERROR_BRAND, isBrandedInstance } from './internal/symbols.js';
 
-/** The body every refusal is answered with (the identity service's error schema). */
+/**
+ * The body every refusal is answered with (the identity service's error schema).
+ *
+ * @example
+ * const body: ErrorBody = { error: 'invalid_token', error_description: 'The access token is invalid or expired' };
+ */
 export interface ErrorBody {
   readonly error: string;
   readonly error_description: string;
   readonly error_uri?: string;
 }
 
-/** Stable codes: the `error` of the body and, for 4xx, of the challenge. */
+/**
+ * Stable codes: the `error` of the body and, for 4xx, of the challenge.
+ *
+ * @example
+ * if (isTokenGuardError(error) && error.code === 'temporarily_unavailable') retryLater();
+ */
 export type TokenGuardErrorCode =
   | 'missing_token'
   | 'invalid_request'
@@ -32,28 +42,13 @@ interface ErrorInit {
   readonly realm?: string;
 }
 
-/** Each error class and the brand its instances carry (`Symbol.for`, shared by every copy). */
-const CLASS_BRANDS = new WeakMap<object, symbol>();
-
-/** Brands `errorClass` and its instances with `Symbol.for('tokenguard.<name>')`. */
-function brand(errorClass: abstract new (...args: never[]) => Error, name: string): void {
-  const symbol = brandOf(name);
-  CLASS_BRANDS.set(errorClass, symbol);
-  Object.defineProperty(errorClass.prototype, symbol, { value: true });
-}
-
 /**
- * `instanceof` by brand, so an error thrown by another copy of the package (an app and a
- * library each bundling tokenguard) is still recognised; a class without a brand (a user's
- * subclass) falls back to the prototype chain.
+ * Base of every error the guard throws on the request path. `instanceof` works across two
+ * copies of the package (each class carries a `Symbol.for` brand).
+ *
+ * @example
+ * if (error instanceof TokenGuardError) res.status(error.status).set(error.headers).json(error.body);
  */
-function isBranded(errorClass: object, value: unknown): boolean {
-  const symbol = CLASS_BRANDS.get(errorClass);
-  if (symbol === undefined) return Function.prototype[Symbol.hasInstance].call(errorClass, value);
-  return hasBrand(value, symbol);
-}
-
-/** Base of every error the guard throws on the request path. */
 export abstract class TokenGuardError extends Error {
   abstract readonly code: TokenGuardErrorCode;
   abstract readonly status: 400 | 401 | 403 | 500 | 503;
@@ -73,7 +68,7 @@ export abstract class TokenGuardError extends Error {
   /** True for an instance of this class, even one created by another copy of the package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class being tested against.
-    return isBranded(this, value);
+    return isBrandedInstance(this, value);
   }
 
   /** The error code sent in `WWW-Authenticate`, or none (no-token 401, and 5xx). */
@@ -107,8 +102,7 @@ export abstract class TokenGuardError extends Error {
     return true;
   }
 }
-Object.defineProperty(TokenGuardError.prototype, ERROR_BRAND, { value: true });
-CLASS_BRANDS.set(TokenGuardError, ERROR_BRAND);
+brandClass(TokenGuardError, ERROR_BRAND);
 
 /**
  * RFC 6750 §3.1: a request with no credentials gets a bare challenge, no error code.
@@ -124,7 +118,7 @@ export class MissingTokenError extends TokenGuardError {
     return undefined;
   }
 }
-brand(MissingTokenError, 'error.missing_token');
+brandClass(MissingTokenError, brandOf('error.missing_token'));
 
 /**
  * RFC 6750 §3.1 invalid_request: malformed, several tokens, over-long header.
@@ -141,7 +135,7 @@ export class InvalidRequestError extends TokenGuardError {
     this.description = description;
   }
 }
-brand(InvalidRequestError, 'error.invalid_request');
+brandClass(InvalidRequestError, brandOf('error.invalid_request'));
 
 /**
  * RFC 6750 §3.1 invalid_token: invalid, expired, inactive, revoked, wrong iss/aud/typ.
@@ -154,7 +148,7 @@ export class InvalidTokenError extends TokenGuardError {
   readonly status = 401;
   readonly description = 'The access token is invalid or expired';
 }
-brand(InvalidTokenError, 'error.invalid_token');
+brandClass(InvalidTokenError, brandOf('error.invalid_token'));
 
 /**
  * RFC 6750 §3.1 insufficient_scope.
@@ -173,7 +167,7 @@ export class InsufficientScopeError extends TokenGuardError {
     this.requiredScope = requiredScope.join(' ');
   }
 }
-brand(InsufficientScopeError, 'error.insufficient_scope');
+brandClass(InsufficientScopeError, brandOf('error.insufficient_scope'));
 
 /**
  * The token is valid, but not for this brand: 403, since re-authenticating will not help.
@@ -186,7 +180,7 @@ export class InvalidBrandError extends TokenGuardError {
   readonly status = 403;
   readonly description = 'The access token is not valid for this brand';
 }
-brand(InvalidBrandError, 'error.invalid_brand');
+brandClass(InvalidBrandError, brandOf('error.invalid_brand'));
 
 /**
  * A custom claims predicate refused the token.
@@ -199,7 +193,7 @@ export class AccessDeniedError extends TokenGuardError {
   readonly status = 403;
   readonly description = 'The access token does not grant access to this resource';
 }
-brand(AccessDeniedError, 'error.access_denied');
+brandClass(AccessDeniedError, brandOf('error.access_denied'));
 
 /**
  * The identity service (or key set, discovery, token endpoint) is down, slow or answered
@@ -218,7 +212,7 @@ export class UpstreamUnavailableError extends TokenGuardError {
     return { ...super.headers, 'retry-after': String(this.retryAfterSec) };
   }
 }
-brand(UpstreamUnavailableError, 'error.temporarily_unavailable');
+brandClass(UpstreamUnavailableError, brandOf('error.temporarily_unavailable'));
 
 /**
  * The identity service refused our own credentials (400/401/403), or the guard is
@@ -232,7 +226,7 @@ export class ServerError extends TokenGuardError {
   readonly status = 500;
   readonly description = 'The server could not validate the access token';
 }
-brand(ServerError, 'error.server_error');
+brandClass(ServerError, brandOf('error.server_error'));
 
 /**
  * A bad option, thrown by `createGuard` at construction. Names the option path.
@@ -256,10 +250,10 @@ export class TokenGuardConfigError extends TypeError {
   /** True for a configuration error, even one created by another copy of the package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class being tested against.
-    return isBranded(this, value);
+    return isBrandedInstance(this, value);
   }
 }
-brand(TokenGuardConfigError, 'config_error');
+brandClass(TokenGuardConfigError, brandOf('config_error'));
 
 /**
  * True when `value` is any tokenguard request-path error, whichever copy of the package

@@ -11,7 +11,12 @@ export interface RequestLog {
   error(detail: object, message: string): void;
 }
 
-/** Per-call context an adapter may pass. */
+/**
+ * Per-call context an adapter may pass.
+ *
+ * @example
+ * await guard.authenticate(request, { log: req.log, optional: true });
+ */
 export interface CallContext {
   readonly logger?: TokenGuardLogger;
   /** The request's own logger (pino order); used before `logger` and the guard's logger. */
@@ -23,14 +28,25 @@ export interface CallContext {
   readonly optional?: boolean;
 }
 
-/** An error rendered for the wire: what every adapter writes. */
+/**
+ * An error rendered for the wire: what every adapter writes.
+ *
+ * @example
+ * const { status, headers, body } = guard.errorResponse(error);
+ * res.writeHead(status, headers).end(JSON.stringify(body));
+ */
 export interface ErrorResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: ErrorBody;
 }
 
-/** Counters for operators; a snapshot, cheap to read. */
+/**
+ * Counters for operators; a snapshot, cheap to read.
+ *
+ * @example
+ * const { cacheHits, cacheMisses, breakerState } = guard.metrics();
+ */
 export interface GuardMetrics {
   /** Requests answered from a cache tier (in-process or shared). */
   readonly cacheHits: number;
@@ -65,6 +81,18 @@ export interface GuardMetrics {
   readonly errors: Readonly<Record<string, number>>;
 }
 
+/**
+ * The guard `createGuard` returns: what adapters (and apps without one) call.
+ *
+ * @example
+ * const guard = createGuard(options);
+ * await guard.ready();
+ * try {
+ *   const auth = await guard.authenticate({ method, url, headers });
+ * } catch (error) {
+ *   const { status, headers, body } = guard.errorResponse(error);
+ * }
+ */
 export interface TokenGuard {
   /** The realm of every challenge. */
   readonly realm: string;

@@ -77,4 +77,15 @@ describe('error brands (Symbol.for) across two copies of the package', () => {
     expect(error.headers['www-authenticate']).toBe('Bearer realm="shop", error="invalid_token"');
     expect(new errors.MissingTokenError().headers['www-authenticate']).toBe('Bearer realm="api"');
   });
+
+  it('a Shared Signals refusal of the other copy is recognised', async () => {
+    const { SecurityEventError } = await import('../src/shared-signals/security-event-error.js');
+    vi.resetModules();
+    const other = await import('../src/shared-signals/security-event-error.js');
+    expect(other.SecurityEventError).not.toBe(SecurityEventError);
+    const error = new other.SecurityEventError('invalid_issuer', 'wrong issuer');
+    expect(error).toBeInstanceOf(SecurityEventError);
+    expect(error.code).toBe('invalid_issuer');
+    expect(new Error('x')).not.toBeInstanceOf(SecurityEventError);
+  });
 });

@@ -13,7 +13,7 @@ import {
 } from '../errors.js';
 import type { CallContext, TokenGuard } from '../guard-types.js';
 import { kAdapter, kGuard } from '../internal/symbols.js';
-import { consoleLogger } from '../options/normalize-options.js';
+import { consoleLogger } from '../options/console-logger.js';
 import type { GuardOptions, TokenGuardLogger } from '../options/types.js';
 import type { AuthContext, RequestLike } from '../types.js';
 import {

@@ -5,7 +5,7 @@
  */
 import { ServerError } from '../errors.js';
 import type { RequestLog } from '../guard-types.js';
-import { consoleLogger } from '../options/normalize-options.js';
+import { consoleLogger } from '../options/console-logger.js';
 import {
   type NormalizedRequirements,
   normalizeRequirements,

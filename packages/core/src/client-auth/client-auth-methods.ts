@@ -40,19 +40,14 @@ export type ClientAuthMethod = ClientAuthentication['method'];
  */
 export type NormalizedSigningKey = PrivateKeyJwtKey;
 
-/** How a client proves its id on a form POST: a secret (Basic or form) or an assertion. */
-export type NormalizedClientCredential =
-  | {
-      readonly method: 'client_secret_basic';
-      readonly clientId: string;
-      readonly clientSecret: string;
-    }
-  | {
-      readonly method: 'client_secret_post';
-      readonly clientId: string;
-      readonly clientSecret: string;
-    }
-  | ({ readonly method: 'private_key_jwt'; readonly clientId: string } & NormalizedSigningKey);
+/**
+ * How a client proves its id on a form POST: a secret (Basic or form) or an assertion.
+ * Normalisation keeps these options' shape (it checks values and converts the key).
+ */
+export type NormalizedClientCredential = Extract<
+  ClientAuthentication,
+  { method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' }
+>;
 
 /** `client_credentials` after normalisation: every default applied, every value checked. */
 export type NormalizedClientCredentials = {
@@ -71,10 +66,12 @@ export type NormalizedClientCredentials = {
   | ({ readonly tokenEndpointAuthMethod: 'private_key_jwt' } & NormalizedSigningKey)
 );
 
-/** `introspection.clientAuth` after normalisation (secrets non-enumerable, object frozen). */
+/**
+ * `introspection.clientAuth` after normalisation (secrets non-enumerable, object frozen):
+ * the option's own shape, except `client_credentials`, whose defaults are applied.
+ */
 export type NormalizedClientAuth =
-  | { readonly method: 'bearer'; readonly token: BearerTokenSource }
-  | NormalizedClientCredential
+  | Exclude<ClientAuthentication, { method: 'client_credentials' }>
   | NormalizedClientCredentials;
 
 /** Adds the guard's credentials to calls to the identity service. */

@@ -21,7 +21,7 @@ type CryptoKey = webcrypto.CryptoKey;
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** Life of one assertion, in seconds (`exp − iat`). Short: each is made for one request. */
-export const ASSERTION_LIFETIME_SEC = 60;
+const ASSERTION_LIFETIME_SEC = 60;
 
 /** Signs a new client assertion whose `aud` is `audience`. */
 export type AssertionSigner = (audience: URL) => Promise<string>;

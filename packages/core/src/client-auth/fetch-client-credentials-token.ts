@@ -8,12 +8,10 @@
  */
 import { UpstreamUnavailableError } from '../errors.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
-import { oauthErrorCode, refusalFor } from '../internal/upstream-refusal.js';
+import { oauthErrorCode, upstreamRefusal } from '../internal/upstream-refusal.js';
+import { DEFAULTS } from '../options/defaults.js';
 import { isB64token } from '../token/is-b64token.js';
 import type { CredentialApplier } from './create-credential-applier.js';
-
-/** Token life assumed when the answer has no `expires_in` (RFC 6749 §5.1 makes it optional), in seconds. */
-export const DEFAULT_TOKEN_LIFETIME_SEC = 300;
 
 export interface ClientCredentialsTokenRequest {
   readonly http: HttpClient;
@@ -69,7 +67,7 @@ export async function fetchClientCredentialsToken(
     purpose: 'token',
   });
   if (response.status !== 200) {
-    throw refusalFor('token', response.status, oauthErrorCode(response), sensitive);
+    throw upstreamRefusal('token', response.status, oauthErrorCode(response), sensitive);
   }
   let body: Record<string, unknown>;
   try {
@@ -87,7 +85,7 @@ export async function fetchClientCredentialsToken(
  * (a decimal string is accepted too, as some servers send one; 300 when absent).
  * Anything else is an upstream fault (503), never echoed.
  */
-export function parseTokenResponse(body: Record<string, unknown>): ClientCredentialsToken {
+function parseTokenResponse(body: Record<string, unknown>): ClientCredentialsToken {
   const accessToken = body.access_token;
   if (!isB64token(accessToken)) {
     throw garbage(
@@ -108,7 +106,7 @@ export function parseTokenResponse(body: Record<string, unknown>): ClientCredent
 }
 
 function expiresIn(value: unknown): number {
-  if (value === undefined) return DEFAULT_TOKEN_LIFETIME_SEC;
+  if (value === undefined) return DEFAULTS.tokenLifetimeSec;
   const seconds = typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
     throw garbage('an expires_in that is not a positive number');

@@ -35,19 +35,25 @@ export function createRefusal(settings: RefusalSettings): Refuse {
   const { realm, metrics } = settings;
   const recentLogs = new Map<string, number>();
 
-  /** Upstream details go to the log, at most once per message every 10 s (outages are loud). */
+  /**
+   * Upstream details go to the log once per burst: at most once per message every 10 s
+   * (outages are loud). The message names the cause (the endpoint's host:port and what
+   * failed: refused connection, timeout after N ms, HTTP status).
+   */
   function logOnce(
     context: CallContext | undefined,
     level: 'warn' | 'error',
+    refusal: TokenGuardError,
     message: string,
   ): void {
     const now = Date.now();
     if ((recentLogs.get(message) ?? 0) > now - LOG_QUIET_MS) return;
     if (recentLogs.size > LOG_MEMORY) recentLogs.clear();
     recentLogs.set(message, now);
+    const detail = { code: refusal.code, status: refusal.status };
     // The request's own logger (pino order) first: its lines carry the request id.
-    if (context?.log !== undefined) context.log[level]({}, message);
-    else (context?.logger ?? settings.logger)[level](message);
+    if (context?.log !== undefined) context.log[level](detail, message);
+    else (context?.logger ?? settings.logger)[level](message, detail);
   }
 
   return (error, context) => {
@@ -66,9 +72,9 @@ export function createRefusal(settings: RefusalSettings): Refuse {
     }
     metrics.refusal(refusal.code);
     if (refusal.status === 500) {
-      logOnce(context, 'error', `tokenguard: ${refusal.message || refusal.description}`);
+      logOnce(context, 'error', refusal, prefixed(refusal.message || refusal.description));
     } else if (refusal.status === 503) {
-      logOnce(context, 'warn', `tokenguard: ${refusal.message}`);
+      logOnce(context, 'warn', refusal, prefixed(refusal.message));
       if (upstreamErrorChannel.hasSubscribers) {
         upstreamErrorChannel.publish({ code: refusal.code, message: refusal.message });
       }
@@ -82,4 +88,9 @@ export function createRefusal(settings: RefusalSettings): Refuse {
     }
     return refusal;
   };
+}
+
+/** One `tokenguard: ` prefix, also for messages that carry one already (configuration errors). */
+function prefixed(message: string): string {
+  return message.startsWith('tokenguard: ') ? message : `tokenguard: ${message}`;
 }

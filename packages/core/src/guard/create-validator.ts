@@ -19,8 +19,8 @@ import type {
   NormalizedValidation,
 } from '../options/normalize-options.js';
 import { isSenderConstrained } from '../token/is-sender-constrained.js';
+import type { EndpointResolver } from './create-endpoint-resolver.js';
 import type { GuardMetricsRecorder } from './create-guard-metrics.js';
-import type { EndpointResolver } from './resolve-endpoint.js';
 
 export interface ValidatorDependencies {
   readonly http: HttpClient;

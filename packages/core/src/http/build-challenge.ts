@@ -21,6 +21,13 @@ export function quoteAttributeValue(value: string): string {
   return `"${printable.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+/**
+ * A `WWW-Authenticate: Bearer` challenge (RFC 6750 §3).
+ *
+ * @example
+ * buildChallenge({ realm: 'api', error: 'insufficient_scope', scope: 'orders:write' });
+ * // 'Bearer realm="api", error="insufficient_scope", scope="orders:write"'
+ */
 export function buildChallenge(attributes: ChallengeAttributes): string {
   const parts: string[] = [];
   const add = (name: string, value: string | undefined) => {

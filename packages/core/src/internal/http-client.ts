@@ -89,7 +89,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     } catch (cause) {
       throw upstreamFault(
         req,
-        signal.aborted ? `timed out after ${timeoutMs} ms` : 'failed',
+        signal.aborted ? `timed out after ${timeoutMs} ms` : describeFailure(cause, timeoutMs),
         cause,
       );
     }
@@ -123,7 +123,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (cause instanceof UpstreamUnavailableError) throw cause;
       throw upstreamFault(
         req,
-        signal.aborted ? `timed out after ${timeoutMs} ms` : 'failed',
+        signal.aborted ? `timed out after ${timeoutMs} ms` : describeFailure(cause, timeoutMs),
         cause,
       );
     }
@@ -137,8 +137,49 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 }
 
+/**
+ * An outage naming the endpoint's purpose and host:port (configuration, never a secret: a
+ * path or query could carry one, so neither is shown) and what went wrong.
+ */
 function upstreamFault(req: HttpRequest, what: string, cause?: unknown): UpstreamUnavailableError {
-  return new UpstreamUnavailableError({ message: `${req.purpose} endpoint ${what}`, cause });
+  return new UpstreamUnavailableError({
+    message: `${req.purpose} endpoint ${hostOf(req.url)} ${what}`,
+    cause,
+  });
+}
+
+/** `host:port`, the port explicit (the default one of the scheme when the URL has none). */
+function hostOf(url: URL): string {
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}
+
+/** What a transport error means, from its code (Node's socket codes, undici's `UND_ERR_*`). */
+function describeFailure(cause: unknown, timeoutMs: number): string {
+  const code = (cause as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'refused the connection';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'could not be resolved (DNS)';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return 'closed the connection';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return `did not accept a connection within ${timeoutMs} ms`;
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return `timed out after ${timeoutMs} ms`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'is unreachable';
+    default:
+      // Codes are short identifiers (ERR_TLS_CERT_ALTNAME_INVALID, UND_ERR_…), never content.
+      return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code)
+        ? `failed (${code})`
+        : 'failed';
+  }
 }
 
 /**

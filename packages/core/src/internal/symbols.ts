@@ -27,3 +27,29 @@ export const kGuard = Symbol.for('tokenguard.guard');
 
 /** The adapter (guard plus adapter settings) whose middleware saw a request. */
 export const kAdapter = Symbol.for('tokenguard.adapter');
+
+/** Each branded class and the brand its instances carry. */
+const CLASS_BRANDS = new WeakMap<object, symbol>();
+
+/**
+ * Brands `errorClass` and its instances with `brand` (`Symbol.for`, shared by every copy of
+ * the package); the class's `Symbol.hasInstance` then calls `isBrandedInstance`.
+ */
+export function brandClass(
+  errorClass: abstract new (...args: never[]) => object,
+  brand: symbol,
+): void {
+  CLASS_BRANDS.set(errorClass, brand);
+  Object.defineProperty(errorClass.prototype, brand, { value: true });
+}
+
+/**
+ * `instanceof` by brand, so an error thrown by another copy of the package (an app and a
+ * library each bundling tokenguard) is still recognised; a class without a brand (a user's
+ * subclass) falls back to the prototype chain.
+ */
+export function isBrandedInstance(errorClass: object, value: unknown): boolean {
+  const brand = CLASS_BRANDS.get(errorClass);
+  if (brand === undefined) return Function.prototype[Symbol.hasInstance].call(errorClass, value);
+  return hasBrand(value, brand);
+}

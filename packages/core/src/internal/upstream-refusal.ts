@@ -32,10 +32,10 @@ export function oauthErrorCode(response: HttpResponse): string | undefined {
  * when it neither echoes nor is part of anything in `sent` (our secrets, the token).
  *
  * @example
- * throw refusalFor('token', 401, 'invalid_client', [clientSecret]);
+ * throw upstreamRefusal('token', 401, 'invalid_client', [clientSecret]);
  * // ServerError: token endpoint refused our client credentials or request (HTTP 401, error 'invalid_client')
  */
-export function refusalFor(
+export function upstreamRefusal(
   purpose: string,
   status: number,
   code?: string,

@@ -7,7 +7,7 @@
  */
 import type { ClientAuthenticator } from '../client-auth/create-client-authenticator.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
-import { oauthErrorCode, refusalFor } from '../internal/upstream-refusal.js';
+import { oauthErrorCode, upstreamRefusal } from '../internal/upstream-refusal.js';
 import {
   type IntrospectionVerdict,
   parseIntrospectionResponse,
@@ -86,7 +86,7 @@ export function createIntrospector(deps: IntrospectorDeps): Introspector {
       if (status === 400 && error === 'unsupported_token_type') {
         return { kind: 'invalid', reason: 'unsupported token type' };
       }
-      throw refusalFor('introspection', status, error, sent);
+      throw upstreamRefusal('introspection', status, error, sent);
     },
   };
 }

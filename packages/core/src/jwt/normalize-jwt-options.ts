@@ -22,7 +22,7 @@ import {
 } from '../options/validators.js';
 
 /** Public-key JWS algorithms allowed by default (RFC 7518 §3.1, RFC 8037 §3.1). */
-export const DEFAULT_JWT_ALGORITHMS: readonly string[] = Object.freeze(
+const DEFAULT_JWT_ALGORITHMS: readonly string[] = Object.freeze(
   ASYMMETRIC_ALGORITHMS.filter((alg) => alg !== 'Ed25519'),
 );
 

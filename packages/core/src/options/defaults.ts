@@ -31,6 +31,8 @@ export const DEFAULTS = Object.freeze({
   jwksMaxAgeMs: 600_000,
   /** Seconds before `expires_in` at which a `client_credentials` token is refreshed. */
   refreshSkewSec: 30,
+  /** Life assumed for a token answer without `expires_in` (RFC 6749 §5.1: optional), in seconds. */
+  tokenLifetimeSec: 300,
   /** Validation results kept in the default in-memory cache. */
   cacheMaxEntries: 10_000,
   /** Longest life of a cached positive result, in ms (5 minutes; never beyond `exp`). */

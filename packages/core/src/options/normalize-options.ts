@@ -14,6 +14,7 @@ import {
   normalizeRequirements,
 } from '../policy/normalize-requirements.js';
 import type { ExtractionSettings } from '../token/extract-bearer-token.js';
+import { consoleLogger } from './console-logger.js';
 import { DEFAULTS } from './defaults.js';
 import { optionKeys } from './option-keys.js';
 import type {
@@ -131,11 +132,14 @@ const CACHE_KEYS = optionKeys<CacheOptions>({
   namespace: true,
 });
 
-/** Logs to the console; replace with `logger` (Fastify passes `request.log`). */
-export const consoleLogger: TokenGuardLogger = {
-  warn: (message, detail) => console.warn(`[tokenguard] ${message}`, detail ?? ''),
-  error: (message, detail) => console.error(`[tokenguard] ${message}`, detail ?? ''),
-};
+/**
+ * A pino logger (pino itself, Fastify's `app.log`) takes `(object, message)`: called the
+ * console way its detail object would be read as a format argument and dropped. Recognised
+ * by `child()` and `bindings()`, which pino loggers have and console-like ones do not.
+ */
+function isPinoLike(logger: Record<string, unknown>): boolean {
+  return typeof logger.child === 'function' && typeof logger.bindings === 'function';
+}
 
 export function normalizeOptions(options: GuardOptions): NormalizedConfig {
   const raw = checkObject(options, 'options');
@@ -182,7 +186,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
   });
   if (extraction.allowQueryToken) {
     logger.warn(
-      'allowQueryToken is on: tokens in URLs end up in access logs and browser history (RFC 6750 §5.3)',
+      'tokenguard: allowQueryToken is on: tokens in URLs end up in access logs and browser history (RFC 6750 §5.3)',
     );
   }
   warnAboutPlainHttp(logger, introspection?.endpoint, issuer);
@@ -390,10 +394,15 @@ function normalizeCache(value: unknown): NormalizedCache | undefined {
 function normalizeLogger(value: unknown): TokenGuardLogger {
   if (value === undefined) return consoleLogger;
   const logger = checkObject(value, 'logger');
-  if (typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
+  const { warn, error } = logger;
+  if (typeof warn !== 'function' || typeof error !== 'function') {
     throw new TokenGuardConfigError('logger', 'must have warn() and error() methods');
   }
-  return logger as unknown as TokenGuardLogger;
+  if (!isPinoLike(logger)) return logger as unknown as TokenGuardLogger;
+  return {
+    warn: (message, detail) => warn.call(logger, detail ?? {}, message),
+    error: (message, detail) => error.call(logger, detail ?? {}, message),
+  };
 }
 
 function warnAboutPlainHttp(
@@ -403,7 +412,9 @@ function warnAboutPlainHttp(
 ): void {
   for (const url of [endpoint, issuer === undefined ? undefined : new URL(issuer)]) {
     if (url?.protocol === 'http:' && !isLoopbackUrl(url)) {
-      logger.warn(`plain-http endpoint ${url.origin}: tokens and credentials travel unencrypted`);
+      logger.warn(
+        `tokenguard: plain-http endpoint ${url.origin}: tokens and credentials travel unencrypted`,
+      );
     }
   }
 }

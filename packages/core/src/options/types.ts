@@ -7,10 +7,20 @@ import type { Dispatcher } from 'undici';
 import type { CacheStore } from '../cache/cache-store.js';
 import type { BrandRequirement, ClaimsPredicate } from '../types.js';
 
-/** A bearer token of our own for calling the identity service: static or fetched. */
+/**
+ * A bearer token of our own for calling the identity service: static or fetched.
+ *
+ * @example
+ * const token: BearerTokenSource = async () => (await vault.read('introspection-token')).value;
+ */
 export type BearerTokenSource = string | (() => string | Promise<string>);
 
-/** RFC 7523 private key for `private_key_jwt` client assertions. */
+/**
+ * RFC 7523 private key for `private_key_jwt` client assertions.
+ *
+ * @example
+ * const key: PrivateKeyJwtKey = { privateKey: readFileSync('client-key.pem', 'utf8'), kid: 'k1' };
+ */
 export interface PrivateKeyJwtKey {
   /** PKCS#8 PEM string, a private JWK object, or a `KeyObject`/`CryptoKey`. */
   readonly privateKey:
@@ -31,6 +41,14 @@ export interface PrivateKeyJwtKey {
 /**
  * How the guard authenticates itself to the introspection endpoint (RFC 7662 §2.1).
  * The identity service's introspection contract uses `bearer` in its example.
+ *
+ * @example
+ * const clientAuth: ClientAuthentication = {
+ *   method: 'client_credentials',
+ *   clientId: 'orders-api',
+ *   clientSecret: process.env.CLIENT_SECRET!,
+ *   scope: 'introspect',
+ * };
  */
 export type ClientAuthentication =
   | { readonly method: 'bearer'; readonly token: BearerTokenSource }
@@ -68,6 +86,16 @@ export type ClientCredentialsAuthentication = {
   | ({ readonly tokenEndpointAuthMethod: 'private_key_jwt' } & PrivateKeyJwtKey)
 );
 
+/**
+ * RFC 7662 token introspection: where, how we authenticate, and the bounds of each call.
+ *
+ * @example
+ * const introspection: IntrospectionOptions = {
+ *   endpoint: 'https://identity.example/v1/oauth/introspect',
+ *   clientAuth: { method: 'bearer', token: process.env.INTROSPECTION_TOKEN! },
+ *   timeoutMs: 2000,
+ * };
+ */
 export interface IntrospectionOptions {
   /** RFC 7662 endpoint, e.g. `https://identity.example/v1/oauth/introspect`. Default: from discovery. */
   readonly endpoint?: string;
@@ -91,7 +119,12 @@ export interface IntrospectionOptions {
   readonly dispatcher?: Dispatcher;
 }
 
-/** Where JWT verification keys come from: a JWKS URI, or static keys; never both. */
+/**
+ * Where JWT verification keys come from: a JWKS URI, or static keys; never both.
+ *
+ * @example
+ * const keys: JwtKeySource = { jwksUri: 'https://identity.example/.well-known/jwks.json' };
+ */
 export type JwtKeySource =
   | { readonly jwksUri: string; readonly keys?: never; readonly secret?: never }
   | {
@@ -107,6 +140,12 @@ export type JwtKeySource =
       readonly keys?: never;
     };
 
+/**
+ * Local validation of RFC 9068 JWT access tokens.
+ *
+ * @example
+ * const jwt: JwtOptions = { audience: 'https://api.example', algorithms: ['ES256'] };
+ */
 export type JwtOptions = {
   /** Expected `iss`. Default: the guard's `issuer`. */
   readonly issuer?: string;
@@ -126,6 +165,12 @@ export type JwtOptions = {
   readonly jwksTimeoutMs?: number;
 } & Partial<JwtKeySource>;
 
+/**
+ * The validation cache (`false` turns it off).
+ *
+ * @example
+ * const cache: CacheOptions = { maxEntries: 50_000, maxTtlMs: 60_000 };
+ */
 export interface CacheOptions {
   /**
    * The shared tier (e.g. `createRedisStore` from `@tokenguard/redis`), asked after the
@@ -164,11 +209,33 @@ export interface CacheOptions {
   readonly namespace?: string;
 }
 
+/**
+ * Where the guard's warnings and upstream failures go. Called `(message, detail)` like
+ * `console`, which works as is; a pino logger (pino, Fastify's `app.log`) is recognised and
+ * called in its own `(object, message)` order. Messages start with `tokenguard: ` and
+ * name the cause of an upstream failure (host:port, refused connection, timeout, HTTP
+ * status); they never carry a token or a secret. A request's own pino logger, when the
+ * adapter finds one (`request.log`, `req.log`, `ctx.log`), is used first.
+ *
+ * @example
+ * createGuard({ ...options, logger: console });
+ * createGuard({ ...options, logger: pino() }); // logged as { code, status, msg }
+ */
 export interface TokenGuardLogger {
   warn(message: string, detail?: Record<string, unknown>): void;
   error(message: string, detail?: Record<string, unknown>): void;
 }
 
+/**
+ * The options of `createGuard`; every one is checked at construction.
+ *
+ * @example
+ * const options: GuardOptions = {
+ *   issuer: 'https://identity.example',
+ *   jwt: { audience: 'https://api.example' },
+ *   scopes: ['orders:read'],
+ * };
+ */
 export interface GuardOptions {
   /** `realm` of every challenge. Default `api`. */
   readonly realm?: string;

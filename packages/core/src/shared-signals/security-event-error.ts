@@ -5,6 +5,8 @@
  * missing or wrong `Authorization` header is a plain HTTP 401 (RFC 9110 §15.5.2).
  */
 
+import { brandClass, brandOf, isBrandedInstance } from '../internal/symbols.js';
+
 /** RFC 8935 §2.4 error codes. */
 export type SecurityEventErrorCode =
   | 'invalid_request'
@@ -14,6 +16,10 @@ export type SecurityEventErrorCode =
   | 'authentication_failed'
   | 'access_denied';
 
+/**
+ * @example
+ * throw new SecurityEventError('invalid_issuer', 'The SET was not issued by the transmitter');
+ */
 export class SecurityEventError extends Error {
   readonly code: SecurityEventErrorCode;
   readonly status: 400 | 401;
@@ -27,4 +33,11 @@ export class SecurityEventError extends Error {
     this.status = status;
     this.description = description;
   }
+
+  /** True for a refusal of this kind, even one created by another copy of the package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class being tested against.
+    return isBrandedInstance(this, value);
+  }
 }
+brandClass(SecurityEventError, brandOf('security_event_error'));
