@@ -2,6 +2,11 @@ export { createIdentityServer } from './create-identity-server.js';
 export { type ClientKeyPair, generateClientKeyPair } from './generate-client-key-pair.js';
 export { UNKNOWN_CRIT_PARAMETER, WRONG_AUDIENCE, WRONG_ISSUER } from './mint-jwt.js';
 export { CAEP_CREDENTIAL_CHANGE, CAEP_SESSION_REVOKED } from './security-events.js';
+export {
+  type RedisServer,
+  type RedisServerOptions,
+  startRedisServer,
+} from './start-redis-server.js';
 export type {
   BadJwtKind,
   CallCounts,

@@ -38,6 +38,12 @@ export interface CacheStore {
    */
   coalesce?(key: string, fill: () => Promise<CacheEntry>): Promise<CacheEntry>;
   /**
+   * Atomically records `key` for `ttlMs` milliseconds unless it is already recorded.
+   * Resolves `true` when this call recorded it (first use), `false` when it was already
+   * there (a replay). Used for DPoP proof `jti`s (RFC 9449 §11.1). Keys are hashes.
+   */
+  add?(key: string, ttlMs: number): boolean | Promise<boolean>;
+  /**
    * Whether the store is reachable, for `guard.health()`: cheap (a connection flag) unless
    * `probe`, then one round trip (the guard bounds it with `cache.storeTimeoutMs`).
    */

@@ -11,6 +11,7 @@ import type { CacheEntry, CacheStore, Invalidation } from './cache-store.js';
 export function createMemoryStore(maxEntries = 10_000): CacheStore {
   const lru = new LRUCache<string, CacheEntry>({ max: maxEntries, ttlAutopurge: false });
   const listeners = new Set<(message: Invalidation) => void>();
+  const recorded = new LRUCache<string, true>({ max: maxEntries, ttlAutopurge: false });
   return {
     get: (key) => lru.get(key),
     set: (key, entry, ttlMs) => {
@@ -23,6 +24,11 @@ export function createMemoryStore(maxEntries = 10_000): CacheStore {
       for (const [key, entry] of lru.entries()) {
         if (entry.subjectKey === subjectKey) lru.delete(key);
       }
+    },
+    add: (key, ttlMs) => {
+      if (recorded.has(key)) return false;
+      recorded.set(key, true, { ttl: ttlMs });
+      return true;
     },
     publish: (message) => {
       for (const listener of listeners) listener(message);

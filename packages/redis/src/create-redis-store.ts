@@ -1,0 +1,446 @@
+/**
+ * `createRedisStore`: tokenguard's shared cache tier on Redis, through the official
+ * `redis` package (node-redis v6) — a plain client, a cluster or a sentinel client, owned
+ * and connected by the application.
+ *
+ * Layout (every name under `keyPrefix`, default `tokenguard:`):
+ * - `e:<key>`   an entry: HMAC-authenticated compact value, `PX` TTL from the guard (never
+ *               past the token's `exp`; inactive results short);
+ * - `s:<subjectKey>` a set of the entry keys of one subject, for `evictSubject`;
+ * - `l:<key>`   the opt-in single-flight lock (`SET NX PX`, released by its owner only);
+ * - channel `invalidations`: evictions (and "filled" notices for lock waiters), each
+ *   authenticated like the values.
+ *
+ * Every key touches one slot, so the store works on a cluster unchanged.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CacheEntry, CacheStore, Invalidation, Unsubscribe } from '@tokenguard/core';
+import { type ChannelMessage, createEntryCodec } from './create-entry-codec.js';
+
+/** What the store needs of a node-redis v6 client, cluster or sentinel client. */
+export interface RedisClientLike {
+  readonly isReady: boolean;
+  get(key: string): Promise<unknown>;
+  set(
+    key: string,
+    value: string,
+    options?: {
+      expiration?: { type: 'PX'; value: number };
+      condition?: 'NX';
+    },
+  ): Promise<unknown>;
+  del(keys: string | string[]): Promise<unknown>;
+  sAdd(key: string, members: string | string[]): Promise<unknown>;
+  sMembers(key: string): Promise<unknown>;
+  pExpire(key: string, ms: number, mode?: 'NX' | 'XX' | 'GT' | 'LT'): Promise<unknown>;
+  publish(channel: string, message: string): Promise<unknown>;
+  eval(script: string, options?: { keys?: string[]; arguments?: string[] }): Promise<unknown>;
+  ping?(): Promise<unknown>;
+  duplicate(): RedisSubscriberLike;
+}
+
+/** A connection in subscriber mode (node-redis needs one of its own for SUBSCRIBE). */
+export interface RedisSubscriberLike {
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  subscribe(
+    channel: string,
+    listener: (message: string, channel: string) => unknown,
+  ): Promise<unknown>;
+  close(): Promise<unknown>;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
+export interface RedisStoreOptions {
+  /** A connected node-redis v6 client (`createClient`, `createCluster` or `createSentinel`). */
+  readonly client: RedisClientLike;
+  /**
+   * The HMAC-SHA256 key that authenticates every value and message: at least 32 bytes, the
+   * same on every instance, never stored in Redis. A value that fails its check is a miss.
+   */
+  readonly hmacKey: string | Uint8Array;
+  /** Prefix of every key and of the channel. Default `tokenguard:`. */
+  readonly keyPrefix?: string;
+  /**
+   * The connection that subscribes to invalidations. Default: `client.duplicate()`,
+   * connected, and closed again when the last guard closes.
+   */
+  readonly subscriber?: RedisSubscriberLike;
+  /**
+   * Opt-in single-flight across instances: the first instance to miss a token takes a
+   * short lock and asks the identity service; the others wait for its entry, and ask
+   * themselves when it is slow or gone. Default off.
+   */
+  readonly lock?: boolean | RedisLockOptions;
+  /** Where a value that fails its check, or a failing subscriber, is reported (once). */
+  readonly logger?: { warn(message: string): void };
+}
+
+export interface RedisLockOptions {
+  /** Longest life of a lock, in milliseconds (a crashed holder frees it then). Default 5000. */
+  readonly ttlMs?: number;
+  /** Longest wait for the holder's entry before asking ourselves, in milliseconds. Default 1000. */
+  readonly waitMs?: number;
+  /** Interval of the fallback poll while waiting, in milliseconds. Default 50. */
+  readonly pollMs?: number;
+}
+
+/** Counters of the store, in `guard.metrics().store`. */
+// A type alias, not an interface: it must be assignable to `CacheStore['metrics']`'s record.
+export type RedisStoreMetrics = {
+  /** Entries found / not found. */
+  readonly hits: number;
+  readonly misses: number;
+  /** Values refused by their HMAC check or shape (forged, copied, corrupted): misses too. */
+  readonly rejectedValues: number;
+  /** Channel messages refused by their HMAC check. */
+  readonly rejectedMessages: number;
+  /** Commands that failed (the guard also counts them, with its deadline, as `storeErrors`). */
+  readonly errors: number;
+  /** Entries deleted by `evict` / `evictSubject`. */
+  readonly evictions: number;
+  /** Single-flight: locks taken, waits for another instance, waits that gave up and asked themselves. */
+  readonly lockAcquired: number;
+  readonly lockWaits: number;
+  readonly lockFallbacks: number;
+};
+
+export type RedisStore = Omit<CacheStore, 'metrics'> & {
+  metrics(): RedisStoreMetrics;
+  /** Stops the subscriber this store created (the application's client stays open). */
+  close(): Promise<void>;
+};
+
+/** Compare-and-delete: only the holder releases a lock (another may hold it after expiry). */
+const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/**
+ * Creates the shared store. Pass it as `cache.store` to every guard of every instance.
+ *
+ * @example
+ * const client = await createClient({ url: process.env.REDIS_URL }).on('error', console.error).connect();
+ * const store = createRedisStore({ client, hmacKey: process.env.TOKENGUARD_CACHE_KEY! });
+ * app.use(tokenGuard({ introspection: { … }, cache: { store } }));
+ */
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  const {
+    client,
+    hmacKey,
+    keyPrefix = 'tokenguard:',
+    subscriber: givenSubscriber,
+    logger = { warn: (message: string) => console.warn(`[tokenguard] ${message}`) },
+  } = checkOptions(options);
+  const lock = normalizeLock(options.lock);
+  const codec = createEntryCodec(
+    typeof hmacKey === 'string' ? Buffer.from(hmacKey, 'utf8') : hmacKey,
+  );
+  const channel = `${keyPrefix}invalidations`;
+  const entryKey = (key: string) => `${keyPrefix}e:${key}`;
+  const subjectSetKey = (subjectKey: string) => `${keyPrefix}s:${subjectKey}`;
+  const lockKey = (key: string) => `${keyPrefix}l:${key}`;
+
+  const counts = {
+    hits: 0,
+    misses: 0,
+    rejectedValues: 0,
+    rejectedMessages: 0,
+    errors: 0,
+    evictions: 0,
+    lockAcquired: 0,
+    lockWaits: 0,
+    lockFallbacks: 0,
+  };
+  const warned = new Set<string>();
+  function warnOnce(kind: string, message: string): void {
+    if (warned.has(kind)) return;
+    warned.add(kind);
+    logger.warn(message);
+  }
+
+  /** Fails at once while the client is reconnecting: a known-down Redis costs no latency. */
+  async function command<T>(run: () => Promise<T>): Promise<T> {
+    if (!client.isReady) {
+      counts.errors++;
+      throw new Error('the Redis client is not ready (connecting or reconnecting)');
+    }
+    try {
+      return await run();
+    } catch (error) {
+      counts.errors++;
+      throw error;
+    }
+  }
+
+  async function read(key: string): Promise<CacheEntry | undefined> {
+    const redisKey = entryKey(key);
+    const value = await command(() => client.get(redisKey));
+    if (value === null || value === undefined) {
+      counts.misses++;
+      return undefined;
+    }
+    const entry = typeof value === 'string' ? codec.decode(redisKey, value) : undefined;
+    if (entry === undefined) {
+      counts.rejectedValues++;
+      warnOnce(
+        'rejected',
+        'a cached value in Redis failed its integrity check and was ignored (written by something without the HMAC key, or with another key)',
+      );
+      return undefined;
+    }
+    counts.hits++;
+    return entry;
+  }
+
+  // --- invalidation channel -------------------------------------------------------------
+  const listeners = new Set<(message: Invalidation) => void>();
+  const fillWaiters = new Map<string, Set<() => void>>();
+  let subscriber: RedisSubscriberLike | undefined;
+  let subscribing: Promise<void> | undefined;
+
+  function onMessage(raw: string): void {
+    const message = codec.decodeMessage(channel, raw);
+    if (message === undefined) {
+      counts.rejectedMessages++;
+      warnOnce(
+        'rejected-message',
+        'a message on the invalidation channel failed its integrity check and was ignored',
+      );
+      return;
+    }
+    if (message.kind === 'filled') {
+      for (const wake of fillWaiters.get(message.key) ?? []) wake();
+      return;
+    }
+    for (const listener of listeners) listener(message);
+  }
+
+  function ensureSubscribed(): Promise<void> {
+    subscribing ??= (async () => {
+      const connection = givenSubscriber ?? client.duplicate();
+      // node-redis emits reconnection errors as events; unhandled, they would crash the process.
+      connection.on('error', (error) => {
+        warnOnce(
+          'subscriber',
+          `the Redis invalidation subscriber failed: ${describe(error)}; it reconnects by itself`,
+        );
+      });
+      if (!connection.isOpen) await connection.connect();
+      await connection.subscribe(channel, onMessage);
+      subscriber = connection;
+    })().catch((error: unknown) => {
+      subscribing = undefined;
+      throw error;
+    });
+    return subscribing;
+  }
+
+  async function publish(message: ChannelMessage): Promise<void> {
+    await command(() => client.publish(channel, codec.encodeMessage(channel, message)));
+  }
+
+  // --- single-flight ----------------------------------------------------------------------
+  function waitForFill(key: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = fillWaiters.get(key) ?? new Set();
+      fillWaiters.set(key, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0) fillWaiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+
+  async function coalesce(key: string, fill: () => Promise<CacheEntry>): Promise<CacheEntry> {
+    if (lock === undefined) return fill();
+    const name = lockKey(key);
+    const owner = randomUUID();
+    const taken = await command(() =>
+      client.set(name, owner, { condition: 'NX', expiration: { type: 'PX', value: lock.ttlMs } }),
+    );
+    if (taken === 'OK') {
+      counts.lockAcquired++;
+      try {
+        const entry = await fill();
+        await publish({ kind: 'filled', key }).catch(() => {});
+        return entry;
+      } finally {
+        await command(() => client.eval(RELEASE_LOCK, { keys: [name], arguments: [owner] })).catch(
+          () => {},
+        );
+      }
+    }
+    counts.lockWaits++;
+    // Another instance is asking: wait for its entry (woken by its "filled" notice, or by
+    // the poll when a notice is lost), until the deadline.
+    const deadline = Date.now() + lock.waitMs;
+    await ensureSubscribed().catch(() => {});
+    for (;;) {
+      const entry = await read(key).catch(() => undefined);
+      if (entry !== undefined && entry.freshUntilMs > Date.now()) return entry;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await waitForFill(key, Math.min(left, lock.pollMs));
+      const holder = await command(() => client.get(name)).catch(() => null);
+      if (holder === null) {
+        // Released (or expired) without a usable entry (an outage, or nothing cacheable).
+        const last = await read(key).catch(() => undefined);
+        if (last !== undefined && last.freshUntilMs > Date.now()) return last;
+        break;
+      }
+    }
+    counts.lockFallbacks++;
+    return fill();
+  }
+
+  const store: RedisStore = {
+    get: read,
+
+    async set(key, entry, ttlMs) {
+      const redisKey = entryKey(key);
+      const ttl = Math.max(1, Math.floor(ttlMs));
+      await command(async () => {
+        const writes: Promise<unknown>[] = [
+          client.set(redisKey, codec.encode(redisKey, entry), {
+            expiration: { type: 'PX', value: ttl },
+          }),
+        ];
+        if (entry.subjectKey !== undefined) {
+          const set = subjectSetKey(entry.subjectKey);
+          writes.push(
+            client
+              .sAdd(set, redisKey)
+              // The index lives as long as its longest entry: set a TTL if it has none,
+              // extend it if this entry lives longer (Redis 7 PEXPIRE NX / GT).
+              .then(() => client.pExpire(set, ttl, 'NX'))
+              .then(() => client.pExpire(set, ttl, 'GT')),
+          );
+        }
+        await Promise.all(writes);
+      });
+    },
+
+    async delete(key) {
+      const deleted = await command(() => client.del(entryKey(key)));
+      counts.evictions += Number(deleted) || 0;
+    },
+
+    async deleteSubject(subjectKey) {
+      const set = subjectSetKey(subjectKey);
+      const members = await command(() => client.sMembers(set));
+      const keys = [...((members as Iterable<string> | null) ?? [])];
+      // One DEL per key: on a cluster the entries live in different slots.
+      const deleted = await command(() => Promise.all(keys.map((k) => client.del(k))));
+      counts.evictions += deleted.reduce<number>((sum, n) => sum + (Number(n) || 0), 0);
+      await command(() => client.del(set));
+    },
+
+    async publish(message) {
+      await publish(message);
+    },
+
+    async subscribe(listener): Promise<Unsubscribe> {
+      listeners.add(listener);
+      await ensureSubscribed();
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+
+    async add(key, ttlMs) {
+      // SET NX PX: atomic on every instance at once (RFC 9449 §11.1 single-use proofs).
+      const answer = await command(() =>
+        client.set(`${keyPrefix}a:${key}`, '1', {
+          condition: 'NX',
+          expiration: { type: 'PX', value: Math.max(1, Math.floor(ttlMs)) },
+        }),
+      );
+      return answer === 'OK';
+    },
+
+    ...(lock === undefined ? {} : { coalesce }),
+
+    async health({ probe }) {
+      if (!client.isReady) return false;
+      if (!probe || client.ping === undefined) return true;
+      await client.ping();
+      return true;
+    },
+
+    metrics: () => ({ ...counts }),
+
+    async close() {
+      const connection = subscriber;
+      subscriber = undefined;
+      subscribing = undefined;
+      listeners.clear();
+      if (connection !== undefined && givenSubscriber === undefined && connection.isOpen) {
+        await connection.close();
+      }
+    },
+  };
+  return store;
+}
+
+function checkOptions(options: RedisStoreOptions): RedisStoreOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('tokenguard: createRedisStore(options) needs an options object');
+  }
+  const client = options.client as Partial<RedisClientLike> | undefined;
+  if (
+    typeof client !== 'object' ||
+    client === null ||
+    typeof client.get !== 'function' ||
+    typeof client.duplicate !== 'function'
+  ) {
+    throw new TypeError(
+      'tokenguard: option `client` must be a node-redis v6 client (createClient, createCluster or createSentinel)',
+    );
+  }
+  const key = options.hmacKey;
+  const bytes =
+    typeof key === 'string'
+      ? Buffer.byteLength(key, 'utf8')
+      : key instanceof Uint8Array
+        ? key.byteLength
+        : -1;
+  if (bytes < 32) {
+    throw new TypeError(
+      'tokenguard: option `hmacKey` must be a string or Uint8Array of at least 32 bytes (RFC 2104 §3: at least the hash output length)',
+    );
+  }
+  if (
+    options.keyPrefix !== undefined &&
+    (typeof options.keyPrefix !== 'string' || options.keyPrefix === '')
+  ) {
+    throw new TypeError('tokenguard: option `keyPrefix` must be a non-empty string');
+  }
+  return options;
+}
+
+function normalizeLock(
+  value: RedisStoreOptions['lock'],
+): { ttlMs: number; waitMs: number; pollMs: number } | undefined {
+  if (value === undefined || value === false) return undefined;
+  const given = value === true ? {} : value;
+  const lock = {
+    ttlMs: given.ttlMs ?? 5000,
+    waitMs: given.waitMs ?? 1000,
+    pollMs: given.pollMs ?? 50,
+  };
+  for (const [name, ms] of Object.entries(lock)) {
+    if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) {
+      throw new TypeError(
+        `tokenguard: option \`lock.${name}\` must be an integer from 1 to 600000 (milliseconds)`,
+      );
+    }
+  }
+  return lock;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '').slice(0, 200) : 'failed';
+}

@@ -1,0 +1,225 @@
+/**
+ * The Redis store against a real `redis-server` (started on a free loopback port by
+ * `startRedisServer`; a machine without one fails here with the install command).
+ */
+import type { CacheEntry } from '@tokenguard/core';
+import { type RedisServer, startRedisServer } from '@tokenguard/testing';
+import { createClient } from 'redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisStore, type RedisStore } from '../src/index.js';
+
+const HMAC_KEY = 'k'.repeat(32);
+function newClient() {
+  const client = createClient({ url: server.url });
+  client.on('error', () => {});
+  return client;
+}
+type Client = ReturnType<typeof newClient>;
+
+let server: RedisServer;
+const clients: Client[] = [];
+const stores: RedisStore[] = [];
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+  for (const c of clients.splice(0)) c.destroy();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function connect(): Promise<Client> {
+  const client = newClient();
+  await client.connect();
+  clients.push(client);
+  return client;
+}
+
+async function storeOn(
+  extra: Partial<Parameters<typeof createRedisStore>[0]> = {},
+): Promise<{ store: RedisStore; client: Client; warnings: string[] }> {
+  const client = await connect();
+  const warnings: string[] = [];
+  const store = createRedisStore({
+    client,
+    hmacKey: HMAC_KEY,
+    logger: { warn: (m) => warnings.push(m) },
+    ...extra,
+  });
+  stores.push(store);
+  return { store, client, warnings };
+}
+
+const entry = (sub = 'alice', extra: Partial<CacheEntry> = {}): CacheEntry => ({
+  result: {
+    kind: 'valid',
+    claims: { active: true, sub, scope: 'orders:read', exp: Math.floor(Date.now() / 1000) + 600 },
+    strategy: 'introspection',
+  },
+  freshUntilMs: Date.now() + 60_000,
+  subjectKey: `subject-of-${sub}`,
+  ...extra,
+});
+
+describe('createRedisStore', () => {
+  it('round-trips an entry: compact, authenticated, with a PX TTL no longer than asked', async () => {
+    const { store, client } = await storeOn();
+    const e = entry();
+    await store.set('key-1', e, 5000);
+    expect(await store.get('key-1')).toEqual(e);
+    const pttl = await client.pTTL('tokenguard:e:key-1');
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(5000);
+    const raw = (await client.get('tokenguard:e:key-1')) as string;
+    expect(raw).toMatch(/^1\.[A-Za-z0-9_-]{43}\.\{/);
+    expect(await store.get('absent')).toBeUndefined();
+    expect(store.metrics()).toMatchObject({ hits: 1, misses: 1 });
+  });
+
+  it('keeps an inactive result with its reason, and a notAfterMs', async () => {
+    const { store } = await storeOn();
+    const negative: CacheEntry = {
+      result: { kind: 'invalid', reason: 'token_inactive' },
+      freshUntilMs: Date.now() + 1000,
+    };
+    await store.set('neg', negative, 1000);
+    expect(await store.get('neg')).toEqual(negative);
+    const capped = entry('bob', {
+      result: { ...entry('bob').result, notAfterMs: Date.now() + 1000 } as CacheEntry['result'],
+    });
+    await store.set('capped', capped, 1000);
+    expect(await store.get('capped')).toEqual(capped);
+  });
+
+  it('a value that fails its HMAC check is a miss, counted and logged once', async () => {
+    const { store, client, warnings } = await storeOn();
+    await store.set('key-1', entry(), 5000);
+    const raw = (await client.get('tokenguard:e:key-1')) as string;
+    await client.set('tokenguard:e:key-1', raw.replace('orders:read', 'orders:admin'));
+    expect(await store.get('key-1')).toBeUndefined();
+    await client.set('tokenguard:e:key-2', 'not even our format');
+    expect(await store.get('key-2')).toBeUndefined();
+    // A genuine value copied to another key: the MAC covers the key.
+    await client.set('tokenguard:e:key-3', raw);
+    expect(await store.get('key-3')).toBeUndefined();
+    expect(store.metrics().rejectedValues).toBe(3);
+    expect(warnings.filter((w) => w.includes('integrity check'))).toHaveLength(1);
+  });
+
+  it('a store with another HMAC key cannot read the entries', async () => {
+    const { store } = await storeOn();
+    const { store: stranger } = await storeOn({ hmacKey: 'x'.repeat(32) });
+    await store.set('key-1', entry(), 5000);
+    expect(await stranger.get('key-1')).toBeUndefined();
+  });
+
+  it('deleteSubject deletes every entry of that subject, and only those', async () => {
+    const { store, client } = await storeOn();
+    await store.set('a1', entry('zoe'), 5000);
+    await store.set('a2', entry('zoe'), 9000);
+    await store.set('b1', entry('yann'), 5000);
+    const indexTtl = await client.pTTL('tokenguard:s:subject-of-zoe');
+    expect(indexTtl).toBeGreaterThan(5000);
+    await store.deleteSubject?.('subject-of-zoe');
+    expect(await store.get('a1')).toBeUndefined();
+    expect(await store.get('a2')).toBeUndefined();
+    expect(await store.get('b1')).toBeDefined();
+    expect(store.metrics().evictions).toBe(2);
+  });
+
+  it('invalidations reach every subscribed store; forged messages are ignored', async () => {
+    const { store: one } = await storeOn();
+    const { store: two, client } = await storeOn();
+    const heard: unknown[] = [];
+    await two.subscribe?.((m) => heard.push(m));
+    await one.publish?.({ kind: 'subject', subjectKey: 's1' });
+    await client.publish('tokenguard:invalidations', '1.AAAA.{"kind":"key","key":"x"}');
+    await one.publish?.({ kind: 'key', key: 'k1' });
+    const deadline = Date.now() + 2000;
+    while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(heard).toEqual([
+      { kind: 'subject', subjectKey: 's1' },
+      { kind: 'key', key: 'k1' },
+    ]);
+    expect(two.metrics().rejectedMessages).toBe(1);
+  });
+
+  it('lock: concurrent misses on two instances call fill once; the other gets its entry', async () => {
+    const { store: one } = await storeOn({ lock: true });
+    const { store: two } = await storeOn({ lock: true });
+    let fills = 0;
+    const fillFor = (store: RedisStore) => async () => {
+      fills++;
+      await new Promise((r) => setTimeout(r, 100));
+      const e = entry();
+      await store.set('hot', e, 5000);
+      return e;
+    };
+    const [x, y] = await Promise.all([
+      one.coalesce?.('hot', fillFor(one)),
+      two.coalesce?.('hot', fillFor(two)),
+    ]);
+    expect(fills).toBe(1);
+    expect(x).toEqual(y);
+    const [m1, m2] = [one.metrics(), two.metrics()];
+    expect(m1.lockAcquired + m2.lockAcquired).toBe(1);
+    expect(m1.lockWaits + m2.lockWaits).toBe(1);
+  });
+
+  it('lock: a holder that never stores lets the waiter ask for itself at the deadline', async () => {
+    const { store: one } = await storeOn({ lock: { waitMs: 200, pollMs: 20 } });
+    const { store: two } = await storeOn({ lock: { waitMs: 200, pollMs: 20 } });
+    let release: () => void = () => {};
+    const holder = one.coalesce?.('slow', async () => {
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return entry();
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    let waiterFilled = false;
+    const waiter = await two.coalesce?.('slow', async () => {
+      waiterFilled = true;
+      return entry('bob');
+    });
+    expect(waiterFilled).toBe(true);
+    expect(waiter?.result).toMatchObject({ claims: { sub: 'bob' } });
+    expect(two.metrics().lockFallbacks).toBe(1);
+    release();
+    await holder;
+  });
+
+  it('a client that is not ready fails at once (the guard counts a miss, no waiting)', async () => {
+    const client = newClient();
+    const store = createRedisStore({ client, hmacKey: HMAC_KEY });
+    await expect(store.get('k')).rejects.toThrow(/not ready/);
+    expect(await store.health?.({ probe: false })).toBe(false);
+    expect(store.metrics().errors).toBe(1);
+  });
+
+  it('health: true when connected; probe sends a PING', async () => {
+    const { store } = await storeOn();
+    expect(await store.health?.({ probe: false })).toBe(true);
+    expect(await store.health?.({ probe: true })).toBe(true);
+  });
+
+  it('add: records a key once across stores (DPoP jti replay, RFC 9449 §11.1)', async () => {
+    const { store: one } = await storeOn();
+    const { store: two } = await storeOn();
+    expect(await one.add?.('jti-1', 5000)).toBe(true);
+    expect(await two.add?.('jti-1', 5000)).toBe(false);
+    expect(await two.add?.('jti-2', 5000)).toBe(true);
+  });
+
+  it('refuses bad options with a TypeError naming them', async () => {
+    const client = await connect();
+    expect(() => createRedisStore({ client, hmacKey: 'short' })).toThrow(/hmacKey/);
+    expect(() => createRedisStore({ client: {} as never, hmacKey: HMAC_KEY })).toThrow(/client/);
+    expect(() => createRedisStore({ client, hmacKey: HMAC_KEY, lock: { waitMs: 0 } })).toThrow(
+      /lock\.waitMs/,
+    );
+  });
+});
