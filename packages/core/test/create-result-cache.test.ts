@@ -7,7 +7,8 @@ import {
   type ResultCacheCounters,
   type ResultCacheSettings,
 } from '../src/cache/create-result-cache.js';
-import { fingerprintSettings, hashSubject, hashToken } from '../src/cache/hash-token.js';
+import { fingerprintSettings } from '../src/cache/fingerprint-settings.js';
+import { hashSubject, hashToken } from '../src/cache/hash-token.js';
 import { UpstreamUnavailableError } from '../src/errors.js';
 
 const COUNTERS = [

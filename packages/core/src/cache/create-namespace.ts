@@ -9,7 +9,7 @@ import { hash } from 'node:crypto';
 import { TokenGuardConfigError } from '../errors.js';
 import type { NormalizedJwtOptions } from '../jwt/normalize-jwt-options.js';
 import type { ClientAuthentication } from '../options/types.js';
-import { fingerprintSettings } from './hash-token.js';
+import { fingerprintSettings } from './fingerprint-settings.js';
 
 export interface NamespaceInputs {
   readonly strategy: string;
