@@ -130,10 +130,12 @@ describe.each(FRAMEWORKS)('many instances on one Redis: %s', (framework) => {
     const key = created[0] as string;
     // 1. A positive entry with an invented MAC (an attacker with write access, no HMAC key).
     const payload = JSON.stringify({
-      k: 1,
-      s: 'i',
       f: Date.now() + 600_000,
-      c: { active: true, sub: 'mallory', scope: 'admin' },
+      v: {
+        kind: 'valid',
+        strategy: 'introspection',
+        claims: { active: true, sub: 'mallory', scope: 'admin' },
+      },
     });
     await inspector.set(key, `1.${Buffer.alloc(32, 7).toString('base64url')}.${payload}`, {
       expiration: { type: 'PX', value: 600_000 },
@@ -148,8 +150,8 @@ describe.each(FRAMEWORKS)('many instances on one Redis: %s', (framework) => {
     const [junk2Key, validKey] = await (async () => {
       const added = (await inspector.keys('tokenguard:e:*')).filter((k) => !known.has(k));
       const values = await Promise.all(added.map((k) => inspector.get(k)));
-      // The valid token's entry is the positive one (`"k":1`).
-      const positive = added.find((_, i) => values[i]?.includes('"k":1')) as string;
+      // The valid token's entry is the positive one.
+      const positive = added.find((_, i) => values[i]?.includes('"kind":"valid"')) as string;
       return [added.find((k) => k !== positive) as string, positive];
     })();
     await inspector.set(junk2Key, (await inspector.get(validKey)) as string, {

@@ -4,9 +4,9 @@
  * under and its payload, with a key only the application holds. A value that fails the
  * check (forged, copied to another token's key, truncated) decodes to `undefined`.
  *
- * Wire form: `1.<base64url MAC>.<JSON payload>`; the payload uses one-letter names:
- * `k` kind (1 valid, 0 invalid), `s` strategy (`i` introspection, `j` jwt), `f` fresh-until
- * (epoch ms), `n` not-after (epoch ms), `u` subject key, `r` refusal reason, `c` claims.
+ * Wire form: `1.<base64url MAC>.<JSON payload>`; the payload is `{ f, u?, v }`: `f` the
+ * fresh-until time (epoch ms), `u` the subject key, `v` the cached result as the guard made
+ * it, whatever fields it carries (claims, strategy, reason, notAfterMs, issuer…).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CachedResult, CacheEntry, Invalidation } from '@tokenguard/core';
@@ -15,13 +15,9 @@ const VERSION = '1';
 const MAC_BYTES = 32;
 
 interface Payload {
-  k: 0 | 1;
-  s?: 'i' | 'j';
   f: number;
-  n?: number;
   u?: string;
-  r?: string;
-  c?: Record<string, unknown>;
+  v: CachedResult;
 }
 
 /** A message on the channel: invalidations, and "filled" for single-flight waiters. */
@@ -64,41 +60,17 @@ export function createEntryCodec(hmacKey: Uint8Array): EntryCodec {
 
   return {
     encode(redisKey, entry) {
-      const { result } = entry;
-      const payload: Payload =
-        result.kind === 'valid'
-          ? {
-              k: 1,
-              s: result.strategy === 'jwt' ? 'j' : 'i',
-              f: entry.freshUntilMs,
-              n: result.notAfterMs,
-              u: entry.subjectKey,
-              c: result.claims as Record<string, unknown>,
-            }
-          : { k: 0, f: entry.freshUntilMs, r: result.reason };
+      const payload: Payload = { f: entry.freshUntilMs, u: entry.subjectKey, v: entry.result };
       return seal(redisKey, JSON.stringify(payload));
     },
 
     decode(redisKey, value) {
       const p = open(redisKey, value) as Payload | undefined;
       if (typeof p !== 'object' || p === null || typeof p.f !== 'number') return undefined;
-      let result: CachedResult;
-      if (p.k === 0) {
-        result = typeof p.r === 'string' ? { kind: 'invalid', reason: p.r } : { kind: 'invalid' };
-        return { result, freshUntilMs: p.f };
-      }
-      if (p.k !== 1 || typeof p.c !== 'object' || p.c === null || Array.isArray(p.c)) {
-        return undefined;
-      }
-      result = {
-        kind: 'valid',
-        claims: p.c,
-        strategy: p.s === 'j' ? 'jwt' : 'introspection',
-        ...(typeof p.n === 'number' ? { notAfterMs: p.n } : {}),
-      };
+      if (!isResult(p.v)) return undefined;
       return typeof p.u === 'string'
-        ? { result, freshUntilMs: p.f, subjectKey: p.u }
-        : { result, freshUntilMs: p.f };
+        ? { result: p.v, freshUntilMs: p.f, subjectKey: p.u }
+        : { result: p.v, freshUntilMs: p.f };
     },
 
     encodeMessage(channel, message) {
@@ -113,4 +85,18 @@ export function createEntryCodec(hmacKey: Uint8Array): EntryCodec {
       return undefined;
     },
   };
+}
+
+/** Only the two shapes the guard writes; the guard re-checks the details on read. */
+function isResult(value: unknown): value is CachedResult {
+  const r = value as CachedResult | null;
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return false;
+  if (r.kind === 'invalid') return r.reason === undefined || typeof r.reason === 'string';
+  return (
+    r.kind === 'valid' &&
+    typeof r.claims === 'object' &&
+    r.claims !== null &&
+    !Array.isArray(r.claims) &&
+    (r.strategy === 'introspection' || r.strategy === 'jwt')
+  );
 }

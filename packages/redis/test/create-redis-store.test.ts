@@ -92,6 +92,12 @@ describe('createRedisStore', () => {
     });
     await store.set('capped', capped, 1000);
     expect(await store.get('capped')).toEqual(capped);
+    // Fields the guard adds to results later (e.g. the issuer that validated) survive as is.
+    const withIssuer = entry('carl', {
+      result: { ...entry('carl').result, issuer: 'https://id.example' } as CacheEntry['result'],
+    });
+    await store.set('issuer', withIssuer, 1000);
+    expect(await store.get('issuer')).toEqual(withIssuer);
   });
 
   it('a value that fails its HMAC check is a miss, counted and logged once', async () => {
