@@ -94,7 +94,10 @@ describe('createRedisStore', () => {
     expect(await store.get('capped')).toEqual(capped);
     // Fields the guard adds to results later (e.g. the issuer that validated) survive as is.
     const withIssuer = entry('carl', {
-      result: { ...entry('carl').result, issuer: 'https://id.example' } as CacheEntry['result'],
+      result: {
+        ...entry('carl').result,
+        issuer: 'https://id.example',
+      } as unknown as CacheEntry['result'],
     });
     await store.set('issuer', withIssuer, 1000);
     expect(await store.get('issuer')).toEqual(withIssuer);
