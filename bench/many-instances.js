@@ -10,7 +10,7 @@
  *    upstream calls without and with the cross-instance lock.
  *
  * Needs `pnpm build` and `redis-server` on PATH. Usage: node bench/many-instances.js
- * [--seconds 5] [--json out.json]. Callable from bench/run.js: `runManyInstances(options)`.
+ * [--seconds 5] [--parts 1,2,3,4] [--json out.json]. Callable from bench/run.js: `runManyInstances(options)`.
  */
 import { fork } from 'node:child_process';
 import { hash } from 'node:crypto';
@@ -28,11 +28,12 @@ const HMAC_KEY = 'bench-hmac-key-0123456789abcdef0123456789abcdef';
 const APP = fileURLToPath(new URL('./servers/many-instances-app.js', import.meta.url));
 
 /**
- * @param {{ seconds?: number, log?: (line: string) => void }} [options]
+ * @param {{ seconds?: number, log?: (line: string) => void, parts?: number[] }} [options]
  */
 export async function runManyInstances(options = {}) {
   const seconds = options.seconds ?? 5;
   const log = options.log ?? ((line) => console.log(line));
+  const parts = new Set(options.parts ?? [1, 2, 3, 4]);
   const [idp, redis] = await Promise.all([
     createIdentityServer({ jwtAlgorithms: ['RS256'] }),
     startRedisServer(),
@@ -46,22 +47,26 @@ export async function runManyInstances(options = {}) {
   const shared = { ...base, redisUrl: redis.url, hmacKey: HMAC_KEY };
   try {
     // 1. In process: the local tier's hit path vs a bare lru-cache lookup of a hashed key.
-    results.localTierVsPlainLru = await localTierVsPlainLru(idp);
-    log(`local-tier hit: ${JSON.stringify(results.localTierVsPlainLru)}`);
+    if (parts.has(1)) {
+      results.localTierVsPlainLru = await localTierVsPlainLru(idp);
+      log(`local-tier hit: ${JSON.stringify(results.localTierVsPlainLru)}`);
+    }
 
     // 2. Over HTTP on Express.
     const one = idp.mintToken({ sub: 'bench' });
     const thousand = Array.from({ length: 1000 }, (_, i) => idp.mintToken({ sub: `u${i}` }));
     const http = {};
-    for (const [label, config, tokens] of /** @type {const} */ ([
-      ['in-process cache hit', base, [one]],
-      ['local-tier hit, Redis behind', shared, [one]],
-      [
-        'Redis hit (local tier of 1 entry, 1,000 tokens)',
-        { ...shared, cache: { maxEntries: 1 } },
-        thousand,
-      ],
-    ])) {
+    for (const [label, config, tokens] of !parts.has(2)
+      ? []
+      : /** @type {const} */ ([
+          ['in-process cache hit', base, [one]],
+          ['local-tier hit, Redis behind', shared, [one]],
+          [
+            'Redis hit (local tier of 1 entry, 1,000 tokens)',
+            { ...shared, cache: { maxEntries: 1 } },
+            thousand,
+          ],
+        ])) {
       const [app] = await startApps(1, config);
       try {
         for (const t of tokens) await get(app.url, t); // warm every tier
@@ -73,14 +78,16 @@ export async function runManyInstances(options = {}) {
         await app.stop();
       }
     }
-    results.express = http;
+    if (parts.has(2)) results.express = http;
 
     // 3. 4 instances, round-robin, 1,000 tokens, each token sent to every instance once.
     const roundRobin = {};
-    for (const [label, config] of /** @type {const} */ ([
-      ['in-process caches only', base],
-      ['shared Redis tier', shared],
-    ])) {
+    for (const [label, config] of !parts.has(3)
+      ? []
+      : /** @type {const} */ ([
+          ['in-process caches only', base],
+          ['shared Redis tier', shared],
+        ])) {
       const tokens = Array.from({ length: 1000 }, (_, i) => idp.mintToken({ sub: `rr${i}` }));
       const apps = await startApps(4, config);
       try {
@@ -107,10 +114,12 @@ export async function runManyInstances(options = {}) {
 
     // 4. 500 concurrent requests, one new token, 4 instances, 50 ms upstream delay.
     const coalescing = {};
-    for (const [label, config] of /** @type {const} */ ([
-      ['Redis, no lock', shared],
-      ['Redis, lock', { ...shared, lock: true }],
-    ])) {
+    for (const [label, config] of !parts.has(4)
+      ? []
+      : /** @type {const} */ ([
+          ['Redis, no lock', shared],
+          ['Redis, lock', { ...shared, lock: true }],
+        ])) {
       const apps = await startApps(4, config);
       try {
         const runs = [];
@@ -206,15 +215,19 @@ function startApps(n, config) {
   );
 }
 
-const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 64 });
-
 /** @returns {Promise<number>} the status */
 function get(/** @type {string} */ url, /** @type {string} */ token) {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    // A fresh connection per request: a kept-alive socket closed by the server under load
+    // would otherwise surface as "socket hang up" in the load generator, not in the app.
+    const req = request(
+      url,
+      { agent: false, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -265,10 +278,12 @@ function load(
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string' }, json: { type: 'string' } },
+    options: { seconds: { type: 'string' }, json: { type: 'string' }, parts: { type: 'string' } },
   });
-  const results = await runManyInstances({ seconds: values.seconds ? Number(values.seconds) : 5 });
+  const results = await runManyInstances({
+    seconds: values.seconds ? Number(values.seconds) : 5,
+    parts: values.parts?.split(',').map(Number),
+  });
   console.log(JSON.stringify(results, null, 2));
   if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
-  agent.destroy();
 }
