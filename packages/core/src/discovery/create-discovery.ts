@@ -44,7 +44,15 @@ export interface Discovery {
    *   configuration (issuer mismatch, non-https endpoint): cached, since only the operator can fix it.
    */
   metadata(): Promise<AuthorizationServerMetadata>;
+  /**
+   * Where discovery stands, without fetching (for `guard.health()`): `idle` before the first
+   * call, `pending` while a fetch runs, `ok` once the metadata is known, `failed` after an
+   * outage (retried on next use) or a document that contradicts the configuration.
+   */
+  readonly state: DiscoveryState;
 }
+
+export type DiscoveryState = 'idle' | 'pending' | 'ok' | 'failed';
 
 /** The endpoint fields the guard takes from the document. */
 const ENDPOINT_FIELDS = ['introspection_endpoint', 'jwks_uri', 'token_endpoint'] as const;
@@ -72,12 +80,25 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
       error instanceof TokenGuardConfigError ? Number.POSITIVE_INFINITY : retryAfterFailureMs,
   });
 
+  let state: DiscoveryState = 'idle';
+
   async function load(): Promise<AuthorizationServerMetadata> {
-    const fetched = await fetchFirst(http, locations);
-    return validateMetadata(fetched, issuer, allowInsecureHttp);
+    state = 'pending';
+    try {
+      const fetched = await fetchFirst(http, locations);
+      const metadata = validateMetadata(fetched, issuer, allowInsecureHttp);
+      state = 'ok';
+      return metadata;
+    } catch (error) {
+      state = 'failed';
+      throw error;
+    }
   }
 
   return {
+    get state() {
+      return state;
+    },
     metadata: () => document.run(load),
   };
 }

@@ -17,6 +17,8 @@ export interface HttpClientOptions {
   readonly connections?: number;
   /** A caller-supplied dispatcher (proxy, custom TLS); the client then owns no pool. */
   readonly dispatcher?: Dispatcher;
+  /** Called after every call with its purpose and whole duration (the upstream latency histogram). */
+  readonly onComplete?: (purpose: string, durationMs: number) => void;
 }
 
 export interface HttpResponse {
@@ -62,10 +64,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     // deadline, on every introspection miss.
     const controller = new AbortController();
     const deadline = setTimeout(() => controller.abort(), timeoutMs);
+    const started = options.onComplete === undefined ? 0 : performance.now();
     try {
       return await sendWithin(req, timeoutMs, controller.signal);
     } finally {
       clearTimeout(deadline);
+      options.onComplete?.(req.purpose, performance.now() - started);
     }
   }
 

@@ -14,7 +14,7 @@ import {
 import { InvalidTokenError, TokenGuardConfigError, TokenGuardError } from '../errors.js';
 import type { HttpClient } from '../internal/http-client.js';
 import type { TokenClaims } from '../types.js';
-import { createRemoteKeySet } from './create-remote-key-set.js';
+import { createRemoteKeySet, type KeySetState } from './create-remote-key-set.js';
 import { createStaticKeySet } from './create-static-key-set.js';
 import { mapJwtClaims } from './map-jwt-claims.js';
 import type { NormalizedJwtOptions } from './normalize-jwt-options.js';
@@ -28,6 +28,8 @@ export interface JwtVerifier {
    *   be fetched; TokenGuardConfigError when discovery contradicts the configuration.
    */
   verify(token: string): Promise<TokenClaims>;
+  /** Whether the keys are loaded, without fetching (`static` for configured keys or a secret). */
+  keysState(): KeySetState | 'static';
 }
 
 export interface JwtVerifierDependencies {
@@ -67,7 +69,8 @@ export function createJwtVerifier(
   config: NormalizedJwtOptions,
   deps: JwtVerifierDependencies,
 ): JwtVerifier {
-  const resolveKey = refuseKeySupplyingHeaders(keyResolverFor(config, deps));
+  const keys = keyResolverFor(config, deps);
+  const resolveKey = refuseKeySupplyingHeaders(keys);
   const options: JWTVerifyOptions = {
     algorithms: [...config.algorithms],
     issuer: config.issuer,
@@ -80,6 +83,7 @@ export function createJwtVerifier(
   };
 
   return {
+    keysState: () => ('state' in keys ? (keys.state as () => KeySetState)() : 'static'),
     async verify(token: string): Promise<TokenClaims> {
       let result: JWTVerifyResult;
       try {

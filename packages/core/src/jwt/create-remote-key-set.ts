@@ -31,6 +31,16 @@ export interface RemoteKeySetOptions {
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
 
 /**
+ * Where the key set stands, without fetching (for `guard.health()`): `idle` before the first
+ * fetch, `ok` while keys are loaded (even if a background refresh failed: they keep
+ * serving), `failed` when no keys could be loaded yet.
+ */
+export type KeySetState = 'idle' | 'ok' | 'failed';
+
+/** A jose key resolver that can tell whether its keys are loaded. */
+export type RemoteKeySet = JWTVerifyGetKey & { readonly state: () => KeySetState };
+
+/**
  * Returns a jose key resolver over a remote JWKS. Rules:
  * - the set is fetched on first use; concurrent callers share one fetch (single-flight);
  * - an unknown `kid` (key rotation, RFC 7517 §4.5) causes a refetch only when the last
@@ -42,7 +52,7 @@ type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
  * - a failed fetch throws `UpstreamUnavailableError` (503, never a token verdict) and is
  *   remembered for `retryAfterFailureMs`, during which no new fetch is attempted.
  */
-export function createRemoteKeySet(options: RemoteKeySetOptions): JWTVerifyGetKey {
+export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   const { http, cooldownMs, timeoutMs, maxAgeMs, retryAfterFailureMs, onFetch } = options;
   let local: LocalKeySet | undefined;
   /** When the current set was fetched (0: never). */
@@ -109,7 +119,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): JWTVerifyGetKe
     return local as unknown as LocalKeySet;
   }
 
-  return async (protectedHeader, token) => {
+  const resolve: JWTVerifyGetKey = async (protectedHeader, token) => {
     const keys = await ensureLoaded();
     try {
       return await keys(protectedHeader, token);
@@ -123,4 +133,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): JWTVerifyGetKe
       return (local as unknown as LocalKeySet)(protectedHeader, token);
     }
   };
+  const state = (): KeySetState =>
+    local !== undefined ? 'ok' : failure !== undefined ? 'failed' : 'idle';
+  return Object.assign(resolve, { state });
 }
