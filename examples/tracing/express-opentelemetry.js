@@ -8,7 +8,11 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/ap
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { ConsoleSpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  ConsoleSpanExporter,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 // The active OpenTelemetry context lives in one AsyncLocalStorage that we own, so that
@@ -32,8 +36,13 @@ const contextManager = {
   },
 };
 
+// The console gets every span as it ends; the in-memory copy prints the trees at the end.
+const memory = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({
-  spanProcessors: [new SimpleSpanProcessor(new ConsoleSpanExporter())],
+  spanProcessors: [
+    new SimpleSpanProcessor(new ConsoleSpanExporter()),
+    new SimpleSpanProcessor(memory),
+  ],
 });
 provider.register({ contextManager });
 registerInstrumentations({
@@ -45,7 +54,7 @@ registerInstrumentations({
 // it as its parent. `asyncEnd` closes it with what the guard learnt (never a token or claim).
 const tracer = trace.getTracer('tokenguard');
 const validate = tracingChannel('tokenguard:validate');
-const spans = new WeakMap();
+const openSpans = new WeakMap();
 validate.start.bindStore(storage, (message) => {
   const parent = storage.getStore() ?? ROOT_CONTEXT;
   const span = tracer.startSpan(
@@ -53,7 +62,7 @@ validate.start.bindStore(storage, (message) => {
     { kind: SpanKind.INTERNAL },
     parent,
   );
-  spans.set(message, span);
+  openSpans.set(message, span);
   return trace.setSpan(parent, span);
 });
 validate.subscribe({
@@ -61,10 +70,10 @@ validate.subscribe({
   end() {},
   asyncStart() {},
   error(message) {
-    spans.get(message)?.setStatus({ code: SpanStatusCode.ERROR, message: message.code });
+    openSpans.get(message)?.setStatus({ code: SpanStatusCode.ERROR, message: message.code });
   },
   asyncEnd(message) {
-    const span = spans.get(message);
+    const span = openSpans.get(message);
     span?.setAttributes({
       'tokenguard.strategy': message.strategy ?? 'none',
       'tokenguard.cache_tier': message.cacheTier,
@@ -107,4 +116,20 @@ for (const label of ['first request (cache miss)', 'second request (cache hit)']
 server.close();
 await guard.guard.close();
 await idp.close();
+
+// Each trace as a tree: parent → children, with tokenguard's attributes.
+const spans = memory.getFinishedSpans();
+const children = (parentId) => spans.filter((span) => span.parentSpanContext?.spanId === parentId);
+const print = (span, depth) => {
+  const attributes = Object.entries(span.attributes)
+    .filter(([name]) => name.startsWith('tokenguard.'))
+    .map(([name, value]) => `${name.slice(11)}=${value}`)
+    .join(' ');
+  const ms = (span.duration[0] * 1e3 + span.duration[1] / 1e6).toFixed(1);
+  const kind = ['internal', 'server', 'client'][span.kind] ?? 'other';
+  console.log(`${'  '.repeat(depth)}${span.name} (${kind}, ${ms} ms) ${attributes}`.trimEnd());
+  for (const child of children(span.spanContext().spanId)) print(child, depth + 1);
+};
+console.log('\n--- span trees ---');
+for (const root of spans.filter((span) => span.parentSpanContext === undefined)) print(root, 0);
 await provider.shutdown();

@@ -20,15 +20,22 @@ import { createGuardMetrics } from './guard/create-guard-metrics.js';
 import { createRefusal } from './guard/create-refusal.js';
 import { createValidator } from './guard/create-validator.js';
 import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
+import { checkGuardHealth, type HealthOptions } from './health/check-guard-health.js';
 import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';
 import { DEFAULTS } from './options/defaults.js';
+import { startTrace, traceValidation } from './internal/trace-validation.js';
+import {
+  type PrometheusOptions,
+  renderPrometheusMetrics,
+} from './metrics/render-prometheus-metrics.js';
 import { normalizeOptions } from './options/normalize-options.js';
 import type { GuardOptions } from './options/types.js';
 import { authorizeClaims } from './policy/authorize-claims.js';
 import { normalizeRequirements } from './policy/normalize-requirements.js';
 import { checkTokenSyntax, extractBearerToken } from './token/extract-bearer-token.js';
 import type { AuthContext, RequestLike, Requirements, TokenClaims } from './types.js';
+import type { ValidationTrace } from './validation-trace.js';
 
 /**
  * Creates a guard. Every option is validated here; a bad one throws a
@@ -58,6 +65,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
     maxResponseBytes: introspectionSettings?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
     connections: introspectionSettings?.connections,
     dispatcher: introspectionSettings?.dispatcher,
+    onComplete: metrics.upstreamCompleted,
   });
   const discovery =
     config.issuer === undefined
@@ -96,10 +104,16 @@ export function createGuard(options: GuardOptions): TokenGuard {
     },
   );
 
-  async function verifyToken(token: string): Promise<AuthContext> {
+  async function verifyToken(token: string, trace?: ValidationTrace): Promise<AuthContext> {
     const key = hashToken(config.namespace, token);
-    const lookup = cache.getOrValidate(key, () => validator.validate(token));
-    return toAuthContext(token, key, lookup instanceof Promise ? await lookup : lookup);
+    if (trace !== undefined) {
+      trace.strategy = validator.strategyOf(token);
+      trace.tokenHash = key.slice(0, 8);
+    }
+    const lookup = cache.getOrValidate(key, () => validator.validate(token, trace), trace);
+    const result = lookup instanceof Promise ? await lookup : lookup;
+    if (trace !== undefined && result.stale === true) trace.stale = true;
+    return toAuthContext(token, key, result);
   }
 
   function toAuthContext(token: string, key: string, result: CacheLookup): AuthContext {
@@ -109,35 +123,57 @@ export function createGuard(options: GuardOptions): TokenGuard {
     if (authSuccessChannel.hasSubscribers) {
       authSuccessChannel.publish({ strategy: result.strategy, tokenHash: key.slice(0, 8) });
     }
+    metrics.validated(result.strategy);
     return createAuthContext(token, result.claims as TokenClaims, result.strategy, result.stale);
+  }
+
+  async function authenticate(
+    request: RequestLike,
+    context?: CallContext,
+    trace?: ValidationTrace,
+  ): Promise<AuthContext | undefined> {
+    let auth: AuthContext;
+    try {
+      const token = extractBearerToken(request, config.extraction);
+      if (token === undefined) {
+        if (context?.optional ?? config.optional) return undefined;
+        throw new MissingTokenError({ realm: config.realm });
+      }
+      auth = await verifyToken(token, trace);
+      if (!config.requirements.isEmpty)
+        await authorizeClaims(auth, config.requirements, request, config.realm);
+    } catch (error) {
+      throw refuse(error, context);
+    }
+    return auth;
+  }
+
+  async function verify(
+    token: string,
+    context?: CallContext,
+    trace?: ValidationTrace,
+  ): Promise<AuthContext> {
+    try {
+      return await verifyToken(checkTokenSyntax(token, config.extraction), trace);
+    } catch (error) {
+      throw refuse(error, context);
+    }
   }
 
   const guard: TokenGuard = {
     realm: config.realm,
 
-    async authenticate(request: RequestLike, context?: CallContext) {
-      let auth: AuthContext;
-      try {
-        const token = extractBearerToken(request, config.extraction);
-        if (token === undefined) {
-          if (context?.optional ?? config.optional) return undefined;
-          throw new MissingTokenError({ realm: config.realm });
-        }
-        auth = await verifyToken(token);
-        if (!config.requirements.isEmpty)
-          await authorizeClaims(auth, config.requirements, request, config.realm);
-      } catch (error) {
-        throw refuse(error, context);
-      }
-      return auth;
+    // Traced only while someone subscribes to `tokenguard:validate` (one property read).
+    authenticate(request: RequestLike, context?: CallContext) {
+      const trace = startTrace('authenticate');
+      if (trace === undefined) return authenticate(request, context);
+      return traceValidation(trace, () => authenticate(request, context, trace));
     },
 
-    async verify(token: string, context?: CallContext) {
-      try {
-        return await verifyToken(checkTokenSyntax(token, config.extraction));
-      } catch (error) {
-        throw refuse(error, context);
-      }
+    verify(token: string, context?: CallContext) {
+      const trace = startTrace('verify');
+      if (trace === undefined) return verify(token, context);
+      return traceValidation(trace, () => verify(token, context, trace));
     },
 
     async authorize(
@@ -175,6 +211,26 @@ export function createGuard(options: GuardOptions): TokenGuard {
       const snapshot = metrics.snapshot(validator.breakerState);
       const store = cache.storeMetrics();
       return store === undefined ? snapshot : { ...snapshot, store: { ...store } };
+    },
+
+    metricsText(options?: PrometheusOptions) {
+      return renderPrometheusMetrics(guard.metrics(), options);
+    },
+
+    health(options?: HealthOptions) {
+      const { keys, breaker, probeIntrospection } = validator.health;
+      return checkGuardHealth(
+        {
+          discovery,
+          jwt: keys,
+          // After the cooldown the next request is let through as the probe: reported as
+          // half-open (ready), or a readiness check would keep traffic, and so the probe, away.
+          breaker: breaker && (() => (breaker.probeDue ? 'half-open' : breaker.state)),
+          store: config.cache?.store === undefined ? undefined : cache.storeHealth,
+          probeIntrospection,
+        },
+        options,
+      );
     },
 
     async ready() {

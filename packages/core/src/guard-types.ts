@@ -1,6 +1,10 @@
 import type { ErrorBody } from './errors.js';
+import type { GuardHealth, HealthOptions } from './health/check-guard-health.js';
+import type { LatencyHistogramSnapshot } from './metrics/create-latency-histogram.js';
+import type { PrometheusOptions } from './metrics/render-prometheus-metrics.js';
 import type { TokenGuardLogger } from './options/types.js';
-import type { AuthContext, RequestLike, Requirements } from './types.js';
+import type { AuthContext, RequestLike, Requirements, ValidationStrategy } from './types.js';
+import type { CacheTier } from './validation-trace.js';
 
 /**
  * A framework's per-request logger, in pino's call order `(object, message)`: Fastify's
@@ -79,6 +83,14 @@ export interface GuardMetrics {
   readonly breakerState: 'closed' | 'open' | 'half-open';
   /** Refusals by error code. */
   readonly errors: Readonly<Record<string, number>>;
+  /** Refusals by stable reason code (the error code when a refusal has no reason). */
+  readonly reasons: Readonly<Record<string, number>>;
+  /** Tokens accepted, by the strategy that validated them (cache hits included). */
+  readonly byStrategy: Readonly<Record<ValidationStrategy, number>>;
+  /** Lookups by the cache tier that answered; `none`: validated afresh (or waited on a validation). */
+  readonly byCacheTier: Readonly<Record<CacheTier, number>>;
+  /** Latency of upstream HTTP calls by purpose (`introspection`, `jwks`, `discovery`, `token`), in ms buckets. */
+  readonly upstreamLatency: Readonly<Record<string, LatencyHistogramSnapshot>>;
 }
 
 /**
@@ -133,6 +145,19 @@ export interface TokenGuard {
   evictSubject(sub: string): Promise<void>;
   /** Counters for operators. */
   metrics(): GuardMetrics;
+  /**
+   * `metrics()` in the Prometheus text exposition format (serve it with
+   * `PROMETHEUS_CONTENT_TYPE`): counters by strategy, cache tier, error and reason code,
+   * the breaker state, and a histogram of upstream call latency.
+   */
+  metricsText(options?: PrometheusOptions): string;
+  /**
+   * Whether the guard can validate tokens, for a readiness route: discovery, key set,
+   * breaker and shared store, read from state the guard holds (no upstream call). With
+   * `{ probe: true }` it fetches what is missing and sends the introspection endpoint one
+   * probe token instead. Never rejects.
+   */
+  health(options?: HealthOptions): Promise<GuardHealth>;
   /**
    * Resolves once lazy configuration (discovery) has succeeded and the shared store's
    * invalidation channel is subscribed; rejects with the

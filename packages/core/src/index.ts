@@ -29,6 +29,7 @@ export {
   UpstreamUnavailableError,
 } from './errors.js';
 export type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
+export type { GuardHealth, HealthOptions } from './health/check-guard-health.js';
 export { buildChallenge, type ChallengeAttributes } from './http/build-challenge.js';
 export { isCompactJws } from './jwt/is-compact-jws.js';
 export type { LatencyHistogramSnapshot } from './metrics/create-latency-histogram.js';

@@ -4,6 +4,11 @@
  */
 import type { GuardMetrics } from '../guard-types.js';
 import type { BreakerState } from '../introspection/create-upstream-limiter.js';
+import {
+  createLatencyHistogram,
+  type LatencyHistogram,
+} from '../metrics/create-latency-histogram.js';
+import type { ValidationStrategy } from '../types.js';
 
 /** The counters every component increments (names match `GuardMetrics`). */
 export type GuardCounter =
@@ -26,8 +31,12 @@ export type GuardCounter =
 export interface GuardMetricsRecorder {
   /** Returns a function that adds one to `counter` (handed to components as a callback). */
   counter(counter: GuardCounter): () => void;
-  /** Counts one refusal under its error code. */
-  refusal(code: string): void;
+  /** Counts one refusal under its error code and its reason code (the error code without one). */
+  refusal(code: string, reason?: string): void;
+  /** Counts one accepted token under the strategy that validated it. */
+  validated(strategy: ValidationStrategy): void;
+  /** The HTTP client's completion hook: one upstream call of `purpose` took `durationMs`. */
+  upstreamCompleted(purpose: string, durationMs: number): void;
   /** A copy of every count, with the breaker state read at call time. */
   snapshot(breakerState: BreakerState): GuardMetrics;
 }
@@ -58,13 +67,43 @@ export function createGuardMetrics(): GuardMetricsRecorder {
     rejectedByBreaker: 0,
   };
   const errorCounts: Record<string, number> = {};
+  const reasonCounts: Record<string, number> = {};
+  const byStrategy: Record<ValidationStrategy, number> = { introspection: 0, jwt: 0 };
+  const latency = new Map<string, LatencyHistogram>();
   return {
     counter: (counter) => () => {
       counts[counter]++;
     },
-    refusal(code) {
+    refusal(code, reason = code) {
       errorCounts[code] = (errorCounts[code] ?? 0) + 1;
+      reasonCounts[reason] = (reasonCounts[reason] ?? 0) + 1;
     },
-    snapshot: (breakerState) => ({ ...counts, breakerState, errors: { ...errorCounts } }),
+    validated(strategy) {
+      byStrategy[strategy]++;
+    },
+    upstreamCompleted(purpose, durationMs) {
+      let histogram = latency.get(purpose);
+      if (histogram === undefined) {
+        histogram = createLatencyHistogram();
+        latency.set(purpose, histogram);
+      }
+      histogram.observe(durationMs);
+    },
+    snapshot: (breakerState) => ({
+      ...counts,
+      breakerState,
+      errors: { ...errorCounts },
+      reasons: { ...reasonCounts },
+      byStrategy: { ...byStrategy },
+      // Every lookup ends in exactly one of these: a local hit, a shared hit, or a miss.
+      byCacheTier: {
+        local: counts.cacheHits - counts.sharedHits,
+        shared: counts.sharedHits,
+        none: counts.cacheMisses,
+      },
+      upstreamLatency: Object.fromEntries(
+        [...latency].map(([purpose, histogram]) => [purpose, histogram.snapshot()]),
+      ),
+    }),
   };
 }

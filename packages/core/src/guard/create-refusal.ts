@@ -70,7 +70,8 @@ export function createRefusal(settings: RefusalSettings): Refuse {
         realm,
       });
     }
-    metrics.refusal(refusal.code);
+    const reason = (refusal as { reason?: unknown }).reason;
+    metrics.refusal(refusal.code, typeof reason === 'string' ? reason : undefined);
     if (refusal.status === 500) {
       logOnce(context, 'error', refusal, prefixed(refusal.message || refusal.description));
     } else if (refusal.status === 503) {

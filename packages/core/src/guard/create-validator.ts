@@ -3,6 +3,7 @@
  * (compact JWS locally, anything else by introspection), each built from exactly the
  * settings normalisation proved it has. A token verdict is a result; an outage throws.
  */
+import { randomBytes } from 'node:crypto';
 import type { CachedResult } from '../cache/cache-store.js';
 import { createClientAuthenticator } from '../client-auth/create-client-authenticator.js';
 import { InvalidTokenError, TokenGuardError, UpstreamUnavailableError } from '../errors.js';
@@ -19,6 +20,8 @@ import type {
   NormalizedValidation,
 } from '../options/normalize-options.js';
 import { isSenderConstrained } from '../token/is-sender-constrained.js';
+import type { ValidationStrategy } from '../types.js';
+import type { ValidationTrace } from '../validation-trace.js';
 import type { EndpointResolver } from './create-endpoint-resolver.js';
 import type { GuardMetricsRecorder } from './create-guard-metrics.js';
 
@@ -30,15 +33,31 @@ export interface ValidatorDependencies {
 }
 
 export interface Validator {
-  /** Validates one token; `invalid` for any token problem, throws on an outage. */
-  validate(token: string): Promise<CachedResult>;
+  /**
+   * Validates one token; `invalid` for any token problem, throws on an outage. With a
+   * trace, records whether the identity service was called.
+   */
+  validate(token: string, trace?: ValidationTrace): Promise<CachedResult>;
+  /** The strategy `validate` will use for this token (decided by its shape alone). */
+  strategyOf(token: string): ValidationStrategy;
   /** The introspection breaker's state (`closed` without introspection). */
   readonly breakerState: BreakerState;
+  /** The parts `guard.health()` reads or probes; absent when the strategy has no such part. */
+  readonly health: ValidatorHealth;
   /** Stops the limiter's timers. */
   close(): void;
 }
 
-type Validate = (token: string) => Promise<CachedResult>;
+export interface ValidatorHealth {
+  /** The JWT key set: its state, and a fetch for `{ probe: true }`. */
+  readonly keys?: Pick<JwtVerifier, 'keysState' | 'loadKeys'>;
+  /** The introspection breaker; `probeDue` once its cooldown is over. */
+  readonly breaker?: { readonly state: BreakerState; readonly probeDue: boolean };
+  /** One introspection of a random token, outside cache and breaker: any verdict is health. */
+  readonly probeIntrospection?: () => Promise<unknown>;
+}
+
+type Validate = (token: string, trace?: ValidationTrace) => Promise<CachedResult>;
 
 /**
  * @example
@@ -50,22 +69,32 @@ export function createValidator(
   deps: ValidatorDependencies,
 ): Validator {
   switch (validation.strategy) {
-    case 'jwt':
+    case 'jwt': {
+      const verifier = createVerifier(validation.jwt, deps);
       return {
-        validate: byJwt(createVerifier(validation.jwt, deps)),
+        validate: byJwt(verifier),
+        strategyOf: () => 'jwt',
         breakerState: 'closed',
+        health: { keys: verifier },
         close() {},
       };
+    }
     case 'introspection':
       return byIntrospection(validation.introspection, deps);
     case 'auto': {
-      const jwt = byJwt(createVerifier(validation.jwt, deps));
+      const verifier = createVerifier(validation.jwt, deps);
+      const jwt = byJwt(verifier);
       const introspection = byIntrospection(validation.introspection, deps);
+      const strategyOf = (token: string): ValidationStrategy =>
+        isCompactJws(token) ? 'jwt' : 'introspection';
       return {
-        validate: (token) => (isCompactJws(token) ? jwt(token) : introspection.validate(token)),
+        validate: (token, trace) =>
+          strategyOf(token) === 'jwt' ? jwt(token) : introspection.validate(token, trace),
+        strategyOf,
         get breakerState() {
           return introspection.breakerState;
         },
+        health: { ...introspection.health, keys: verifier },
         close: introspection.close,
       };
     }
@@ -127,17 +156,26 @@ function byIntrospection(
     rejectedByBreaker: metrics.counter('rejectedByBreaker'),
   });
   return {
-    async validate(token) {
+    async validate(token, trace) {
       const verdict = await limiter.run(
-        () => introspector.introspect(token),
+        () => {
+          if (trace !== undefined) trace.upstreamCalled = true;
+          return introspector.introspect(token);
+        },
         (error) => !(error instanceof TokenGuardError) || error instanceof UpstreamUnavailableError,
       );
       return verdict.kind === 'valid'
         ? { kind: 'valid', claims: verdict.claims, strategy: 'introspection' }
         : { kind: 'invalid' };
     },
+    strategyOf: () => 'introspection',
     get breakerState() {
       return limiter.state;
+    },
+    health: {
+      breaker: limiter,
+      probeIntrospection: () =>
+        introspector.introspect(`tokenguard-health-probe.${randomBytes(16).toString('base64url')}`),
     },
     close: () => limiter.close(),
   };

@@ -14,7 +14,11 @@ import {
 import { InvalidTokenError, TokenGuardConfigError, TokenGuardError } from '../errors.js';
 import type { HttpClient } from '../internal/http-client.js';
 import type { TokenClaims } from '../types.js';
-import { createRemoteKeySet, type KeySetState } from './create-remote-key-set.js';
+import {
+  createRemoteKeySet,
+  type KeySetState,
+  type RemoteKeySet,
+} from './create-remote-key-set.js';
 import { createStaticKeySet } from './create-static-key-set.js';
 import { mapJwtClaims } from './map-jwt-claims.js';
 import type { NormalizedJwtOptions } from './normalize-jwt-options.js';
@@ -30,6 +34,8 @@ export interface JwtVerifier {
   verify(token: string): Promise<TokenClaims>;
   /** Whether the keys are loaded, without fetching (`static` for configured keys or a secret). */
   keysState(): KeySetState | 'static';
+  /** Loads a remote key set unless loaded (readiness probe); rejects with the outage. */
+  loadKeys(): Promise<void>;
 }
 
 export interface JwtVerifierDependencies {
@@ -83,7 +89,10 @@ export function createJwtVerifier(
   };
 
   return {
-    keysState: () => ('state' in keys ? (keys.state as () => KeySetState)() : 'static'),
+    keysState: () => ('state' in keys ? (keys as RemoteKeySet).state() : 'static'),
+    loadKeys: async () => {
+      if ('load' in keys) await (keys as RemoteKeySet).load();
+    },
     async verify(token: string): Promise<TokenClaims> {
       let result: JWTVerifyResult;
       try {

@@ -37,8 +37,12 @@ type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
  */
 export type KeySetState = 'idle' | 'ok' | 'failed';
 
-/** A jose key resolver that can tell whether its keys are loaded. */
-export type RemoteKeySet = JWTVerifyGetKey & { readonly state: () => KeySetState };
+/** A jose key resolver that can tell whether its keys are loaded, and load them. */
+export type RemoteKeySet = JWTVerifyGetKey & {
+  readonly state: () => KeySetState;
+  /** Fetches the set unless it is loaded (a readiness probe); rejects with the outage. */
+  readonly load: () => Promise<void>;
+};
 
 /**
  * Returns a jose key resolver over a remote JWKS. Rules:
@@ -135,5 +139,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   };
   const state = (): KeySetState =>
     local !== undefined ? 'ok' : failure !== undefined ? 'failed' : 'idle';
-  return Object.assign(resolve, { state });
+  const load = async (): Promise<void> => {
+    await ensureLoaded();
+  };
+  return Object.assign(resolve, { state, load });
 }
