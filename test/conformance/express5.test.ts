@@ -1,8 +1,10 @@
 import express from 'express';
 import { expressHarness } from './adapters/express.js';
 import { runCacheConformance } from './cache-conformance.js';
+import { runOpsConformance } from './ops-conformance.js';
 import { runConformance } from './run-conformance.js';
 
 const harness = expressHarness('express 5', express);
 runConformance(harness);
 runCacheConformance(harness);
+runOpsConformance(harness);

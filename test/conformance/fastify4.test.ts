@@ -2,6 +2,7 @@ import type fastify from 'fastify';
 import fastify4 from 'fastify4';
 import { fastifyHarness } from './adapters/fastify.js';
 import { runCacheConformance } from './cache-conformance.js';
+import { runOpsConformance } from './ops-conformance.js';
 import { runConformance } from './run-conformance.js';
 
 // Fastify 4 ships its own types; the harness is written against Fastify 5's, whose
@@ -9,3 +10,4 @@ import { runConformance } from './run-conformance.js';
 const harness = fastifyHarness('fastify 4', fastify4 as unknown as typeof fastify);
 runConformance(harness);
 runCacheConformance(harness);
+runOpsConformance(harness);

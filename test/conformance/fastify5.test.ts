@@ -1,8 +1,10 @@
 import fastify from 'fastify';
 import { fastifyHarness } from './adapters/fastify.js';
 import { runCacheConformance } from './cache-conformance.js';
+import { runOpsConformance } from './ops-conformance.js';
 import { runConformance } from './run-conformance.js';
 
 const harness = fastifyHarness('fastify 5', fastify);
 runConformance(harness);
 runCacheConformance(harness);
+runOpsConformance(harness);

@@ -11,12 +11,22 @@ import {
   isTokenGuardError,
   type TokenGuard,
 } from '@tokenguard/core';
+import type { SharedSignalsRouteOptions } from '@tokenguard/core/adapter-kit';
 
 export interface AppSpec {
   readonly guardOptions: GuardOptions;
   readonly adapterOptions?: { readonly passErrors?: boolean };
   /** Leave the global guard out: only the route helpers are mounted (misconfiguration). */
   readonly withoutGuard?: boolean;
+  /**
+   * Operations routes, mounted outside the guard (they carry no access token):
+   * `GET /ops/ready` (`guard.health()`, `?probe=1` for `{ probe: true }`; 200 when ready,
+   * else 503), `GET /ops/metrics` (`guard.metricsText()`), and with `sharedSignals`,
+   * `POST /ops/ssf` (`sharedSignalsReceiver({ guard, ...sharedSignals })`).
+   */
+  readonly ops?: {
+    readonly sharedSignals?: Omit<SharedSignalsRouteOptions, 'guard'>;
+  };
 }
 
 export interface RunningApp {

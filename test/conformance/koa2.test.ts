@@ -1,8 +1,10 @@
 import Koa2 from 'koa2';
 import { koaHarness } from './adapters/koa.js';
 import { runCacheConformance } from './cache-conformance.js';
+import { runOpsConformance } from './ops-conformance.js';
 import { runConformance } from './run-conformance.js';
 
 const harness = koaHarness('koa 2', Koa2);
 runConformance(harness);
 runCacheConformance(harness);
+runOpsConformance(harness);

@@ -235,7 +235,7 @@ describe('health()', () => {
     });
   });
 
-  it('an open breaker makes the guard unready until a request closes it', async () => {
+  it('an open breaker makes the guard unready for its cooldown, then ready for the probe request', async () => {
     const guard = introspectionGuard({
       introspection: { breakerThreshold: 2, breakerCooldownMs: 200 },
     });
@@ -245,6 +245,8 @@ describe('health()', () => {
     expect(await guard.health()).toMatchObject({ ready: false, breaker: 'open' });
     idp.clearFaults();
     await new Promise((resolve) => setTimeout(resolve, 250));
+    // The cooldown is over: the next request is the probe, so the guard must take traffic.
+    expect(await guard.health()).toMatchObject({ ready: true, breaker: 'half-open' });
     await guard.verify(idp.mintToken());
     expect(await guard.health()).toMatchObject({ ready: true, breaker: 'closed' });
   });

@@ -12,8 +12,10 @@ import {
   adapterOf,
   createAdapter,
   createRequirementHelpers,
+  createSharedSignalsEndpoint,
   nodeRequestView,
   type RequirementHelpers,
+  type SharedSignalsRouteOptions,
   unguardedAnswer,
 } from '@tokenguard/core/adapter-kit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -46,7 +48,11 @@ export {
   TokenGuardError,
   UpstreamUnavailableError,
 } from '@tokenguard/core';
-export type { ErrorFormatter, FormattedError } from '@tokenguard/core/adapter-kit';
+export type {
+  ErrorFormatter,
+  FormattedError,
+  SharedSignalsRouteOptions,
+} from '@tokenguard/core/adapter-kit';
 
 /**
  * The request properties `requestProperty` may name: `auth` unless you add one. A migration
@@ -151,6 +157,22 @@ export const {
       .catch(next);
   };
 });
+
+/**
+ * An OpenID Shared Signals receiver (RFC 8935 push of RFC 8417 SETs): CAEP session-revoked
+ * and credential-change events evict the subject's cached verdicts. Mount it before the
+ * guard: the transmitter sends a signed SET, not an access token.
+ *
+ * @example
+ * app.post('/ssf', sharedSignalsReceiver({ guard: auth, issuer, jwksUri, audience }));
+ * app.use(auth);
+ */
+export function sharedSignalsReceiver(options: SharedSignalsRouteOptions): RequestHandler {
+  const endpoint = createSharedSignalsEndpoint(options);
+  return (req, res, next) => {
+    endpoint.handle(req.method, req.headers, req.body, req).then((a) => send(res, a), next);
+  };
+}
 
 /** What `authenticate` returns: a promise on a miss, the result itself when it can. */
 type AuthResult = AuthContext | undefined | Promise<AuthContext | undefined>;

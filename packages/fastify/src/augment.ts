@@ -37,7 +37,10 @@ declare module 'fastify' {
   }
 
   interface FastifyContextConfig {
-    /** Requirements of this route, checked after the guard-wide ones. */
-    tokenguard?: TokenGuardRouteConfig;
+    /**
+     * Requirements of this route, checked after the guard-wide ones; `false` leaves the route
+     * unguarded inside a guarded scope (a readiness probe, a webhook with its own checks).
+     */
+    tokenguard?: TokenGuardRouteConfig | false;
   }
 }

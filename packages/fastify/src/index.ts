@@ -21,8 +21,10 @@ import {
   adapterOf,
   createAdapter,
   createRequirementHelpers,
+  createSharedSignalsEndpoint,
   nodeRequestView,
   type RequirementHelpers,
+  type SharedSignalsRouteOptions,
   unguardedAnswer,
 } from '@tokenguard/core/adapter-kit';
 import type {
@@ -63,7 +65,11 @@ export {
   TokenGuardError,
   UpstreamUnavailableError,
 } from '@tokenguard/core';
-export type { ErrorFormatter, FormattedError } from '@tokenguard/core/adapter-kit';
+export type {
+  ErrorFormatter,
+  FormattedError,
+  SharedSignalsRouteOptions,
+} from '@tokenguard/core/adapter-kit';
 export type {
   RequestProperty,
   TokenGuardRequestProperties,
@@ -125,8 +131,10 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
 
   // Route requirements are validated as routes are declared: a typo fails at startup.
   const settingsByConfig = new WeakMap<TokenGuardRouteConfig, RouteSettings>();
-  const settingsOf = (config: TokenGuardRouteConfig | undefined): RouteSettings | undefined => {
-    if (config === undefined) return undefined;
+  const settingsOf = (
+    config: TokenGuardRouteConfig | false | undefined,
+  ): RouteSettings | undefined => {
+    if (config === undefined || config === false) return undefined;
     let settings = settingsByConfig.get(config);
     if (settings === undefined) {
       settings = routeSettings(config);
@@ -135,7 +143,9 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
     return settings;
   };
   fastify.addHook('onRoute', (route) => {
-    settingsOf((route.config as { tokenguard?: TokenGuardRouteConfig } | undefined)?.tokenguard);
+    settingsOf(
+      (route.config as { tokenguard?: TokenGuardRouteConfig | false } | undefined)?.tokenguard,
+    );
   });
 
   // Callback style: a cached verdict that comes back synchronously costs no promise.
@@ -144,11 +154,13 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
     reply: FastifyReply,
     done: HookHandlerDoneFunction,
   ) {
+    const config = (
+      request.routeOptions.config as { tokenguard?: TokenGuardRouteConfig | false } | undefined
+    )?.tokenguard;
+    // A route that opted out (a readiness probe, the Shared Signals receiver) is not guarded.
+    if (config === false) return done();
     adapter.tag(request);
-    const route = settingsOf(
-      (request.routeOptions.config as { tokenguard?: TokenGuardRouteConfig } | undefined)
-        ?.tokenguard,
-    );
+    const route = settingsOf(config);
     const view = toView(request);
     let result: AuthContext | undefined | Promise<AuthContext | undefined>;
     try {
@@ -204,6 +216,44 @@ export const {
     };
   },
 );
+
+/** Options of the Shared Signals receiver plugin: the receiver's, and its route's path. */
+export type SharedSignalsPluginOptions = SharedSignalsRouteOptions & {
+  /** Where the transmitter pushes, e.g. `'/ssf'`. */
+  readonly path: string;
+};
+
+const SET_MEDIA_TYPE = 'application/secevent+jwt';
+
+/**
+ * An OpenID Shared Signals receiver (RFC 8935 push of RFC 8417 SETs) as a plugin: one
+ * `POST` route whose SET body is read as text in the plugin's own scope. CAEP
+ * session-revoked and credential-change events evict the subject's cached verdicts. The
+ * route skips the guard (`config.tokenguard: false`): the transmitter sends a signed SET,
+ * not an access token.
+ *
+ * @example
+ * await app.register(sharedSignalsReceiver, { path: '/ssf', guard: app.tokenGuard, issuer, jwksUri, audience });
+ */
+export const sharedSignalsReceiver: FastifyPluginAsync<SharedSignalsPluginOptions> = async (
+  fastify,
+  { path, ...options },
+) => {
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new TokenGuardConfigError('sharedSignalsReceiver.path', "must be a path like '/ssf'");
+  }
+  const endpoint = createSharedSignalsEndpoint(options);
+  // Every media type reaches the receiver as text, so a wrong one is answered as RFC 8935
+  // §2.3 says (400 invalid_request) rather than with Fastify's 415.
+  for (const type of [SET_MEDIA_TYPE, '*']) {
+    fastify.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => {
+      done(null, body);
+    });
+  }
+  fastify.post(path, { config: { tokenguard: false } }, async (request, reply) =>
+    write(reply, await endpoint.handle(request.method, request.headers, request.body, undefined)),
+  );
+};
 
 function routeSettings(config: TokenGuardRouteConfig): RouteSettings {
   const { optional, ...requirements } = config;

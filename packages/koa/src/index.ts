@@ -12,8 +12,10 @@ import {
   adapterOf,
   createAdapter,
   createRequirementHelpers,
+  createSharedSignalsEndpoint,
   nodeRequestView,
   type RequirementHelpers,
+  type SharedSignalsRouteOptions,
   unguardedAnswer,
 } from '@tokenguard/core/adapter-kit';
 import type Koa from 'koa';
@@ -46,7 +48,11 @@ export {
   TokenGuardError,
   UpstreamUnavailableError,
 } from '@tokenguard/core';
-export type { ErrorFormatter, FormattedError } from '@tokenguard/core/adapter-kit';
+export type {
+  ErrorFormatter,
+  FormattedError,
+  SharedSignalsRouteOptions,
+} from '@tokenguard/core/adapter-kit';
 
 /**
  * The `ctx.state` properties `requestProperty` may name: `auth` unless you add one (and
@@ -137,6 +143,22 @@ export const {
     await next();
   };
 });
+
+/**
+ * An OpenID Shared Signals receiver (RFC 8935 push of RFC 8417 SETs): CAEP session-revoked
+ * and credential-change events evict the subject's cached verdicts. Mount it before the
+ * guard: the transmitter sends a signed SET, not an access token.
+ *
+ * @example
+ * router.post('/ssf', sharedSignalsReceiver({ guard: auth, issuer, jwksUri, audience }));
+ */
+export function sharedSignalsReceiver(options: SharedSignalsRouteOptions): Koa.Middleware {
+  const endpoint = createSharedSignalsEndpoint(options);
+  return async (ctx: Ctx) => {
+    const body = (ctx.request as { body?: unknown }).body;
+    write(ctx, await endpoint.handle(ctx.method, ctx.headers, body, ctx.req));
+  };
+}
 
 async function settle(
   adapter: Adapter,

@@ -1,9 +1,11 @@
 import { createServer } from 'node:http';
+import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
   requireAnyScope,
   requireBrand,
   requireClaims,
   requireScopes,
+  sharedSignalsReceiver,
   type TokenGuard,
   tokenGuard,
 } from '@tokenguard/express';
@@ -37,6 +39,23 @@ export function expressHarness(name: string, createExpress: typeof express): Ada
       if (!spec.withoutGuard) {
         const middleware = tokenGuard({ ...spec.guardOptions, ...spec.adapterOptions });
         guard = middleware.guard;
+        if (spec.ops !== undefined) {
+          // Operations routes come before the guard: probes and transmitters carry no token.
+          const opsGuard = middleware.guard;
+          app.get('/ops/ready', async (req, res) => {
+            const health = await opsGuard.health({ probe: req.query.probe === '1' });
+            res.status(health.ready ? 200 : 503).json(health);
+          });
+          app.get('/ops/metrics', (_req, res) => {
+            res.type(PROMETHEUS_CONTENT_TYPE).send(opsGuard.metricsText());
+          });
+          if (spec.ops.sharedSignals !== undefined) {
+            app.post(
+              '/ops/ssf',
+              sharedSignalsReceiver({ guard: middleware, ...spec.ops.sharedSignals }),
+            );
+          }
+        }
         app.use(middleware);
       }
       const answer: RequestHandler = (req, res) => {

@@ -1,4 +1,11 @@
-import { requireAnyScope, requireBrand, requireClaims, tokenGuard } from '@tokenguard/fastify';
+import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
+import {
+  requireAnyScope,
+  requireBrand,
+  requireClaims,
+  sharedSignalsReceiver,
+  tokenGuard,
+} from '@tokenguard/fastify';
 import type fastify from 'fastify';
 import type { FastifyRequest } from 'fastify';
 import {
@@ -31,6 +38,29 @@ export function fastifyHarness(name: string, createFastify: typeof fastify): Ada
       });
       if (!spec.withoutGuard) {
         app.register(tokenGuard, { ...spec.guardOptions, ...spec.adapterOptions });
+        const ops = spec.ops;
+        if (ops !== undefined) {
+          // Operations routes opt out of the guard: probes and transmitters carry no token.
+          app.get<{ Querystring: { probe?: string } }>(
+            '/ops/ready',
+            { config: { tokenguard: false } },
+            async (request, reply) => {
+              const health = await app.tokenGuard.health({ probe: request.query.probe === '1' });
+              return reply.code(health.ready ? 200 : 503).send(health);
+            },
+          );
+          app.get('/ops/metrics', { config: { tokenguard: false } }, async (_request, reply) =>
+            reply.type(PROMETHEUS_CONTENT_TYPE).send(app.tokenGuard.metricsText()),
+          );
+          const sharedSignals = ops.sharedSignals;
+          if (sharedSignals !== undefined) {
+            app.register(sharedSignalsReceiver, (parent) => ({
+              path: '/ops/ssf',
+              guard: parent.tokenGuard,
+              ...sharedSignals,
+            }));
+          }
+        }
       }
       const answer = async (request: FastifyRequest) => describeAuth(request.auth);
       app.get('/protected', answer);

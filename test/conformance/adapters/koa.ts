@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
 import Router from '@koa/router';
+import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
   requireAnyScope,
   requireBrand,
   requireClaims,
   requireScopes,
+  sharedSignalsReceiver,
   type TokenGuard,
   tokenGuard,
 } from '@tokenguard/koa';
@@ -60,6 +62,27 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
       if (!spec.withoutGuard) {
         const middleware = tokenGuard({ ...spec.guardOptions, ...spec.adapterOptions });
         guard = middleware.guard;
+        if (spec.ops !== undefined) {
+          // Operations routes come before the guard: probes and transmitters carry no token.
+          const opsGuard = middleware.guard;
+          const ops = new Router({ prefix: '/ops' });
+          ops.get('/ready', async (ctx) => {
+            const health = await opsGuard.health({ probe: ctx.query.probe === '1' });
+            ctx.status = health.ready ? 200 : 503;
+            ctx.body = health;
+          });
+          ops.get('/metrics', (ctx) => {
+            ctx.type = PROMETHEUS_CONTENT_TYPE;
+            ctx.body = opsGuard.metricsText();
+          });
+          if (spec.ops.sharedSignals !== undefined) {
+            ops.post(
+              '/ssf',
+              sharedSignalsReceiver({ guard: middleware, ...spec.ops.sharedSignals }),
+            );
+          }
+          app.use(ops.routes());
+        }
         app.use(middleware);
       }
       const answer: Koa.Middleware = (ctx) => {

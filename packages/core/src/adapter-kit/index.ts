@@ -41,6 +41,11 @@ export {
   type RouteRequirement,
   unguardedAnswer,
 } from './create-requirement-helpers.js';
+export {
+  createSharedSignalsEndpoint,
+  type SharedSignalsEndpoint,
+  type SharedSignalsRouteOptions,
+} from './create-shared-signals-endpoint.js';
 export { isGuard } from './is-guard.js';
 export { requestLogOf } from './request-log.js';
 export {

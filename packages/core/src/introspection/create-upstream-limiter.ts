@@ -25,6 +25,8 @@ export interface UpstreamLimiter {
   /** Runs `call` within the limits; `isFault` tells which errors count against the breaker. */
   run<T>(call: () => Promise<T>, isFault: (error: unknown) => boolean): Promise<T>;
   readonly state: BreakerState;
+  /** Open, and the cooldown is over: the next call goes through as the probe. */
+  readonly probeDue: boolean;
   close(): void;
 }
 
@@ -94,6 +96,9 @@ export function createUpstreamLimiter(
   return {
     get state() {
       return state;
+    },
+    get probeDue() {
+      return state === 'open' && !probing && Date.now() - openedAt >= settings.breakerCooldownMs;
     },
     async run(call, isFault) {
       if (settings.breakerThreshold > 0 && !admitByBreaker()) {
