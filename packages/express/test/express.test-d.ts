@@ -9,6 +9,7 @@ import {
   requireBrand,
   requireClaims,
   requireScopes,
+  sharedSignalsReceiver,
   type TokenClaims,
   type TokenGuard,
   tokenGuard,
@@ -68,5 +69,22 @@ describe('@tokenguard/express types', () => {
     requireBrand(42);
     // @ts-expect-error a predicate returns a boolean
     requireClaims((auth) => auth.claims.sub);
+  });
+});
+
+describe('@tokenguard/express Shared Signals receiver', () => {
+  it('takes the guard (or the middleware) and the transmitter, returns middleware', () => {
+    const auth = tokenGuard({ introspection: { endpoint: 'https://idp.example/introspect' } });
+    const ssf = {
+      issuer: 'https://idp.example',
+      jwksUri: 'https://idp.example/jwks',
+      audience: 'a',
+    };
+    expectTypeOf(sharedSignalsReceiver({ guard: auth, ...ssf })).toEqualTypeOf<RequestHandler>();
+    expectTypeOf(
+      sharedSignalsReceiver({ guard: auth.guard, ...ssf }),
+    ).toEqualTypeOf<RequestHandler>();
+    // @ts-expect-error the guard whose cache the events evict is required
+    sharedSignalsReceiver(ssf);
   });
 });

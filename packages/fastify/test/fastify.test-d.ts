@@ -9,6 +9,7 @@ import {
   requireBrand,
   requireClaims,
   requireScopes,
+  sharedSignalsReceiver,
   type TokenClaims,
   type TokenGuard,
   type TokenGuardRouteConfig,
@@ -35,6 +36,20 @@ describe('@tokenguard/fastify types', () => {
     const app = fastify();
     app.register(tokenGuard, { ...options, passErrors: true, realm: 'api' });
     app.register(tokenGuard, { guard: createGuard(options), hook: 'preValidation' });
+  });
+
+  it('operations: a route opts out of the guard; the Shared Signals receiver is a plugin', () => {
+    const app = fastify();
+    app.get('/ready', { config: { tokenguard: false } }, async () => app.tokenGuard.health());
+    app.register(sharedSignalsReceiver, {
+      path: '/ssf',
+      guard: app.tokenGuard,
+      issuer: 'https://idp.example',
+      jwksUri: 'https://idp.example/jwks',
+      audience: 'https://api.example/ssf',
+    });
+    // @ts-expect-error the receiver needs the guard whose cache it evicts
+    app.register(sharedSignalsReceiver, { path: '/ssf', issuer: 'i', jwksUri: 'j', audience: 'a' });
   });
 
   it('per-route requirements are typed route config', () => {

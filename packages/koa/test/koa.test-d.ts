@@ -10,6 +10,7 @@ import {
   requireBrand,
   requireClaims,
   requireScopes,
+  sharedSignalsReceiver,
   type TokenClaims,
   type TokenGuard,
   tokenGuard,
@@ -59,5 +60,22 @@ describe('@tokenguard/koa types', () => {
     requireAnyScope(['a']);
     // @ts-expect-error a brand is a string, a list or a function of the request
     requireBrand({ brand: 'x' });
+  });
+});
+
+describe('@tokenguard/koa Shared Signals receiver', () => {
+  it('takes the guard (or the middleware) and the transmitter, returns middleware', () => {
+    const auth = tokenGuard({ introspection: { endpoint: 'https://idp.example/introspect' } });
+    const ssf = {
+      issuer: 'https://idp.example',
+      jwksUri: 'https://idp.example/jwks',
+      audience: 'a',
+    };
+    expectTypeOf(sharedSignalsReceiver({ guard: auth, ...ssf })).toEqualTypeOf<Koa.Middleware>();
+    expectTypeOf(
+      sharedSignalsReceiver({ guard: auth.guard, ...ssf }),
+    ).toEqualTypeOf<Koa.Middleware>();
+    // @ts-expect-error the guard whose cache the events evict is required
+    sharedSignalsReceiver(ssf);
   });
 });
