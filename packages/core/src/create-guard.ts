@@ -23,12 +23,12 @@ import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './gua
 import { checkGuardHealth, type HealthOptions } from './health/check-guard-health.js';
 import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';
-import { DEFAULTS } from './options/defaults.js';
 import { startTrace, traceValidation } from './internal/trace-validation.js';
 import {
   type PrometheusOptions,
   renderPrometheusMetrics,
 } from './metrics/render-prometheus-metrics.js';
+import { DEFAULTS } from './options/defaults.js';
 import { normalizeOptions } from './options/normalize-options.js';
 import type { GuardOptions } from './options/types.js';
 import { authorizeClaims } from './policy/authorize-claims.js';

@@ -61,6 +61,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   let local: LocalKeySet | undefined;
   /** When the current set was fetched (0: never). */
   let fetchedAt = 0;
+  /** Whether the last fetch failed (read by `state()` for `guard.health()`). */
+  let lastFetchFailed = false;
   // One fetch at a time, shared by every waiting request and background refresh; a failure
   // is kept for `retryAfterFailureMs` (requests needing a fetch meanwhile get 503 at once),
   // a success is not (the keys live in `local`).
@@ -71,7 +73,9 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   async function fetchKeySetOrOutage(): Promise<void> {
     try {
       await fetchKeySet();
+      lastFetchFailed = false;
     } catch (error) {
+      lastFetchFailed = true;
       throw error instanceof TokenGuardConfigError || error instanceof UpstreamUnavailableError
         ? error
         : new UpstreamUnavailableError({
@@ -138,7 +142,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     }
   };
   const state = (): KeySetState =>
-    local !== undefined ? 'ok' : failure !== undefined ? 'failed' : 'idle';
+    local !== undefined ? 'ok' : lastFetchFailed ? 'failed' : 'idle';
   const load = async (): Promise<void> => {
     await ensureLoaded();
   };
