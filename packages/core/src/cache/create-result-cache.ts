@@ -10,6 +10,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { UpstreamUnavailableError } from '../errors.js';
+import { createSingleFlight } from '../internal/single-flight.js';
 import type { TokenGuardLogger } from '../options/types.js';
 import type {
   CachedResult,
@@ -99,26 +100,20 @@ export function createResultCache(
   counters: ResultCacheCounters,
 ): ResultCache {
   // In-flight lookups live here rather than in a store: single-flight must work whatever
-  // store is plugged in (a shared store cannot hold a promise).
-  const inFlight = new Map<string, Promise<CacheLookup>>();
+  // store is plugged in (a shared store cannot hold a promise). Nothing is kept after
+  // settlement: results live in the tiers, and an outage is never kept.
+  const lookups = createSingleFlight<CacheLookup, string>({ onJoin: counters.coalesced });
 
   function shared(
     key: string,
     run: () => Promise<CacheLookup>,
     trace: CacheTrace | undefined,
   ): Promise<CacheLookup> {
-    const pending = inFlight.get(key);
-    if (pending !== undefined) {
-      counters.coalesced();
-      if (trace !== undefined) {
-        trace.coalesced = true;
-        trace.cacheTier = 'none';
-      }
-      return pending;
+    if (trace !== undefined && lookups.inFlight(key)) {
+      trace.coalesced = true;
+      trace.cacheTier = 'none';
     }
-    const promise = run().finally(() => inFlight.delete(key));
-    inFlight.set(key, promise);
-    return promise;
+    return lookups.run(run, key);
   }
 
   if (settings === undefined) {
