@@ -15,7 +15,7 @@ export default defineConfig({
         replacement: `${root}packages/core/src/adapter-kit/index.ts`,
       },
       {
-        find: /^@tokenguard\/(core|express|koa|fastify|testing|redis)$/,
+        find: /^@tokenguard\/(core|express|koa|fastify|hono|testing|redis)$/,
         replacement: `${root}packages/$1/src/index.ts`,
       },
     ],

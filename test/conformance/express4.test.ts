@@ -1,4 +1,5 @@
 import express4 from 'express4';
+import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { expressHarness } from './adapters/express.js';
 import { runCacheConformance } from './cache-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
@@ -8,3 +9,4 @@ const harness = expressHarness('express 4', express4);
 runConformance(harness);
 runCacheConformance(harness);
 runOpsConformance(harness);
+runAdapterKitConformance(harness);

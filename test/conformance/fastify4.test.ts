@@ -1,5 +1,6 @@
 import type fastify from 'fastify';
 import fastify4 from 'fastify4';
+import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { fastifyHarness } from './adapters/fastify.js';
 import { runCacheConformance } from './cache-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
@@ -11,3 +12,4 @@ const harness = fastifyHarness('fastify 4', fastify4 as unknown as typeof fastif
 runConformance(harness);
 runCacheConformance(harness);
 runOpsConformance(harness);
+runAdapterKitConformance(harness);

@@ -1,4 +1,5 @@
 import fastify from 'fastify';
+import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { fastifyHarness } from './adapters/fastify.js';
 import { runCacheConformance } from './cache-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
@@ -8,3 +9,4 @@ const harness = fastifyHarness('fastify 5', fastify);
 runConformance(harness);
 runCacheConformance(harness);
 runOpsConformance(harness);
+runAdapterKitConformance(harness);

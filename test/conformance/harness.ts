@@ -12,10 +12,18 @@ import {
   type TokenGuard,
 } from '@tokenguard/core';
 import type { SharedSignalsRouteOptions } from '@tokenguard/core/adapter-kit';
+import type { ErrorFormatter, RequestLog } from '@tokenguard/core/adapter-kit';
 
 export interface AppSpec {
   readonly guardOptions: GuardOptions;
-  readonly adapterOptions?: { readonly passErrors?: boolean };
+  readonly adapterOptions?: {
+    readonly passErrors?: boolean;
+    readonly onError?: ErrorFormatter;
+    /** Where the auth lands; handlers and `/where` read it there. */
+    readonly requestProperty?: string;
+  };
+  /** Use this prebuilt guard (shared: the app must leave it open) instead of `guardOptions`. */
+  readonly guard?: TokenGuard;
   /** Leave the global guard out: only the route helpers are mounted (misconfiguration). */
   readonly withoutGuard?: boolean;
   /**
@@ -27,6 +35,12 @@ export interface AppSpec {
   readonly ops?: {
     readonly sharedSignals?: Omit<SharedSignalsRouteOptions, 'guard'>;
   };
+  /** Await the adapter's startup (`ready()`) before listening, as an app should. */
+  readonly awaitReady?: boolean;
+  /** The app's own per-request logger (pino order), as `req.log` / `ctx.log` / `request.log`. */
+  readonly requestLog?: RequestLog;
+  /** With `passErrors`: the framework handler answers `detailedFrameworkView(error)`. */
+  readonly detailedErrors?: boolean;
 }
 
 export interface RunningApp {
@@ -39,6 +53,8 @@ export interface RunningApp {
 export interface AdapterHarness {
   /** e.g. `express 5`. */
   readonly name: string;
+  /** The framework has a per-request logger convention the adapter logs through. */
+  readonly requestLogs: boolean;
   /** Builds, starts and returns the app; rejects when the adapter refuses the options. */
   createApp(spec: AppSpec): Promise<RunningApp>;
 }
@@ -56,6 +72,8 @@ export interface AdapterHarness {
  * - `GET  /claims`                 requireClaims(subjectIsAlice)
  * - `GET  /claims/throws`          requireClaims(throwingPredicate)
  * - `POST /form`                   the global guard; urlencoded and JSON bodies parsed
+ * - `GET  /optional`               the adapter's per-route optional guard (not the global one)
+ * - `GET  /where`                  `whereView`: which request property holds the auth
  *
  * Every handler answers `describeAuth(auth)`. With `passErrors`, the framework's own error
  * handling answers 418 with `frameworkView(error)`.
@@ -107,6 +125,32 @@ export function describeAuth(auth: AuthContext | undefined | null): AuthView {
 export function frameworkView(error: unknown): Record<string, unknown> {
   const { status, code } = error as { status?: unknown; code?: unknown };
   return { handledBy: 'framework', isTokenGuardError: isTokenGuardError(error), status, code };
+}
+
+/** What the framework's error handler saw, with `detailedErrors`: what it would render. */
+export function detailedFrameworkView(error: unknown): Record<string, unknown> {
+  const { message, expose, stack } = error as {
+    message?: unknown;
+    expose?: unknown;
+    stack?: unknown;
+  };
+  const detail = (error as { detail?: unknown }).detail;
+  return {
+    ...frameworkView(error),
+    message,
+    expose,
+    detail,
+    detailEnumerable: Object.keys(error as object).includes('detail'),
+    stack,
+  };
+}
+
+/** `GET /where`: the subject at the configured property, and whether `auth` is set. */
+export function whereView(
+  atProperty: AuthContext | undefined,
+  atAuth: unknown,
+): { property: string | null; auth: boolean } {
+  return { property: atProperty?.claims.sub ?? null, auth: atAuth !== undefined };
 }
 
 export const PASS_ERRORS_STATUS = 418;

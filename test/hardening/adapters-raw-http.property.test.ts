@@ -20,6 +20,7 @@ import Koa2 from 'koa2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressHarness } from '../conformance/adapters/express.js';
 import { fastifyHarness } from '../conformance/adapters/fastify.js';
+import { honoHarness } from '../conformance/adapters/hono.js';
 import { koaHarness } from '../conformance/adapters/koa.js';
 import {
   type AdapterHarness,
@@ -52,6 +53,7 @@ const HARNESSES: Array<{ harness: AdapterHarness; runs: number }> = [
   { harness: expressHarness('express 5', express), runs: propertyRuns(20) },
   { harness: koaHarness('koa 3', Koa), runs: propertyRuns(20) },
   { harness: fastifyHarness('fastify 5', fastify), runs: propertyRuns(20) },
+  { harness: honoHarness(), runs: propertyRuns(20) },
   // The previous majors share the adapters' code paths: a lighter run each.
   { harness: expressHarness('express 4', express4), runs: propertyRuns(100) },
   { harness: koaHarness('koa 2', Koa2), runs: propertyRuns(100) },

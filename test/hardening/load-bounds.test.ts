@@ -20,6 +20,7 @@ import Koa from 'koa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expressHarness } from '../conformance/adapters/express.js';
 import { fastifyHarness } from '../conformance/adapters/fastify.js';
+import { honoHarness } from '../conformance/adapters/hono.js';
 import { koaHarness } from '../conformance/adapters/koa.js';
 import { bearer, send } from '../conformance/http.js';
 import { captureOutput } from './support/capture.js';
@@ -245,6 +246,7 @@ describe('hardening: bounded load on the identity service (concurrency cap, circ
       expressHarness('express 5', express),
       koaHarness('koa 3', Koa),
       fastifyHarness('fastify 5', fastify),
+      honoHarness(),
     ]) {
       it(`${harness.name}: an open breaker answers HTTP 503 with Retry-After and no challenge, visible in the guard's metrics; the healed upstream is used again`, async () => {
         const app = await harness.createApp({

@@ -11,6 +11,7 @@ import Koa from 'koa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expressHarness } from '../conformance/adapters/express.js';
 import { fastifyHarness } from '../conformance/adapters/fastify.js';
+import { honoHarness } from '../conformance/adapters/hono.js';
 import { koaHarness } from '../conformance/adapters/koa.js';
 import type { AdapterHarness } from '../conformance/harness.js';
 import { bearer, send } from '../conformance/http.js';
@@ -54,6 +55,7 @@ const HARNESSES: Array<{ harness: AdapterHarness; lazyDiscovery: boolean }> = [
   // The Fastify plugin runs discovery at startup (guard.ready() in the plugin), so a metadata
   // fault cannot reach a request: its discovery cells are not registered.
   { harness: fastifyHarness('fastify 5', fastify), lazyDiscovery: false },
+  { harness: honoHarness(), lazyDiscovery: true },
 ];
 
 describe('hardening: upstream faults through every adapter (the README error table, end to end)', () => {

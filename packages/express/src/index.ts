@@ -13,6 +13,7 @@ import {
   createAdapter,
   createRequirementHelpers,
   createSharedSignalsEndpoint,
+  type GuardMiddleware,
   nodeRequestView,
   type RequirementHelpers,
   type SharedSignalsRouteOptions,
@@ -69,16 +70,8 @@ export type RequestProperty = keyof TokenGuardRequestProperties & string;
 /** Options of the Express adapter itself (never passed to the core). */
 export interface ExpressAdapterOptions extends AdapterOptions<RequestProperty> {}
 
-/** The middleware returned by `tokenGuard()`. */
-export type TokenGuardMiddleware = RequestHandler & {
-  readonly guard: TokenGuard;
-  /** The same guard for routes that also accept requests without a token. */
-  readonly optional: RequestHandler;
-  /** Await before `listen()`: discovery runs, a contradicting issuer throws. */
-  ready(): Promise<void>;
-  /** Closes the guard if `tokenGuard()` built it (Express has no close hook of its own). */
-  close(): Promise<void>;
-};
+/** The middleware returned by `tokenGuard()`: also `.guard`, `.optional`, `ready()`, `close()`. */
+export type TokenGuardMiddleware = GuardMiddleware<RequestHandler>;
 
 /** What the route helpers return: plain Express middleware. */
 export interface RouteMiddleware extends RequestHandler {}
@@ -106,7 +99,7 @@ export function tokenGuard(
   adapterOptions?: ExpressAdapterOptions,
 ): TokenGuardMiddleware {
   const adapter = createAdapter(options, adapterOptions);
-  const middleware = (optional: boolean | undefined): RequestHandler => {
+  return adapter.middleware((optional): RequestHandler => {
     return (req, res, next) => {
       adapter.tag(req);
       const view = toView(req);
@@ -130,12 +123,6 @@ export function tokenGuard(
         )
         .catch(next);
     };
-  };
-  return Object.assign(middleware(undefined), {
-    guard: adapter.guard,
-    optional: middleware(true),
-    ready: () => adapter.ready(),
-    close: () => adapter.close(),
   });
 }
 

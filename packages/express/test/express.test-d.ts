@@ -17,6 +17,20 @@ import {
 
 const options = { introspection: { endpoint: 'https://idp.example/introspect' } } as const;
 
+// A migration from a library that also sets `req.auth`: another property, declared twice.
+declare module '../src/index.js' {
+  interface TokenGuardRequestProperties {
+    tokenguard: true;
+  }
+}
+declare global {
+  namespace Express {
+    interface Request {
+      tokenguard?: AuthContext;
+    }
+  }
+}
+
 describe('@tokenguard/express types', () => {
   it('declaration merging: req.auth is AuthContext | undefined', () => {
     expectTypeOf<Request['auth']>().toEqualTypeOf<AuthContext | undefined>();
@@ -69,6 +83,32 @@ describe('@tokenguard/express types', () => {
     requireBrand(42);
     // @ts-expect-error a predicate returns a boolean
     requireClaims((auth) => auth.claims.sub);
+  });
+
+  it('requestProperty: only a declared property compiles, and the augmentation types it', () => {
+    tokenGuard({ ...options, requestProperty: 'auth' });
+    tokenGuard({ ...options, requestProperty: 'tokenguard' });
+    // @ts-expect-error not declared in TokenGuardRequestProperties
+    tokenGuard({ ...options, requestProperty: 'user' });
+    express().get('/', (req, res) => {
+      expectTypeOf(req.tokenguard).toEqualTypeOf<AuthContext | undefined>();
+      res.end();
+    });
+  });
+
+  it('onError gets the refusal and the request view, and returns a body with its media type', () => {
+    tokenGuard({
+      ...options,
+      onError: (error, request) => {
+        expectTypeOf(error.status).toEqualTypeOf<400 | 401 | 403 | 500 | 503>();
+        expectTypeOf(request.url).toEqualTypeOf<string>();
+        return { contentType: 'application/problem+json', body: { title: error.description } };
+      },
+    });
+    // @ts-expect-error a formatter returns { contentType, body }
+    tokenGuard({ ...options, onError: () => 'text' });
+    expectTypeOf(tokenGuard(options).optional).toEqualTypeOf<RequestHandler>();
+    expectTypeOf(tokenGuard(options).close).returns.toEqualTypeOf<Promise<void>>();
   });
 });
 

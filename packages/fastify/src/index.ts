@@ -210,9 +210,8 @@ export const {
           adapter.callContext(request.log),
         );
       } catch (error) {
-        // Thrown from an async hook, the error reaches the scope's error handler.
-        if (adapter.passErrors) throw adapter.passed(error);
-        return write(reply, adapter.answer(error, view));
+        // With passErrors, thrown from an async hook: the scope's error handler renders it.
+        return write(reply, adapter.refuse(error, view));
       }
       return undefined;
     };

@@ -86,4 +86,11 @@ describe('@tokenguard/fastify types', () => {
     // @ts-expect-error optional is a boolean
     app.get('/', { config: { tokenguard: { optional: 'yes' } } }, async () => null);
   });
+
+  it('requestProperty names a declared property only; onError returns { contentType, body }', () => {
+    // @ts-expect-error not declared in TokenGuardRequestProperties
+    fastify().register(tokenGuard, { ...options, requestProperty: 'user' });
+    // @ts-expect-error a formatter returns { contentType, body }
+    fastify().register(tokenGuard, { ...options, onError: () => 'text' });
+  });
 });

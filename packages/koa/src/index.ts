@@ -13,6 +13,7 @@ import {
   createAdapter,
   createRequirementHelpers,
   createSharedSignalsEndpoint,
+  type GuardMiddleware,
   nodeRequestView,
   type RequirementHelpers,
   type SharedSignalsRouteOptions,
@@ -68,16 +69,8 @@ export type StateProperty = keyof TokenGuardStateProperties & string;
 /** Options of the Koa adapter itself (never passed to the core). */
 export interface KoaAdapterOptions extends AdapterOptions<StateProperty> {}
 
-/** The middleware returned by `tokenGuard()`. */
-export type TokenGuardMiddleware = Koa.Middleware & {
-  readonly guard: TokenGuard;
-  /** The same guard for routes that also accept requests without a token. */
-  readonly optional: Koa.Middleware;
-  /** Await before `listen()`: discovery runs, a contradicting issuer throws. */
-  ready(): Promise<void>;
-  /** Closes the guard if `tokenGuard()` built it (Koa has no close hook of its own). */
-  close(): Promise<void>;
-};
+/** The middleware returned by `tokenGuard()`: also `.guard`, `.optional`, `ready()`, `close()`. */
+export type TokenGuardMiddleware = GuardMiddleware<Koa.Middleware>;
 
 type Ctx = Koa.Context & { log?: unknown };
 type AuthResult = AuthContext | undefined | Promise<AuthContext | undefined>;
@@ -102,7 +95,7 @@ export function tokenGuard(
   adapterOptions?: KoaAdapterOptions,
 ): TokenGuardMiddleware {
   const adapter = createAdapter(options, adapterOptions);
-  const middleware = (optional: boolean | undefined): Koa.Middleware => {
+  return adapter.middleware((optional): Koa.Middleware => {
     return (ctx: Ctx, next) => {
       adapter.tag(ctx);
       const view = toView(ctx);
@@ -117,12 +110,6 @@ export function tokenGuard(
       adapter.attach(ctx.state, result);
       return next();
     };
-  };
-  return Object.assign(middleware(undefined), {
-    guard: adapter.guard,
-    optional: middleware(true),
-    ready: () => adapter.ready(),
-    close: () => adapter.close(),
   });
 }
 
@@ -181,9 +168,8 @@ async function settle(
 }
 
 function refuse(adapter: Adapter, error: unknown, view: RequestLike, ctx: Ctx): void {
-  // Rethrown to upstream middleware, `app.on('error')` and `ctx.onerror`.
-  if (adapter.passErrors) throw adapter.passed(error);
-  write(ctx, adapter.answer(error, view));
+  // With passErrors, rethrown to upstream middleware, `app.on('error')` and `ctx.onerror`.
+  write(ctx, adapter.refuse(error, view));
 }
 
 function write(ctx: Ctx, answer: Answer): void {

@@ -61,6 +61,13 @@ describe('@tokenguard/koa types', () => {
     // @ts-expect-error a brand is a string, a list or a function of the request
     requireBrand({ brand: 'x' });
   });
+
+  it('requestProperty names a declared property only; onError returns { contentType, body }', () => {
+    // @ts-expect-error not declared in TokenGuardStateProperties
+    tokenGuard({ ...options, requestProperty: 'user' });
+    // @ts-expect-error a formatter returns { contentType, body }
+    tokenGuard({ ...options, onError: () => 'text' });
+  });
 });
 
 describe('@tokenguard/koa Shared Signals receiver', () => {

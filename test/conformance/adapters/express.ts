@@ -6,11 +6,11 @@ import {
   requireClaims,
   requireScopes,
   sharedSignalsReceiver,
-  type TokenGuard,
+  type TokenGuardMiddleware,
   tokenGuard,
 } from '@tokenguard/express';
 import type express from 'express';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import {
   type AdapterHarness,
   BRAND_LIST,
@@ -18,12 +18,14 @@ import {
   brandFromHost,
   brandFromPath,
   describeAuth,
+  detailedFrameworkView,
   frameworkView,
   PASS_ERRORS_STATUS,
   SCOPES_ALL,
   SCOPES_ANY,
   subjectIsAlice,
   throwingPredicate,
+  whereView,
 } from '../harness.js';
 import { listen } from './listen.js';
 
@@ -31,14 +33,33 @@ import { listen } from './listen.js';
 export function expressHarness(name: string, createExpress: typeof express): AdapterHarness {
   return {
     name,
+    requestLogs: true,
     async createApp(spec) {
       const app = createExpress();
+      if (spec.requestLog !== undefined) {
+        const log = spec.requestLog;
+        app.use((req, _res, next) => {
+          (req as Request & { log?: unknown }).log = log;
+          next();
+        });
+      }
       app.use(createExpress.urlencoded({ extended: false }));
       app.use(createExpress.json());
-      let guard: TokenGuard | undefined;
+      const property = spec.adapterOptions?.requestProperty ?? 'auth';
+      const authOf = (req: Request) => (req as unknown as Record<string, never>)[property];
+      const answer: RequestHandler = (req, res) => {
+        res.json(describeAuth(authOf(req)));
+      };
+      let middleware: TokenGuardMiddleware | undefined;
       if (!spec.withoutGuard) {
-        const middleware = tokenGuard({ ...spec.guardOptions, ...spec.adapterOptions });
-        guard = middleware.guard;
+        const adapterOptions = spec.adapterOptions as Parameters<typeof tokenGuard>[1];
+        middleware =
+          spec.guard === undefined
+            ? tokenGuard({ ...spec.guardOptions, ...adapterOptions })
+            : tokenGuard(spec.guard, adapterOptions);
+        if (spec.awaitReady) await middleware.ready();
+        // Declared before the global guard, so only the optional one sees it.
+        app.get('/optional', middleware.optional, answer);
         if (spec.ops !== undefined) {
           // Operations routes come before the guard: probes and transmitters carry no token.
           const opsGuard = middleware.guard;
@@ -58,10 +79,10 @@ export function expressHarness(name: string, createExpress: typeof express): Ada
         }
         app.use(middleware);
       }
-      const answer: RequestHandler = (req, res) => {
-        res.json(describeAuth(req.auth));
-      };
       app.get('/protected', answer);
+      app.get('/where', (req, res) => {
+        res.json(whereView(authOf(req), req.auth));
+      });
       app.get('/scopes/all', requireScopes(...SCOPES_ALL), answer);
       app.get('/scopes/any', requireAnyScope(...SCOPES_ANY), answer);
       app.get('/brand/static', requireBrand(BRAND_STATIC), answer);
@@ -72,17 +93,19 @@ export function expressHarness(name: string, createExpress: typeof express): Ada
       app.get('/claims/throws', requireClaims(throwingPredicate), answer);
       app.post('/form', answer);
       const onError: ErrorRequestHandler = (error, _req, res, _next) => {
-        res.status(PASS_ERRORS_STATUS).json(frameworkView(error));
+        const view = spec.detailedErrors ? detailedFrameworkView(error) : frameworkView(error);
+        res.status(PASS_ERRORS_STATUS).json(view);
       };
       app.use(onError);
 
       const server = await listen(createServer(app));
       return {
         url: server.url,
-        guard,
+        guard: middleware?.guard,
         async close() {
           await server.close();
-          await guard?.close();
+          // Express has no close hook: the app closes what the adapter built.
+          await middleware?.close();
         },
       };
     },

@@ -7,7 +7,7 @@ import {
   tokenGuard,
 } from '@tokenguard/fastify';
 import type fastify from 'fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import {
   type AdapterHarness,
   BRAND_LIST,
@@ -15,29 +15,56 @@ import {
   brandFromHost,
   brandFromPath,
   describeAuth,
+  detailedFrameworkView,
   frameworkView,
   PASS_ERRORS_STATUS,
   SCOPES_ALL,
   SCOPES_ANY,
   subjectIsAlice,
   throwingPredicate,
+  whereView,
 } from '../harness.js';
 
 /**
  * The harness for one Fastify major (`fastify` 5 or the `fastify4` alias). Both ways of
  * declaring route requirements are exercised: route `config.tokenguard` (scopes/all,
- * brand/static, brand/by-path) and the preHandler helpers (the others).
+ * brand/static, brand/by-path, optional) and the preHandler helpers (the others).
  */
 export function fastifyHarness(name: string, createFastify: typeof fastify): AdapterHarness {
   return {
     name,
+    requestLogs: true,
     async createApp(spec) {
       const app = createFastify();
       app.setErrorHandler((error, _request, reply) => {
-        reply.code(PASS_ERRORS_STATUS).send(frameworkView(error));
+        reply
+          .code(PASS_ERRORS_STATUS)
+          .send(spec.detailedErrors ? detailedFrameworkView(error) : frameworkView(error));
       });
+      if (spec.requestLog !== undefined) {
+        const { warn, error } = spec.requestLog;
+        const noop = () => undefined;
+        // A pino-shaped logger whose warn/error go to the spec's log; added before the plugin.
+        const log = {
+          info: noop,
+          debug: noop,
+          trace: noop,
+          fatal: noop,
+          warn,
+          error,
+          level: 'info',
+        };
+        const logger = { ...log, child: () => logger } as unknown as FastifyBaseLogger;
+        app.addHook('onRequest', async (request) => {
+          (request as { log: FastifyBaseLogger }).log = logger;
+        });
+      }
       if (!spec.withoutGuard) {
-        app.register(tokenGuard, { ...spec.guardOptions, ...spec.adapterOptions });
+        const plugin =
+          spec.guard === undefined
+            ? { ...spec.guardOptions, ...spec.adapterOptions }
+            : { guard: spec.guard, ...spec.adapterOptions };
+        app.register(tokenGuard, plugin as Parameters<typeof tokenGuard>[1]);
         const ops = spec.ops;
         if (ops !== undefined) {
           // Operations routes opt out of the guard: probes and transmitters carry no token.
@@ -62,8 +89,13 @@ export function fastifyHarness(name: string, createFastify: typeof fastify): Ada
           }
         }
       }
-      const answer = async (request: FastifyRequest) => describeAuth(request.auth);
+      const property = spec.adapterOptions?.requestProperty ?? 'auth';
+      const authOf = (request: FastifyRequest) =>
+        (request as unknown as Record<string, never>)[property];
+      const answer = async (request: FastifyRequest) => describeAuth(authOf(request));
       app.get('/protected', answer);
+      app.get('/optional', { config: { tokenguard: { optional: true } } }, answer);
+      app.get('/where', async (request) => whereView(authOf(request), request.auth));
       app.get('/scopes/all', { config: { tokenguard: { scopes: SCOPES_ALL } } }, answer);
       app.get('/scopes/any', { preHandler: requireAnyScope(...SCOPES_ANY) }, answer);
       app.get('/brand/static', { config: { tokenguard: { brand: BRAND_STATIC } } }, answer);
@@ -79,7 +111,8 @@ export function fastifyHarness(name: string, createFastify: typeof fastify): Ada
       app.post('/form', answer);
 
       try {
-        // Plugins load here: a refused option rejects startup.
+        // Plugins load here (the plugin awaits the guard's ready()): a refused option or a
+        // contradicting issuer rejects startup.
         await app.listen({ port: 0, host: '127.0.0.1' });
       } catch (error) {
         await app.close().catch(() => undefined);

@@ -7,7 +7,7 @@ import {
   requireClaims,
   requireScopes,
   sharedSignalsReceiver,
-  type TokenGuard,
+  type TokenGuardMiddleware,
   tokenGuard,
 } from '@tokenguard/koa';
 import type Koa from 'koa';
@@ -18,12 +18,14 @@ import {
   brandFromHost,
   brandFromPath,
   describeAuth,
+  detailedFrameworkView,
   frameworkView,
   PASS_ERRORS_STATUS,
   SCOPES_ALL,
   SCOPES_ANY,
   subjectIsAlice,
   throwingPredicate,
+  whereView,
 } from '../harness.js';
 import { listen } from './listen.js';
 
@@ -45,6 +47,7 @@ const parseBody: Koa.Middleware = async (ctx, next) => {
 export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
   return {
     name,
+    requestLogs: true,
     async createApp(spec) {
       const app = new KoaApp();
       app.silent = true;
@@ -54,14 +57,34 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
           await next();
         } catch (error) {
           ctx.status = PASS_ERRORS_STATUS;
-          ctx.body = frameworkView(error);
+          ctx.body = spec.detailedErrors ? detailedFrameworkView(error) : frameworkView(error);
         }
       });
+      if (spec.requestLog !== undefined) {
+        const log = spec.requestLog;
+        app.use((ctx, next) => {
+          (ctx as Koa.Context & { log?: unknown }).log = log;
+          return next();
+        });
+      }
       app.use(parseBody);
-      let guard: TokenGuard | undefined;
+      const property = spec.adapterOptions?.requestProperty ?? 'auth';
+      const authOf = (ctx: Koa.Context) => (ctx.state as Record<string, never>)[property];
+      const answer: Koa.Middleware = (ctx) => {
+        ctx.body = describeAuth(authOf(ctx));
+      };
+      let middleware: TokenGuardMiddleware | undefined;
       if (!spec.withoutGuard) {
-        const middleware = tokenGuard({ ...spec.guardOptions, ...spec.adapterOptions });
-        guard = middleware.guard;
+        const adapterOptions = spec.adapterOptions as Parameters<typeof tokenGuard>[1];
+        middleware =
+          spec.guard === undefined
+            ? tokenGuard({ ...spec.guardOptions, ...adapterOptions })
+            : tokenGuard(spec.guard, adapterOptions);
+        if (spec.awaitReady) await middleware.ready();
+        // Mounted before the global guard, so only the optional one sees its route.
+        const open = new Router();
+        open.get('/optional', middleware.optional, answer);
+        app.use(open.routes());
         if (spec.ops !== undefined) {
           // Operations routes come before the guard: probes and transmitters carry no token.
           const opsGuard = middleware.guard;
@@ -85,11 +108,11 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
         }
         app.use(middleware);
       }
-      const answer: Koa.Middleware = (ctx) => {
-        ctx.body = describeAuth(ctx.state.auth);
-      };
       const router = new Router();
       router.get('/protected', answer);
+      router.get('/where', (ctx) => {
+        ctx.body = whereView(authOf(ctx), ctx.state.auth);
+      });
       router.get('/scopes/all', requireScopes(...SCOPES_ALL), answer);
       router.get('/scopes/any', requireAnyScope(...SCOPES_ANY), answer);
       router.get('/brand/static', requireBrand(BRAND_STATIC), answer);
@@ -104,10 +127,11 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
       const server = await listen(createServer(app.callback()));
       return {
         url: server.url,
-        guard,
+        guard: middleware?.guard,
         async close() {
           await server.close();
-          await guard?.close();
+          // Koa has no close hook: the app closes what the adapter built.
+          await middleware?.close();
         },
       };
     },

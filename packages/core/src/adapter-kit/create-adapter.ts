@@ -26,6 +26,17 @@ import { type Answer, checkFormatted, type ErrorFormatter, JSON_CONTENT_TYPE } f
 import { isGuard } from './is-guard.js';
 import { requestLogOf } from './request-log.js';
 
+/** What `tokenGuard()` returns in the middleware-style adapters (Express, Koa, Hono). */
+export type GuardMiddleware<Middleware> = Middleware & {
+  readonly guard: TokenGuard;
+  /** The same guard for routes that also accept requests without a token. */
+  readonly optional: Middleware;
+  /** Await before `listen()`: discovery runs; a contradicting issuer throws, an outage warns. */
+  ready(): Promise<void>;
+  /** Closes the guard if the adapter built it: call it when the server closes. */
+  close(): Promise<void>;
+};
+
 /** Per-call contexts without a request logger, built once. */
 const OPTIONAL: CallContext = Object.freeze({ optional: true });
 const REQUIRED: CallContext = Object.freeze({ optional: false });
@@ -60,6 +71,18 @@ export class Adapter {
     this.frameworkOptions = Object.freeze(frameworkOptions);
     this.#onError = onError;
     this.#logger = guardOptions?.logger ?? consoleLogger;
+  }
+
+  /** The adapter's middleware (`make(undefined)`), its optional variant, `ready`, `close`. */
+  middleware<Middleware extends object>(
+    make: (optional: boolean | undefined) => Middleware,
+  ): GuardMiddleware<Middleware> {
+    return Object.assign(make(undefined), {
+      guard: this.guard,
+      optional: make(true),
+      ready: () => this.ready(),
+      close: () => this.close(),
+    });
   }
 
   /** Tags a framework request (or context) for the route helpers. */
@@ -114,6 +137,15 @@ export class Adapter {
     }
     headers['content-type'] = JSON_CONTENT_TYPE;
     return { status: response.status, headers, body: JSON.stringify(response.body) };
+  }
+
+  /**
+   * A refusal for frameworks whose error handling takes a thrown error: the answer to
+   * write, or (with `passErrors`) throws the error for the framework's handler.
+   */
+  refuse(error: unknown, request: RequestLike): Answer {
+    if (this.passErrors) throw this.passed(error);
+    return this.answer(error, request);
   }
 
   /**

@@ -34,7 +34,7 @@ export {
   type FormattedError,
   JSON_CONTENT_TYPE,
 } from './answer.js';
-export { Adapter, adapterOf, createAdapter } from './create-adapter.js';
+export { Adapter, adapterOf, createAdapter, type GuardMiddleware } from './create-adapter.js';
 export {
   createRequirementHelpers,
   type RequirementHelpers,

@@ -1,0 +1,109 @@
+/**
+ * @tokenguard/hono — the Hono adapter (Hono on Node through `@hono/node-server`, or any
+ * Fetch runtime). It only translates, on the core's adapter kit: the request → `RequestLike`,
+ * the auth context → `c.get('auth')`, the kit's answer → a `Response`.
+ */
+import './augment.js';
+import type { GuardOptions, RequestLike, TokenGuard } from '@tokenguard/core';
+import {
+  type AdapterOptions,
+  type Answer,
+  adapterOf,
+  createAdapter,
+  createRequirementHelpers,
+  fetchRequestView,
+  type GuardMiddleware,
+  hasFormBody,
+  type NodeMessage,
+  nodeRequestView,
+  type RequirementHelpers,
+  unguardedAnswer,
+} from '@tokenguard/core/adapter-kit';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { VariableName } from './augment.js';
+
+export type { AuthContext, GuardOptions, RequestLike, TokenGuard } from '@tokenguard/core';
+export {
+  createGuard,
+  isTokenGuardError,
+  TokenGuardConfigError,
+  TokenGuardError,
+} from '@tokenguard/core';
+export type { ErrorFormatter, FormattedError } from '@tokenguard/core/adapter-kit';
+export type { TokenGuardEnv, TokenGuardVariables, VariableName } from './augment.js';
+
+/** Options of the Hono adapter itself (never passed to the core). */
+export interface HonoAdapterOptions extends AdapterOptions<VariableName> {}
+
+/** The middleware returned by `tokenGuard()`: also `.guard`, `.optional`, `ready()`, `close()`. */
+export type TokenGuardMiddleware = GuardMiddleware<MiddlewareHandler>;
+
+/**
+ * Validates every request's bearer token and sets `c.get('auth')`.
+ *
+ * @example
+ * const auth = tokenGuard({ introspection: { endpoint, clientAuth: { method: 'bearer', token } } });
+ * app.use('/api/*', auth);
+ * app.get('/api/orders', requireScopes('orders:read'), (c) => c.json(c.get('auth')?.claims));
+ */
+export function tokenGuard(options: GuardOptions & HonoAdapterOptions): TokenGuardMiddleware;
+export function tokenGuard(guard: TokenGuard, options?: HonoAdapterOptions): TokenGuardMiddleware;
+export function tokenGuard(
+  options: (GuardOptions & HonoAdapterOptions) | TokenGuard,
+  adapterOptions?: HonoAdapterOptions,
+): TokenGuardMiddleware {
+  const adapter = createAdapter(options, adapterOptions);
+  return adapter.middleware((optional): MiddlewareHandler => {
+    return async (c, next) => {
+      adapter.tag(c);
+      const view = await viewOf(c, adapter.bodyToken);
+      try {
+        const auth = await adapter.guard.authenticate(
+          view,
+          adapter.callContext(undefined, optional),
+        );
+        if (auth !== undefined) c.set(adapter.property as 'auth', auth);
+      } catch (error) {
+        return write(c, adapter.refuse(error, view));
+      }
+      await next();
+    };
+  });
+}
+
+export const {
+  requireScopes,
+  requireAnyScope,
+  requireBrand,
+  requireClaims,
+}: RequirementHelpers<MiddlewareHandler> = createRequirementHelpers((route): MiddlewareHandler => {
+  return async (c, next) => {
+    const adapter = adapterOf(c);
+    if (adapter === undefined) return write(c, unguardedAnswer(route));
+    const view = await viewOf(c, false);
+    try {
+      await adapter.guard.authorize(c.get(adapter.property as 'auth'), route.requirements, view);
+    } catch (error) {
+      return write(c, adapter.refuse(error, view));
+    }
+    await next();
+  };
+});
+
+function write(c: Context, answer: Answer): Response {
+  return c.body(answer.body, answer.status as 400, answer.headers);
+}
+
+/**
+ * On `@hono/node-server` the Node message keeps every header line (the duplicate check);
+ * elsewhere the Fetch request's combined headers. Hono parses no body by itself: a form body
+ * is read (and kept for handlers) only when the guard takes body tokens (RFC 6750 §2.2).
+ */
+async function viewOf(c: Context, bodyToken: boolean): Promise<RequestLike> {
+  const node = (c.env as { incoming?: NodeMessage & { url?: string } } | undefined)?.incoming;
+  const type = node?.rawHeaders ? node.headers['content-type'] : c.req.header('content-type');
+  const form = bodyToken && hasFormBody(c.req.method, type as string | undefined);
+  const body = form ? await c.req.text() : undefined;
+  if (node?.rawHeaders === undefined) return fetchRequestView(c.req.raw, body);
+  return nodeRequestView(c.req.method, node.url ?? c.req.path, node, body);
+}

@@ -1,0 +1,80 @@
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import {
+  requireAnyScope,
+  requireBrand,
+  requireClaims,
+  requireScopes,
+  type TokenGuardMiddleware,
+  tokenGuard,
+} from '@tokenguard/hono';
+import { type Context, Hono } from 'hono';
+import {
+  type AdapterHarness,
+  BRAND_LIST,
+  BRAND_STATIC,
+  brandFromHost,
+  brandFromPath,
+  describeAuth,
+  detailedFrameworkView,
+  frameworkView,
+  PASS_ERRORS_STATUS,
+  SCOPES_ALL,
+  SCOPES_ANY,
+  subjectIsAlice,
+  throwingPredicate,
+  whereView,
+} from '../harness.js';
+import { listen } from './listen.js';
+
+/** The harness for Hono on Node (`@hono/node-server`). Hono has no request-logger convention. */
+export function honoHarness(name = 'hono 4'): AdapterHarness {
+  return {
+    name,
+    requestLogs: false,
+    async createApp(spec) {
+      const app = new Hono();
+      app.onError((error, c) =>
+        c.json(
+          spec.detailedErrors ? detailedFrameworkView(error) : frameworkView(error),
+          PASS_ERRORS_STATUS,
+        ),
+      );
+      const property = (spec.adapterOptions?.requestProperty ?? 'auth') as 'auth';
+      const answer = (c: Context) => c.json(describeAuth(c.get(property)));
+      let middleware: TokenGuardMiddleware | undefined;
+      if (!spec.withoutGuard) {
+        const adapterOptions = spec.adapterOptions as Parameters<typeof tokenGuard>[1];
+        middleware =
+          spec.guard === undefined
+            ? tokenGuard({ ...spec.guardOptions, ...adapterOptions })
+            : tokenGuard(spec.guard, adapterOptions);
+        if (spec.awaitReady) await middleware.ready();
+        // Declared before the global guard, so only the optional one sees it.
+        app.get('/optional', middleware.optional, answer);
+        app.use(middleware);
+      }
+      app.get('/protected', answer);
+      app.get('/where', (c) => c.json(whereView(c.get(property), c.get('auth'))));
+      app.get('/scopes/all', requireScopes(...SCOPES_ALL), answer);
+      app.get('/scopes/any', requireAnyScope(...SCOPES_ANY), answer);
+      app.get('/brand/static', requireBrand(BRAND_STATIC), answer);
+      app.get('/brand/list', requireBrand(BRAND_LIST), answer);
+      app.get('/brand/by-path/:brand', requireBrand(brandFromPath), answer);
+      app.get('/brand/by-host', requireBrand(brandFromHost), answer);
+      app.get('/claims', requireClaims(subjectIsAlice), answer);
+      app.get('/claims/throws', requireClaims(throwingPredicate), answer);
+      app.post('/form', answer);
+
+      const server = await listen(createAdaptorServer({ fetch: app.fetch }) as Server);
+      return {
+        url: server.url,
+        guard: middleware?.guard,
+        async close() {
+          await server.close();
+          await middleware?.close();
+        },
+      };
+    },
+  };
+}

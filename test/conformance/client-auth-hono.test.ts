@@ -1,0 +1,4 @@
+import { honoHarness } from './adapters/hono.js';
+import { runClientAuthConformance } from './client-auth-conformance.js';
+
+runClientAuthConformance(honoHarness());

@@ -1,0 +1,7 @@
+import { runAdapterKitConformance } from './adapter-kit-conformance.js';
+import { honoHarness } from './adapters/hono.js';
+import { runConformance } from './run-conformance.js';
+
+const harness = honoHarness();
+runConformance(harness);
+runAdapterKitConformance(harness);
