@@ -1,9 +1,10 @@
-// The demo: a local identity server, the three example apps, and a walk through the cases.
+// The demo: a local identity server, the four example apps, and a walk through the cases.
 // `node examples/demo.js` prints a table and exits 0 when every answer is the expected one;
 // `--serve` keeps everything running and prints curl lines to try.
 import { createIdentityServer } from '@tokenguard/testing';
 import { createExpressApp } from './express-app.js';
 import { createFastifyApp } from './fastify-app.js';
+import { createHonoApp } from './hono-app.js';
 import { createKoaApp } from './koa-app.js';
 
 const serve = process.argv.includes('--serve');
@@ -27,6 +28,7 @@ for (const [name, create] of [
   ['Express', createExpressApp],
   ['Koa', createKoaApp],
   ['Fastify', createFastifyApp],
+  ['Hono', createHonoApp],
 ]) {
   const { app, guard } = await create(guardOptions);
   const url = await listen(name, app);
