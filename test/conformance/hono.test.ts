@@ -1,7 +1,9 @@
 import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { honoHarness } from './adapters/hono.js';
+import { runCacheConformance } from './cache-conformance.js';
 import { runConformance } from './run-conformance.js';
 
 const harness = honoHarness();
 runConformance(harness);
+runCacheConformance(harness);
 runAdapterKitConformance(harness);
