@@ -15,6 +15,10 @@ export default defineConfig({
         replacement: `${root}packages/core/src/adapter-kit/index.ts`,
       },
       {
+        find: /^@tokenguard\/core\/adapter-exports$/,
+        replacement: `${root}packages/core/src/adapter-exports.ts`,
+      },
+      {
         find: /^@tokenguard\/(core|express|koa|fastify|hono|testing|redis)$/,
         replacement: `${root}packages/$1/src/index.ts`,
       },

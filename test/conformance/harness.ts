@@ -11,8 +11,11 @@ import {
   isTokenGuardError,
   type TokenGuard,
 } from '@tokenguard/core';
-import type { SharedSignalsRouteOptions } from '@tokenguard/core/adapter-kit';
-import type { ErrorFormatter, RequestLog } from '@tokenguard/core/adapter-kit';
+import type {
+  ErrorFormatter,
+  RequestLog,
+  SharedSignalsRouteOptions,
+} from '@tokenguard/core/adapter-kit';
 
 export interface AppSpec {
   readonly guardOptions: GuardOptions;

@@ -21,41 +21,7 @@ import {
 } from '@tokenguard/core/adapter-kit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
-export type {
-  AuthContext,
-  BrandRequirement,
-  ClaimsPredicate,
-  ErrorBody,
-  ErrorResponse,
-  GuardHealth,
-  GuardMetrics,
-  GuardOptions,
-  RequestLike,
-  Requirements,
-  TokenClaims,
-  TokenGuard,
-  TokenGuardErrorCode,
-} from '@tokenguard/core';
-export {
-  AccessDeniedError,
-  createGuard,
-  InsufficientScopeError,
-  InvalidBrandError,
-  InvalidRequestError,
-  InvalidTokenError,
-  isTokenGuardError,
-  MissingTokenError,
-  PROMETHEUS_CONTENT_TYPE,
-  ServerError,
-  TokenGuardConfigError,
-  TokenGuardError,
-  UpstreamUnavailableError,
-} from '@tokenguard/core';
-export type {
-  ErrorFormatter,
-  FormattedError,
-  SharedSignalsRouteOptions,
-} from '@tokenguard/core/adapter-kit';
+export * from '@tokenguard/core/adapter-exports';
 
 /**
  * The request properties `requestProperty` may name: `auth` unless you add one. A migration

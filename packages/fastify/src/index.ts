@@ -37,41 +37,7 @@ import type {
 import fp from 'fastify-plugin';
 import type { RequestProperty, TokenGuardRouteConfig } from './augment.js';
 
-export type {
-  AuthContext,
-  BrandRequirement,
-  ClaimsPredicate,
-  ErrorBody,
-  ErrorResponse,
-  GuardHealth,
-  GuardMetrics,
-  GuardOptions,
-  RequestLike,
-  Requirements,
-  TokenClaims,
-  TokenGuard,
-  TokenGuardErrorCode,
-} from '@tokenguard/core';
-export {
-  AccessDeniedError,
-  createGuard,
-  InsufficientScopeError,
-  InvalidBrandError,
-  InvalidRequestError,
-  InvalidTokenError,
-  isTokenGuardError,
-  MissingTokenError,
-  PROMETHEUS_CONTENT_TYPE,
-  ServerError,
-  TokenGuardConfigError,
-  TokenGuardError,
-  UpstreamUnavailableError,
-} from '@tokenguard/core';
-export type {
-  ErrorFormatter,
-  FormattedError,
-  SharedSignalsRouteOptions,
-} from '@tokenguard/core/adapter-kit';
+export * from '@tokenguard/core/adapter-exports';
 export type {
   RequestProperty,
   TokenGuardRequestProperties,

@@ -11,25 +11,20 @@ import {
   adapterOf,
   createAdapter,
   createRequirementHelpers,
+  createSharedSignalsEndpoint,
   fetchRequestView,
   type GuardMiddleware,
   hasFormBody,
   type NodeMessage,
   nodeRequestView,
   type RequirementHelpers,
+  type SharedSignalsRouteOptions,
   unguardedAnswer,
 } from '@tokenguard/core/adapter-kit';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { VariableName } from './augment.js';
 
-export type { AuthContext, GuardOptions, RequestLike, TokenGuard } from '@tokenguard/core';
-export {
-  createGuard,
-  isTokenGuardError,
-  TokenGuardConfigError,
-  TokenGuardError,
-} from '@tokenguard/core';
-export type { ErrorFormatter, FormattedError } from '@tokenguard/core/adapter-kit';
+export * from '@tokenguard/core/adapter-exports';
 export type { TokenGuardEnv, TokenGuardVariables, VariableName } from './augment.js';
 
 /** Options of the Hono adapter itself (never passed to the core). */
@@ -89,6 +84,24 @@ export const {
     await next();
   };
 });
+
+/**
+ * An OpenID Shared Signals receiver (RFC 8935 push of RFC 8417 SETs): CAEP session-revoked
+ * and credential-change events evict the subject's cached verdicts. Mount it outside the
+ * guard: the transmitter sends a signed SET, not an access token.
+ *
+ * @example
+ * app.post('/ssf', sharedSignalsReceiver({ guard: auth, issuer, jwksUri, audience }));
+ */
+export function sharedSignalsReceiver(options: SharedSignalsRouteOptions): MiddlewareHandler {
+  const endpoint = createSharedSignalsEndpoint(options);
+  return async (c) => {
+    const headers = Object.fromEntries(c.req.raw.headers);
+    // The unread body stream: the endpoint reads it up to its byte bound.
+    const body = c.req.raw.body ?? undefined;
+    return write(c, await endpoint.handle(c.req.method, headers, undefined, body));
+  };
+}
 
 function write(c: Context, answer: Answer): Response {
   return c.body(answer.body, answer.status as 400, answer.headers);

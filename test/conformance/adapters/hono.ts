@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
+import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
   requireAnyScope,
   requireBrand,
   requireClaims,
   requireScopes,
+  sharedSignalsReceiver,
   type TokenGuardMiddleware,
   tokenGuard,
 } from '@tokenguard/hono';
@@ -52,6 +54,23 @@ export function honoHarness(name = 'hono 4'): AdapterHarness {
         if (spec.awaitReady) await middleware.ready();
         // Declared before the global guard, so only the optional one sees it.
         app.get('/optional', middleware.optional, answer);
+        if (spec.ops !== undefined) {
+          // Operations routes come before the guard: probes and transmitters carry no token.
+          const opsGuard = middleware.guard;
+          app.get('/ops/ready', async (c) => {
+            const health = await opsGuard.health({ probe: c.req.query('probe') === '1' });
+            return c.json(health, health.ready ? 200 : 503);
+          });
+          app.get('/ops/metrics', (c) =>
+            c.body(opsGuard.metricsText(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }),
+          );
+          if (spec.ops.sharedSignals !== undefined) {
+            app.post(
+              '/ops/ssf',
+              sharedSignalsReceiver({ guard: middleware, ...spec.ops.sharedSignals }),
+            );
+          }
+        }
         app.use(middleware);
       }
       app.get('/protected', answer);

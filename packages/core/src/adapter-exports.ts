@@ -1,0 +1,42 @@
+/**
+ * What every framework adapter re-exports from the core (`export * from
+ * '@tokenguard/core/adapter-exports'`), so an application imports from its adapter alone:
+ * the types of options, claims and answers, the error classes, and the few helpers an app
+ * calls next to the middleware. One list, so the adapters cannot drift apart.
+ */
+
+export type {
+  ErrorFormatter,
+  FormattedError,
+  SharedSignalsRouteOptions,
+} from './adapter-kit/index.js';
+export type {
+  AuthContext,
+  BrandRequirement,
+  ClaimsPredicate,
+  ErrorBody,
+  ErrorResponse,
+  GuardHealth,
+  GuardMetrics,
+  GuardOptions,
+  RequestLike,
+  Requirements,
+  TokenClaims,
+  TokenGuard,
+  TokenGuardErrorCode,
+} from './index.js';
+export {
+  AccessDeniedError,
+  createGuard,
+  InsufficientScopeError,
+  InvalidBrandError,
+  InvalidRequestError,
+  InvalidTokenError,
+  isTokenGuardError,
+  MissingTokenError,
+  PROMETHEUS_CONTENT_TYPE,
+  ServerError,
+  TokenGuardConfigError,
+  TokenGuardError,
+  UpstreamUnavailableError,
+} from './index.js';
