@@ -125,7 +125,14 @@ for (const [i, result] of attwResults.entries()) {
 console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s so far)`);
 
 // 3. Four fresh projects, set up in parallel.
-const frameworks = ['express@^5', 'koa@^3', 'fastify@^5'];
+const frameworks = [
+  'express@^5',
+  'koa@^3',
+  'fastify@^5',
+  'hono@^4',
+  '@hono/node-server@^2',
+  'redis@^6',
+];
 const typescript = [
   'typescript@~5.9.3',
   '@types/node@^20.19.0',
@@ -229,6 +236,11 @@ for (const c of consumers) {
           /^koa: expired JWT +→ 401 /m,
           /^fastify: sample JWT +→ 200 /m,
           /^fastify: expired JWT +→ 401 /m,
+          /^hono: sample JWT +→ 200 /m,
+          /^hono: opaque token +→ 200 /m,
+          /^hono: expired JWT +→ 401 /m,
+          /^hono: no token +→ 401 /m,
+          /^redis: two guards, one opaque token → upstream calls 1 \+ 0$/m,
           /^core: verify → sub in-process.*TokenGuardError: true \(401 invalid_token\)$/m,
         ];
         const missing = expected.filter((re) => !re.test(out));

@@ -6,7 +6,12 @@ const { createGuard, TokenGuardError } = require('@tokenguard/core');
 const { requireScopes, tokenGuard } = require('@tokenguard/express');
 const koaAdapter = require('@tokenguard/koa');
 const fastifyAdapter = require('@tokenguard/fastify');
-const { createIdentityServer } = require('@tokenguard/testing');
+const honoAdapter = require('@tokenguard/hono');
+const { createRedisStore } = require('@tokenguard/redis');
+const { createIdentityServer, startRedisServer } = require('@tokenguard/testing');
+const { serve } = require('@hono/node-server');
+const { Hono } = require('hono');
+const { createClient } = require('redis');
 
 const server = JSON.parse(process.env.TOKENGUARD_TESTING);
 const options = {
@@ -26,6 +31,10 @@ async function check(name, url) {
   console.log(`${name}: opaque token  → ${await call(url, server.tokens.opaque)}`);
   console.log(`${name}: expired JWT   → ${await call(url, server.tokens.expiredJwt)}`);
   console.log(`${name}: no token      → ${await call(url)}`);
+}
+
+function describe(auth) {
+  return { sub: auth.claims.sub, strategy: auth.strategy };
 }
 
 function listen(server) {
@@ -67,6 +76,32 @@ async function main() {
   const address = await fastify.listen({ port: 0, host: '127.0.0.1' });
   await check('fastify', `${address}/orders`);
   await fastify.close();
+
+  const hono = new Hono();
+  const honoGuard = honoAdapter.tokenGuard(options);
+  hono.use(honoGuard);
+  hono.get('/orders', honoAdapter.requireScopes('read'), (c) => c.json(describe(c.get('auth'))));
+  const honoServer = await new Promise((resolve) => {
+    const s = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  await check('hono', `http://127.0.0.1:${honoServer.address().port}/orders`);
+  honoServer.close();
+  await honoGuard.guard.close();
+
+  // Two guards (two instances of an API) on one Redis: the second is answered from the
+  // shared tier, without an identity-service call of its own.
+  const redisServer = await startRedisServer();
+  const client = await createClient({ url: redisServer.url }).connect();
+  const hmacKey = 'consumer-check-hmac-key-of-32-bytes-or-more';
+  const instances = [0, 1].map(() =>
+    createGuard({ ...options, cache: { store: createRedisStore({ client, hmacKey }) } }),
+  );
+  for (const instance of instances) await instance.verify(server.tokens.opaque);
+  const calls = instances.map((instance) => instance.metrics().upstreamCalls);
+  console.log(`redis: two guards, one opaque token → upstream calls ${calls.join(' + ')}`);
+  for (const instance of instances) await instance.close();
+  await client.quit();
+  await redisServer.stop();
 
   // The core and the testing package on their own: an in-process identity server.
   const idp = await createIdentityServer();

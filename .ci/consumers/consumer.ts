@@ -1,6 +1,7 @@
 // A TypeScript consumer, compiled with `module: nodenext`: the same file is built as CommonJS
 // (package.json without "type") and as an ES module ("type": "module").
 import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import {
   type AuthContext,
   createGuard,
@@ -9,11 +10,15 @@ import {
 } from '@tokenguard/core';
 import { requireScopes, tokenGuard } from '@tokenguard/express';
 import * as fastifyAdapter from '@tokenguard/fastify';
+import * as honoAdapter from '@tokenguard/hono';
 import * as koaAdapter from '@tokenguard/koa';
-import { createIdentityServer, type IdentityServer } from '@tokenguard/testing';
+import { createRedisStore } from '@tokenguard/redis';
+import { createIdentityServer, type IdentityServer, startRedisServer } from '@tokenguard/testing';
 import express from 'express';
 import Fastify from 'fastify';
+import { Hono } from 'hono';
 import Koa from 'koa';
+import { createClient } from 'redis';
 
 // Custom claims, typed by augmenting TokenClaims.
 declare module '@tokenguard/core' {
@@ -98,6 +103,36 @@ async function main(): Promise<void> {
   const address = await fastify.listen({ port: 0, host: '127.0.0.1' });
   await check('fastify', `${address}/orders`);
   await fastify.close();
+
+  const hono = new Hono();
+  const honoGuard = honoAdapter.tokenGuard(options);
+  hono.use(honoGuard);
+  hono.get('/orders', honoAdapter.requireScopes('read'), (c) =>
+    c.json(describeAuth(c.get('auth'))),
+  );
+  const honoServer = await new Promise<import('node:http').Server>((resolve) => {
+    const s = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      resolve(s as import('node:http').Server),
+    );
+  });
+  await check('hono', `http://127.0.0.1:${portOf(honoServer)}/orders`);
+  honoServer.close();
+  await honoGuard.guard.close();
+
+  // Two guards (two instances of an API) on one Redis: the second is answered from the
+  // shared tier, without an identity-service call of its own.
+  const redisServer = await startRedisServer();
+  const client = await createClient({ url: redisServer.url }).connect();
+  const hmacKey = 'consumer-check-hmac-key-of-32-bytes-or-more';
+  const instances = [0, 1].map(() =>
+    createGuard({ ...options, cache: { store: createRedisStore({ client, hmacKey }) } }),
+  );
+  for (const instance of instances) await instance.verify(server.tokens.opaque);
+  const calls = instances.map((instance) => instance.metrics().upstreamCalls);
+  console.log(`redis: two guards, one opaque token → upstream calls ${calls.join(' + ')}`);
+  for (const instance of instances) await instance.close();
+  await client.quit();
+  await redisServer.stop();
 
   // The core and the testing package on their own: an in-process identity server.
   const idp: IdentityServer = await createIdentityServer();

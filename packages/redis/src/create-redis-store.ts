@@ -345,8 +345,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async subscribe(listener): Promise<Unsubscribe> {
       listeners.add(listener);
       await ensureSubscribed();
-      return () => {
+      return async () => {
         listeners.delete(listener);
+        // The connection this store opened goes with the last guard, so a process whose
+        // guards are all closed can exit (the application's client is left open).
+        if (listeners.size === 0) await store.close();
       };
     },
 

@@ -156,6 +156,25 @@ describe('createRedisStore', () => {
     expect(two.metrics().rejectedMessages).toBe(1);
   });
 
+  it('the subscriber it opened closes with the last guard (a process can exit), not before', async () => {
+    const { store, client } = await storeOn();
+    const subscribers = async () =>
+      (
+        (await client.sendCommand(['PUBSUB', 'NUMSUB', 'tokenguard:invalidations'])) as unknown[]
+      )[1];
+    const first = await store.subscribe?.(() => {});
+    const second = await store.subscribe?.(() => {});
+    expect(await subscribers()).toBe(1);
+    await first?.();
+    expect(await subscribers()).toBe(1);
+    await second?.();
+    expect(await subscribers()).toBe(0);
+    // A guard created afterwards subscribes again.
+    const third = await store.subscribe?.(() => {});
+    expect(await subscribers()).toBe(1);
+    await third?.();
+  });
+
   it('lock: concurrent misses on two instances call fill once; the other gets its entry', async () => {
     const { store: one } = await storeOn({ lock: true });
     const { store: two } = await storeOn({ lock: true });
