@@ -21,6 +21,7 @@ import { createRefusal } from './guard/create-refusal.js';
 import { createValidator } from './guard/create-validator.js';
 import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
 import { checkGuardHealth, type HealthOptions } from './health/check-guard-health.js';
+import { kAuthenticateNow, type Pending } from './internal/authenticate-now.js';
 import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';
 import { startTrace, traceValidation } from './internal/trace-validation.js';
@@ -104,19 +105,30 @@ export function createGuard(options: GuardOptions): TokenGuard {
     },
   );
 
-  async function verifyToken(token: string, trace?: ValidationTrace): Promise<AuthContext> {
+  /**
+   * A cached verdict is answered synchronously: no promise, closure or trace object on the
+   * hit path (the adapters take either); a miss returns the lookup's promise.
+   */
+  function verifyToken(token: string, trace?: ValidationTrace): Pending<AuthContext> {
     const key = hashToken(config.namespace, token);
     if (trace !== undefined) {
       trace.strategy = validator.strategyOf(token);
       trace.tokenHash = key.slice(0, 8);
     }
     const lookup = cache.getOrValidate(key, () => validator.validate(token, trace), trace);
-    const result = lookup instanceof Promise ? await lookup : lookup;
-    if (trace !== undefined && result.stale === true) trace.stale = true;
-    return toAuthContext(token, key, result);
+    if (lookup instanceof Promise) {
+      return lookup.then((result) => toAuthContext(token, key, result, trace));
+    }
+    return toAuthContext(token, key, lookup, trace);
   }
 
-  function toAuthContext(token: string, key: string, result: CacheLookup): AuthContext {
+  function toAuthContext(
+    token: string,
+    key: string,
+    result: CacheLookup,
+    trace: ValidationTrace | undefined,
+  ): AuthContext {
+    if (trace !== undefined && result.stale === true) trace.stale = true;
     if (result.kind === 'invalid') {
       throw new InvalidTokenError({ message: 'token invalid or inactive', realm: config.realm });
     }
@@ -127,25 +139,52 @@ export function createGuard(options: GuardOptions): TokenGuard {
     return createAuthContext(token, result.claims as TokenClaims, result.strategy, result.stale);
   }
 
-  async function authenticate(
+  /** Refusals are thrown synchronously on the synchronous path, rejected on the other. */
+  function authenticate(
     request: RequestLike,
     context?: CallContext,
     trace?: ValidationTrace,
-  ): Promise<AuthContext | undefined> {
-    let auth: AuthContext;
+  ): Pending<AuthContext | undefined> {
+    let auth: Pending<AuthContext>;
     try {
       const token = extractBearerToken(request, config.extraction);
       if (token === undefined) {
         if (context?.optional ?? config.optional) return undefined;
         throw new MissingTokenError({ realm: config.realm });
       }
-      auth = await verifyToken(token, trace);
-      if (!config.requirements.isEmpty)
-        await authorizeClaims(auth, config.requirements, request, config.realm);
+      auth = verifyToken(token, trace);
     } catch (error) {
       throw refuse(error, context);
     }
+    if (auth instanceof Promise || !config.requirements.isEmpty) {
+      return settle(auth, request, context);
+    }
     return auth;
+  }
+
+  async function settle(
+    pending: Pending<AuthContext>,
+    request: RequestLike,
+    context: CallContext | undefined,
+  ): Promise<AuthContext> {
+    try {
+      const auth = await pending;
+      if (!config.requirements.isEmpty)
+        await authorizeClaims(auth, config.requirements, request, config.realm);
+      return auth;
+    } catch (error) {
+      throw refuse(error, context);
+    }
+  }
+
+  /** The adapters' entry: `authenticate` without the promise a cached verdict does not need. */
+  function authenticateNow(
+    request: RequestLike,
+    context?: CallContext,
+  ): Pending<AuthContext | undefined> {
+    const trace = startTrace('authenticate');
+    if (trace === undefined) return authenticate(request, context);
+    return traceValidation(trace, async () => authenticate(request, context, trace));
   }
 
   async function verify(
@@ -164,10 +203,8 @@ export function createGuard(options: GuardOptions): TokenGuard {
     realm: config.realm,
 
     // Traced only while someone subscribes to `tokenguard:validate` (one property read).
-    authenticate(request: RequestLike, context?: CallContext) {
-      const trace = startTrace('authenticate');
-      if (trace === undefined) return authenticate(request, context);
-      return traceValidation(trace, () => authenticate(request, context, trace));
+    async authenticate(request: RequestLike, context?: CallContext) {
+      return authenticateNow(request, context);
     },
 
     verify(token: string, context?: CallContext) {
@@ -244,5 +281,5 @@ export function createGuard(options: GuardOptions): TokenGuard {
       await http.close();
     },
   };
-  return Object.freeze(guard);
+  return Object.freeze(Object.assign(guard, { [kAuthenticateNow]: authenticateNow }));
 }

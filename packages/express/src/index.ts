@@ -71,10 +71,7 @@ export function tokenGuard(
       const view = toView(req);
       let result: AuthResult;
       try {
-        result = adapter.guard.authenticate(
-          view,
-          adapter.callContext((req as WithLog).log, optional),
-        );
+        result = adapter.authenticate(view, adapter.callContext((req as WithLog).log, optional));
       } catch (error) {
         return refuse(adapter, error, view, res, next);
       }

@@ -132,7 +132,7 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
     const view = toView(request);
     let result: AuthContext | undefined | Promise<AuthContext | undefined>;
     try {
-      result = adapter.guard.authenticate(view, adapter.callContext(request.log, route?.optional));
+      result = adapter.authenticate(view, adapter.callContext(request.log, route?.optional));
     } catch (error) {
       return refuse(adapter, error, view, reply, done);
     }

@@ -53,10 +53,7 @@ export function tokenGuard(
       adapter.tag(c);
       const view = await viewOf(c, adapter.bodyToken);
       try {
-        const auth = await adapter.guard.authenticate(
-          view,
-          adapter.callContext(undefined, optional),
-        );
+        const auth = await adapter.authenticate(view, adapter.callContext(undefined, optional));
         if (auth !== undefined) c.set(adapter.property as 'auth', auth);
       } catch (error) {
         return write(c, adapter.refuse(error, view));

@@ -67,7 +67,7 @@ export function tokenGuard(
       const view = toView(ctx);
       let result: AuthResult;
       try {
-        result = adapter.guard.authenticate(view, adapter.callContext(ctx.log, optional));
+        result = adapter.authenticate(view, adapter.callContext(ctx.log, optional));
       } catch (error) {
         return refuse(adapter, error, view, ctx);
       }

@@ -12,6 +12,7 @@ import {
   TokenGuardError,
 } from '../errors.js';
 import type { CallContext, TokenGuard } from '../guard-types.js';
+import { type AuthenticateNow, kAuthenticateNow } from '../internal/authenticate-now.js';
 import { kAdapter, kGuard } from '../internal/symbols.js';
 import { consoleLogger } from '../options/console-logger.js';
 import type { GuardOptions, TokenGuardLogger } from '../options/types.js';
@@ -52,6 +53,11 @@ export class Adapter {
   readonly bodyToken: boolean;
   /** Framework-only options the caller named, for the adapter to check. */
   readonly frameworkOptions: Readonly<Record<string, unknown>>;
+  /**
+   * `guard.authenticate` for the middleware: a cached verdict synchronously (a value, or a
+   * thrown refusal), a miss as a promise.
+   */
+  readonly authenticate: AuthenticateNow;
   readonly #onError: ErrorFormatter | undefined;
   readonly #logger: TokenGuardLogger;
 
@@ -64,6 +70,9 @@ export class Adapter {
   ) {
     const { passErrors, onError, property } = settings;
     this.guard = guard;
+    this.authenticate =
+      (guard as { [kAuthenticateNow]?: AuthenticateNow })[kAuthenticateNow] ??
+      ((request, context) => guard.authenticate(request, context));
     this.owned = owned;
     this.passErrors = passErrors;
     this.property = property;

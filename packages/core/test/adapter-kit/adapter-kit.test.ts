@@ -2,6 +2,8 @@
  * The adapter kit's own rules, without a framework (the conformance suite runs them through
  * every adapter over HTTP): option split and checks, the passed 5xx view, onError, views.
  */
+import { tracingChannel } from 'node:diagnostics_channel';
+import { createIdentityServer } from '@tokenguard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createAdapter,
@@ -22,6 +24,7 @@ import {
 import type { TokenGuard } from '../../src/guard-types.js';
 import type { GuardOptions } from '../../src/options/types.js';
 import { extractBearerToken } from '../../src/token/extract-bearer-token.js';
+import type { AuthContext } from '../../src/types.js';
 
 const quiet = { warn() {}, error() {} };
 const options: GuardOptions = {
@@ -192,5 +195,70 @@ describe('request views', () => {
     expect(hasFormBody('GET', 'application/x-www-form-urlencoded')).toBe(false);
     expect(hasFormBody('POST', 'application/json')).toBe(false);
     expect(hasFormBody('POST', null)).toBe(false);
+  });
+});
+
+describe('the hit path: a cached verdict without a promise', () => {
+  const request = (token: string) =>
+    nodeRequestView(
+      'GET',
+      '/',
+      {
+        headers: { authorization: `Bearer ${token}` },
+        rawHeaders: ['Authorization', `Bearer ${token}`],
+      },
+      undefined,
+    );
+
+  it('a miss is a promise; the same token again is a value; guard.authenticate stays a promise', async () => {
+    const idp = await createIdentityServer();
+    try {
+      const adapter = adapterFor({
+        logger: quiet,
+        issuer: idp.issuer,
+        jwt: { audience: 'api' },
+        allowInsecureHttp: true,
+      });
+      const good = await idp.mintJwt({ sub: 'alice', aud: 'api' });
+      const miss = adapter.authenticate(request(good));
+      expect(miss).toBeInstanceOf(Promise);
+      expect((await miss)?.claims.sub).toBe('alice');
+      const hit = adapter.authenticate(request(good));
+      expect(hit).not.toBeInstanceOf(Promise);
+      expect((hit as AuthContext).claims.sub).toBe('alice');
+      expect(adapter.guard.authenticate(request(good))).toBeInstanceOf(Promise);
+
+      // A cached refusal is thrown at once, with the same answer as the first time.
+      const other = await idp.mintJwt({ sub: 'bob', aud: 'another-api' });
+      await expect(adapter.authenticate(request(other))).rejects.toMatchObject({ status: 401 });
+      expect(() => adapter.authenticate(request(other))).toThrow(TokenGuardError);
+      expect(() => adapter.authenticate(view)).toThrow(MissingTokenError);
+    } finally {
+      await idp.close();
+    }
+  });
+
+  it('while a tracer listens, every call is traced (and so a promise)', async () => {
+    const idp = await createIdentityServer();
+    const traced: unknown[] = [];
+    const onStart = (message: unknown) => traced.push(message);
+    tracingChannel('tokenguard:validate').start.subscribe(onStart);
+    try {
+      const adapter = adapterFor({
+        logger: quiet,
+        issuer: idp.issuer,
+        jwt: { audience: 'api' },
+        allowInsecureHttp: true,
+      });
+      const good = await idp.mintJwt({ sub: 'alice', aud: 'api' });
+      await adapter.authenticate(request(good));
+      const again = adapter.authenticate(request(good));
+      expect(again).toBeInstanceOf(Promise);
+      expect((await again)?.claims.sub).toBe('alice');
+      expect(traced).toHaveLength(2);
+    } finally {
+      tracingChannel('tokenguard:validate').start.unsubscribe(onStart);
+      await idp.close();
+    }
   });
 });
