@@ -4,9 +4,11 @@ import { expressHarness } from './adapters/express.js';
 import { runCacheConformance } from './cache-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
 import { runConformance } from './run-conformance.js';
+import { runVerdictsConformance } from './verdicts-conformance.js';
 
 const harness = expressHarness('express 5', express);
 runConformance(harness);
 runCacheConformance(harness);
 runOpsConformance(harness);
 runAdapterKitConformance(harness);
+runVerdictsConformance(harness);

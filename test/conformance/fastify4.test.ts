@@ -5,6 +5,7 @@ import { fastifyHarness } from './adapters/fastify.js';
 import { runCacheConformance } from './cache-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
 import { runConformance } from './run-conformance.js';
+import { runVerdictsConformance } from './verdicts-conformance.js';
 
 // Fastify 4 ships its own types; the harness is written against Fastify 5's, whose
 // surface used here (register, route options, hooks, listen) is the same.
@@ -13,3 +14,4 @@ runConformance(harness);
 runCacheConformance(harness);
 runOpsConformance(harness);
 runAdapterKitConformance(harness);
+runVerdictsConformance(harness);

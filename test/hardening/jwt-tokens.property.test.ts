@@ -102,6 +102,12 @@ describe('hardening: arbitrary JWS-shaped tokens against the auto strategy (RFC 
     await idp?.close();
   });
 
+  const isNonEmptyString = (value: unknown) => typeof value === 'string' && value !== '';
+  /** A scope string, or a list of scope tokens (RFC 6749 §3.3) as JWT issuers send `scp`. */
+  const isScope = (value: unknown) =>
+    typeof value === 'string' ||
+    (Array.isArray(value) && value.every((v) => typeof v === 'string' && !v.includes(' ')));
+
   /** RFC 9068 §4 and RFC 7519 §4.1, judged from the claims we asked the server to sign. */
   function acceptable(claims: Record<string, unknown>, header: Record<string, unknown>): boolean {
     const now = Date.now() / 1000;
@@ -120,7 +126,17 @@ describe('hardening: arbitrary JWS-shaped tokens against the auto strategy (RFC 
       (iat === undefined || (typeof iat === 'number' && iat < now + TOLERANCE_SEC)) &&
       // RFC 9449 §7.1 / RFC 8705 §3: a sender-constrained token is not a bearer token.
       claims.cnf === undefined &&
-      !(typeof claims.token_type === 'string' && claims.token_type.toLowerCase() === 'dpop')
+      !(typeof claims.token_type === 'string' && claims.token_type.toLowerCase() === 'dpop') &&
+      // RFC 9068 §2.2 (the default `jwt.requiredClaims`): sub, client_id, iat and jti present
+      // with their types; policy claims of the wrong type refuse the token (never dropped).
+      isNonEmptyString(claims.sub) &&
+      isNonEmptyString(claims.client_id) &&
+      isNonEmptyString(claims.jti) &&
+      typeof iat === 'number' &&
+      (claims.azp === undefined || typeof claims.azp === 'string') &&
+      (claims.token_type === undefined || typeof claims.token_type === 'string') &&
+      (claims.scope === undefined || isScope(claims.scope)) &&
+      (claims.scp === undefined || isScope(claims.scp))
     );
   }
 
@@ -254,7 +270,7 @@ describe('hardening: arbitrary JWS-shaped tokens against the auto strategy (RFC 
   );
 
   it(
-    `RFC 9068 §4 / RFC 7519 §4.1: tokens really signed by the issuer with odd claims and headers → 200 exactly when iss, aud, exp, nbf, iat and typ are valid, else 401 (${propertyRuns(10)} cases)`,
+    `RFC 9068 §4 / RFC 7519 §4.1: tokens really signed by the issuer with odd claims and headers → 200 exactly when iss, aud, exp, nbf, iat, typ and the RFC 9068 claims are valid, else 401 (${propertyRuns(10)} cases)`,
     async () => {
       const now = Math.floor(Date.now() / 1000);
       const time = (extra: unknown[]) =>

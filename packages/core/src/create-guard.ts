@@ -10,8 +10,11 @@ import { type CacheLookup, createResultCache } from './cache/create-result-cache
 import { hashToken } from './cache/hash-token.js';
 import { createDiscovery } from './discovery/create-discovery.js';
 import {
+  InvalidRequestError,
   InvalidTokenError,
+  isRefusalReason,
   MissingTokenError,
+  REASON_DESCRIPTIONS,
   TokenGuardError,
   UpstreamUnavailableError,
 } from './errors.js';
@@ -130,7 +133,20 @@ export function createGuard(options: GuardOptions): TokenGuard {
   ): AuthContext {
     if (trace !== undefined && result.stale === true) trace.stale = true;
     if (result.kind === 'invalid') {
-      throw new InvalidTokenError({ message: 'token invalid or inactive', realm: config.realm });
+      // A cached refusal keeps its reason (README "Why was my token refused?").
+      throw new InvalidTokenError({
+        message: `token refused: ${result.reason ?? 'token_inactive'}`,
+        reason: isRefusalReason(result.reason) ? result.reason : 'token_inactive',
+        realm: config.realm,
+      });
+    }
+    // `jwt.maxTokenAgeSec` holds for cached verdicts too (re-checked on every read).
+    if (result.notAfterMs !== undefined && result.notAfterMs <= Date.now()) {
+      throw new InvalidTokenError({
+        message: 'token refused: iat older than maxTokenAgeSec',
+        reason: 'token_too_old',
+        realm: config.realm,
+      });
     }
     if (authSuccessChannel.hasSubscribers) {
       authSuccessChannel.publish({ strategy: result.strategy, tokenHash: key.slice(0, 8) });
@@ -229,7 +245,14 @@ export function createGuard(options: GuardOptions): TokenGuard {
 
     errorResponse(error: unknown): ErrorResponse {
       const refusal = error instanceof TokenGuardError ? error : refuse(error);
-      return { status: refusal.status, headers: refusal.headers, body: refusal.body };
+      // `errorDescriptions`: the reason's fixed text, chosen here so the error (possibly
+      // shared by every request that waited on one fetch) is never changed. An invalid_request
+      // keeps its own text, which already says what was wrong with the request.
+      const body =
+        config.errorDescriptions && !(refusal instanceof InvalidRequestError)
+          ? { error: refusal.code, error_description: REASON_DESCRIPTIONS[refusal.reason] }
+          : refusal.body;
+      return { status: refusal.status, headers: refusal.headers, body };
     },
 
     async evict(token: string) {

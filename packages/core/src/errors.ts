@@ -34,12 +34,88 @@ export type TokenGuardErrorCode =
   | 'temporarily_unavailable'
   | 'server_error';
 
+/**
+ * Why a request was refused: a stable, documented code beside the RFC 6750 `error` (README
+ * "Why was my token refused?"). Several reasons share one `error` code: the client sees the
+ * standard code, the operator sees the reason (on the error, in metrics, diagnostics and a
+ * debug-level log line, and opt-in in `error_description`).
+ */
+export type RefusalReason =
+  // 401 invalid_token: a verdict on the token itself.
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'token_too_old'
+  | 'token_issued_in_future'
+  | 'token_inactive'
+  | 'token_malformed'
+  | 'token_type_unsupported'
+  | 'signature_invalid'
+  | 'unknown_key'
+  | 'key_unusable'
+  | 'algorithm_not_allowed'
+  | 'header_refused'
+  | 'typ_invalid'
+  | 'issuer_mismatch'
+  | 'audience_mismatch'
+  | 'claim_missing'
+  | 'claim_invalid'
+  | 'sender_constrained'
+  // 401 without error code, and 400.
+  | 'token_missing'
+  | 'request_invalid'
+  // 403: a valid token that does not meet the route's requirements.
+  | 'scope_insufficient'
+  | 'brand_mismatch'
+  | 'access_denied'
+  // 5xx: never the token's fault.
+  | 'upstream_unavailable'
+  | 'server_error';
+
+/**
+ * The fixed public text per reason, sent as `error_description` only with the guard option
+ * `errorDescriptions: true`. Never token or upstream content: these strings are all there is.
+ */
+export const REASON_DESCRIPTIONS: Readonly<Record<RefusalReason, string>> = Object.freeze({
+  token_expired: 'The access token has expired',
+  token_not_yet_valid: 'The access token is not valid yet',
+  token_too_old: 'The access token was issued too long ago',
+  token_issued_in_future: 'The access token was issued in the future',
+  token_inactive: 'The access token is not active',
+  token_malformed: 'The access token is malformed',
+  token_type_unsupported: 'The access token is of a type the authorization service does not accept',
+  signature_invalid: 'The access token signature is invalid',
+  unknown_key: 'The access token was signed with an unknown key',
+  key_unusable: 'The access token was signed with a key that is not accepted',
+  algorithm_not_allowed: 'The access token signature algorithm is not accepted',
+  header_refused: 'The access token carries a header that is not accepted',
+  typ_invalid: 'The access token is not a JWT access token (typ)',
+  issuer_mismatch: 'The access token was issued by another issuer',
+  audience_mismatch: 'The access token is not intended for this audience',
+  claim_missing: 'The access token lacks a required claim',
+  claim_invalid: 'The access token has a claim of the wrong type',
+  sender_constrained: 'The access token is sender-constrained and cannot be used as a bearer token',
+  token_missing: 'A bearer token is required',
+  request_invalid: 'The request is malformed',
+  scope_insufficient: 'The access token lacks a required scope',
+  brand_mismatch: 'The access token is not valid for this brand',
+  access_denied: 'The access token does not grant access to this resource',
+  upstream_unavailable: 'The authorization service is temporarily unavailable',
+  server_error: 'The server could not validate the access token',
+});
+
+/** True for a known reason code (a cached entry from a shared store is only JSON). */
+export function isRefusalReason(value: unknown): value is RefusalReason {
+  return typeof value === 'string' && Object.hasOwn(REASON_DESCRIPTIONS, value);
+}
+
 interface ErrorInit {
   /** Detail for logs (never a token, never a secret). */
   readonly message?: string;
   readonly cause?: unknown;
   /** The realm of the challenge (RFC 6750 §3); the guard passes its own. Default `api`. */
   readonly realm?: string;
+  /** Why the request was refused; each error class has a default. */
+  readonly reason?: RefusalReason;
 }
 
 /**
@@ -58,12 +134,18 @@ export abstract class TokenGuardError extends Error {
   realm: string;
   /** RFC 6750 §3: the scope needed, advertised in the challenge. */
   readonly requiredScope?: string;
+  /** The stable refusal reason (README "Why was my token refused?"). */
+  readonly reason: RefusalReason;
 
   constructor(init: ErrorInit = {}) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = new.target.name;
     this.realm = init.realm ?? 'api';
+    this.reason = init.reason ?? this.defaultReason();
   }
+
+  /** The reason when the thrower names none. */
+  protected abstract defaultReason(): RefusalReason;
 
   /** True for an instance of this class, even one created by another copy of the package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -111,6 +193,9 @@ brandClass(TokenGuardError, ERROR_BRAND);
  * new MissingTokenError().headers['www-authenticate']; // 'Bearer realm="api"'
  */
 export class MissingTokenError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'token_missing';
+  }
   readonly code = 'missing_token';
   readonly status = 401;
   readonly description = 'A bearer token is required';
@@ -127,6 +212,9 @@ brandClass(MissingTokenError, brandOf('error.missing_token'));
  * throw new InvalidRequestError('The request has more than one Authorization header');
  */
 export class InvalidRequestError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'request_invalid';
+  }
   readonly code = 'invalid_request';
   readonly status = 400;
   readonly description: string;
@@ -144,6 +232,9 @@ brandClass(InvalidRequestError, brandOf('error.invalid_request'));
  * throw new InvalidTokenError({ message: 'jwt: signature invalid', realm: 'shop' });
  */
 export class InvalidTokenError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'token_malformed';
+  }
   readonly code = 'invalid_token';
   readonly status = 401;
   readonly description = 'The access token is invalid or expired';
@@ -158,6 +249,9 @@ brandClass(InvalidTokenError, brandOf('error.invalid_token'));
  * // 'Bearer realm="api", error="insufficient_scope", scope="orders:write"'
  */
 export class InsufficientScopeError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'scope_insufficient';
+  }
   readonly code = 'insufficient_scope';
   readonly status = 403;
   readonly description = 'The access token lacks a required scope';
@@ -176,6 +270,9 @@ brandClass(InsufficientScopeError, brandOf('error.insufficient_scope'));
  * if (claims.brand !== 'acme') throw new InvalidBrandError();
  */
 export class InvalidBrandError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'brand_mismatch';
+  }
   readonly code = 'invalid_brand';
   readonly status = 403;
   readonly description = 'The access token is not valid for this brand';
@@ -189,6 +286,9 @@ brandClass(InvalidBrandError, brandOf('error.invalid_brand'));
  * if (!(await predicate(auth, request))) throw new AccessDeniedError();
  */
 export class AccessDeniedError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'access_denied';
+  }
   readonly code = 'access_denied';
   readonly status = 403;
   readonly description = 'The access token does not grant access to this resource';
@@ -203,6 +303,9 @@ brandClass(AccessDeniedError, brandOf('error.access_denied'));
  * throw new UpstreamUnavailableError({ message: 'introspection endpoint answered HTTP 502' });
  */
 export class UpstreamUnavailableError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'upstream_unavailable';
+  }
   readonly code = 'temporarily_unavailable';
   readonly status = 503;
   readonly description = 'The authorization service is temporarily unavailable';
@@ -222,6 +325,9 @@ brandClass(UpstreamUnavailableError, brandOf('error.temporarily_unavailable'));
  * throw new ServerError({ message: 'the claims predicate threw', cause });
  */
 export class ServerError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'server_error';
+  }
   readonly code = 'server_error';
   readonly status = 500;
   readonly description = 'The server could not validate the access token';

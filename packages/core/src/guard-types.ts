@@ -13,6 +13,8 @@ import type { CacheTier } from './validation-trace.js';
 export interface RequestLog {
   warn(detail: object, message: string): void;
   error(detail: object, message: string): void;
+  /** Optional: the refusal line with its reason code. */
+  debug?(detail: object, message: string): void;
 }
 
 /**
@@ -83,7 +85,7 @@ export interface GuardMetrics {
   readonly breakerState: 'closed' | 'open' | 'half-open';
   /** Refusals by error code. */
   readonly errors: Readonly<Record<string, number>>;
-  /** Refusals by stable reason code (the error code when a refusal has no reason). */
+  /** Refusals by stable reason code (`token_expired`, `audience_mismatch`, …; README troubleshooting). */
   readonly reasons: Readonly<Record<string, number>>;
   /** Tokens accepted, by the strategy that validated them (cache hits included). */
   readonly byStrategy: Readonly<Record<ValidationStrategy, number>>;

@@ -19,9 +19,12 @@ export {
   InvalidBrandError,
   InvalidRequestError,
   InvalidTokenError,
+  isRefusalReason,
   isTokenGuardConfigError,
   isTokenGuardError,
   MissingTokenError,
+  REASON_DESCRIPTIONS,
+  type RefusalReason,
   ServerError,
   TokenGuardConfigError,
   TokenGuardError,
@@ -32,6 +35,7 @@ export type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './gua
 export type { GuardHealth, HealthOptions } from './health/check-guard-health.js';
 export { buildChallenge, type ChallengeAttributes } from './http/build-challenge.js';
 export { isCompactJws } from './jwt/is-compact-jws.js';
+export { isJwtRouted } from './jwt/is-jwt-routed.js';
 export type { LatencyHistogramSnapshot } from './metrics/create-latency-histogram.js';
 export {
   PROMETHEUS_CONTENT_TYPE,

@@ -210,5 +210,38 @@ describe('createGuard: introspection, cache and counters', () => {
     await outcome(guard.verify('unknown-token'));
     await outcome(guard.authenticate({ method: 'GET', url: '/', headers: {} }));
     expect(guard.metrics().errors).toEqual({ invalid_token: 1, missing_token: 1 });
+    expect(guard.metrics().reasons).toEqual({ token_inactive: 1, token_missing: 1 });
+  });
+});
+
+describe('createGuard: refusal reason codes (README troubleshooting)', () => {
+  it('the error carries `reason`; a debug-level line names it, never the token', async () => {
+    const lines: string[] = [];
+    const logger: TokenGuardLogger = {
+      ...quietLogger(),
+      debug: (message, detail) => lines.push(`${message} ${JSON.stringify(detail)}`),
+    };
+    const guard = guardFor(idp, { logger });
+    const token = idp.mintToken({ extra: { exp: Math.floor(Date.now() / 1000) - 60 } });
+    const error = await guard.verify(token).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid_token', reason: 'token_expired' });
+    expect(lines).toEqual([
+      'tokenguard: refused 401 invalid_token (token_expired) {"status":401,"code":"invalid_token","reason":"token_expired"}',
+    ]);
+    expect(lines.join('')).not.toContain(token);
+  });
+
+  it('errorDescriptions: the body carries the fixed text of the reason; a cached refusal keeps it', async () => {
+    const guard = guardFor(idp, { errorDescriptions: true });
+    const token = idp.mintToken();
+    idp.revoke(token);
+    for (let i = 0; i < 2; i++) {
+      const error = await guard.verify(token).catch((e: unknown) => e);
+      expect(guard.errorResponse(error).body).toEqual({
+        error: 'invalid_token',
+        error_description: 'The access token is not active',
+      });
+    }
+    expect(idp.calls.introspect).toBe(1);
   });
 });

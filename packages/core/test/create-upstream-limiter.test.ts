@@ -44,7 +44,7 @@ describe('createUpstreamLimiter', () => {
     expect(results).toEqual(['ok', 'ok', 'ok']);
   });
 
-  it('the breaker opens after N consecutive faults, answers at once, then probes and closes', async () => {
+  it('the breaker opens after faults for N distinct tokens, answers at once, then probes and closes', async () => {
     const { c, k } = counters();
     const limiter = createUpstreamLimiter(
       { maxConcurrent: 10, queueTimeoutMs: 10, breakerThreshold: 3, breakerCooldownMs: 50 },
@@ -87,6 +87,36 @@ describe('createUpstreamLimiter', () => {
     for (let i = 0; i < 2; i++) await expect(limiter.run(fault, isFault)).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 40));
     await expect(limiter.run(fault, isFault)).rejects.toThrow();
+    expect(limiter.state).toBe('open');
+  });
+
+  it('one token faulting 100 times never opens the breaker (it counts once)', async () => {
+    const { k } = counters();
+    const limiter = createUpstreamLimiter(
+      { maxConcurrent: 10, queueTimeoutMs: 10, breakerThreshold: 3, breakerCooldownMs: 50 },
+      k,
+    );
+    for (let i = 0; i < 100; i++) {
+      await expect(limiter.run(fault, isFault, 'one-token')).rejects.toThrow();
+    }
+    expect(limiter.state).toBe('closed');
+  });
+
+  it('opens on a failure ratio: N of the last 2N distinct tokens failing, not interleaved successes', async () => {
+    const { k } = counters();
+    const limiter = createUpstreamLimiter(
+      { maxConcurrent: 10, queueTimeoutMs: 10, breakerThreshold: 4, breakerCooldownMs: 50 },
+      k,
+    );
+    // 1 fault in 3 distinct tokens (33 %) for a long time: stays closed.
+    for (let i = 0; i < 60; i++) {
+      const call = i % 3 === 0 ? fault : async () => 'ok';
+      await limiter.run(call, isFault, `t${i}`).catch(() => undefined);
+    }
+    expect(limiter.state).toBe('closed');
+    // Then every distinct token fails: open after at most 4 more.
+    for (let i = 0; i < 4; i++)
+      await limiter.run(fault, isFault, `down${i}`).catch(() => undefined);
     expect(limiter.state).toBe('open');
   });
 });

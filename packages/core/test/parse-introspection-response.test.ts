@@ -3,7 +3,8 @@ import { UpstreamUnavailableError } from '../src/errors.js';
 import { parseIntrospectionResponse } from '../src/introspection/parse-introspection-response.js';
 
 const now = 1_800_000_000;
-const parse = (body: Record<string, unknown>) => parseIntrospectionResponse(body, 5, now);
+const parse = (body: Record<string, unknown>) =>
+  parseIntrospectionResponse(body, { clockToleranceSec: 5 }, now);
 
 describe('parseIntrospectionResponse (RFC 7662 §2.2, validated not trusted)', () => {
   it('an active token with the contract fields is valid', () => {
@@ -20,7 +21,7 @@ describe('parseIntrospectionResponse (RFC 7662 §2.2, validated not trusted)', (
   });
 
   it('RFC 7662 §2.2: active:false is an inactive token', () => {
-    expect(parse({ active: false }).kind).toBe('invalid');
+    expect(parse({ active: false })).toEqual({ kind: 'invalid', reason: 'token_inactive' });
   });
 
   it.each([{}, { active: 'true' }, { active: 1 }, { active: null }])(
@@ -34,11 +35,44 @@ describe('parseIntrospectionResponse (RFC 7662 §2.2, validated not trusted)', (
     { active: true, exp: 'soon' },
     { active: true, exp: Number.NaN },
     { active: true, scope: ['a'] },
-    { active: true, brand: 7 },
+    { active: true, username: 7 },
     { active: true, sub: {} },
     { active: true, aud: [1] },
-  ])('claims of the wrong type are an upstream fault (%j)', (body) => {
-    expect(() => parse(body)).toThrow(UpstreamUnavailableError);
+  ])('claims of the wrong type are a verdict on this token, claim_invalid (%j)', (body) => {
+    expect(parse(body)).toEqual({ kind: 'invalid', reason: 'claim_invalid' });
+  });
+
+  it.each([[7], [['acme']], [{ name: 'acme' }]])(
+    'a brand of the wrong type (%j) is dropped: valid, but no brand requirement can pass',
+    (brand) => {
+      expect(parse({ active: true, sub: 'u1', brand })).toEqual({
+        kind: 'valid',
+        claims: { active: true, sub: 'u1' },
+      });
+    },
+  );
+
+  it('RFC 7519 §4.1.6: iat in the future beyond the tolerance is refused', () => {
+    expect(parse({ active: true, iat: now + 60 })).toEqual({
+      kind: 'invalid',
+      reason: 'token_issued_in_future',
+    });
+    expect(parse({ active: true, iat: now + 2 }).kind).toBe('valid');
+  });
+
+  it('RFC 7662 §2.2: an aud must name our audience; requireAudience refuses a missing aud', () => {
+    const checks = { clockToleranceSec: 5, audience: ['api'] };
+    expect(parseIntrospectionResponse({ active: true, aud: 'other' }, checks, now)).toEqual({
+      kind: 'invalid',
+      reason: 'audience_mismatch',
+    });
+    expect(parseIntrospectionResponse({ active: true, aud: ['x', 'api'] }, checks, now).kind).toBe(
+      'valid',
+    );
+    expect(parseIntrospectionResponse({ active: true }, checks, now).kind).toBe('valid');
+    expect(
+      parseIntrospectionResponse({ active: true }, { ...checks, requireAudience: true }, now),
+    ).toEqual({ kind: 'invalid', reason: 'claim_missing' });
   });
 
   it('exp is re-checked against our clock, with tolerance', () => {

@@ -1,7 +1,8 @@
 /**
  * Lazy authorization-server discovery: RFC 8414 metadata, falling back to OpenID Connect
  * Discovery 1.0. After Duende's OAuth2Introspection: fetched on first use, cached for the
- * guard's life once it succeeds, retried soon after an outage.
+ * guard's life once it succeeds, retried soon after an outage, and retried with backoff after
+ * a document that contradicts the configuration (the operator may fix either side).
  */
 import { TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
@@ -41,7 +42,8 @@ export interface Discovery {
    * The issuer's metadata, fetched on first call and cached for the guard's life.
    * @throws UpstreamUnavailableError when the metadata cannot be fetched (not cached beyond
    *   `retryAfterFailureMs`); TokenGuardConfigError when the document contradicts the
-   *   configuration (issuer mismatch, non-https endpoint): cached, since only the operator can fix it.
+   *   configuration (issuer mismatch, non-https endpoint): remembered with a doubling backoff
+   *   (from `retryAfterFailureMs` up to one minute), then fetched again.
    */
   metadata(): Promise<AuthorizationServerMetadata>;
   /**
@@ -53,6 +55,12 @@ export interface Discovery {
 }
 
 export type DiscoveryState = 'idle' | 'pending' | 'ok' | 'failed';
+
+/** Longest wait before a configuration error is fetched again, in milliseconds. */
+export const MAX_CONFIG_RETRY_MS = 60_000;
+
+/** Characters of a published value quoted in a log line. */
+const EXCERPT_CHARS = 60;
 
 /** The endpoint fields the guard takes from the document. */
 const ENDPOINT_FIELDS = ['introspection_endpoint', 'jwks_uri', 'token_endpoint'] as const;
@@ -72,12 +80,19 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
   const locations = metadataLocations(issuerUrl);
 
   // An outage is remembered only briefly, so a burst of requests gets one fetch and a quick
-  // answer, and the first request after `retryAfterFailureMs` tries again. Success and a
-  // configuration error stay: the document will not change into a valid one by itself.
+  // answer, and the first request after `retryAfterFailureMs` tries again. A configuration
+  // error is held longer, doubling up to a minute: it needs the operator (on our side or the
+  // issuer's), but must not stick for the guard's life once fixed. Success stays.
+  let configFailures = 0;
   const document = createSingleFlight<AuthorizationServerMetadata>({
     keepValueMs: Number.POSITIVE_INFINITY,
-    keepFailureMs: (error) =>
-      error instanceof TokenGuardConfigError ? Number.POSITIVE_INFINITY : retryAfterFailureMs,
+    keepFailureMs: (error) => {
+      if (!(error instanceof TokenGuardConfigError)) {
+        configFailures = 0;
+        return retryAfterFailureMs;
+      }
+      return Math.min(MAX_CONFIG_RETRY_MS, retryAfterFailureMs * 2 ** configFailures++);
+    },
   });
 
   let state: DiscoveryState = 'idle';
@@ -182,7 +197,7 @@ function validateMetadata(
     }
   }
   if (document.issuer !== issuer) {
-    const published = `'${document.issuer.slice(0, 200)}'`;
+    const published = `'${excerpt(document.issuer)}'`;
     throw new TokenGuardConfigError(
       'issuer',
       `must equal the issuer of its discovery metadata, which has ${published} (RFC 8414 §3.3)`,
@@ -200,4 +215,13 @@ function validateMetadata(
     }
   }
   return Object.freeze({ ...document }) as AuthorizationServerMetadata;
+}
+
+/**
+ * A published value as it may appear in a log line: one line, printable ASCII only, at most
+ * 60 characters. The value comes from the network; it must not forge log lines or flood them.
+ */
+export function excerpt(value: string): string {
+  const clean = value.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > EXCERPT_CHARS ? `${clean.slice(0, EXCERPT_CHARS)}...` : clean;
 }

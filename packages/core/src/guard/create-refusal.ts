@@ -1,6 +1,7 @@
 /**
  * The refusal step: whatever a request's validation threw becomes one `TokenGuardError`,
- * counted by code, logged (5xx only, rate-limited) and published on the diagnostics channels.
+ * counted by code and reason, logged (5xx rate-limited; every refusal's reason at debug level)
+ * and published on the diagnostics channels.
  * Errors are never changed here: each is complete (realm included) where it is created, so
  * one error may be shared by every request that waited on the same failed fetch.
  */
@@ -56,6 +57,17 @@ export function createRefusal(settings: RefusalSettings): Refuse {
     else (context?.logger ?? settings.logger)[level](message, detail);
   }
 
+  /**
+   * One debug-level line per refusal with its codes, for "why was this token refused?".
+   * Never the token, never upstream text: the message is built from our own codes only.
+   */
+  function logReason(context: CallContext | undefined, refusal: TokenGuardError): void {
+    const message = `tokenguard: refused ${refusal.status} ${refusal.code} (${refusal.reason})`;
+    const detail = { status: refusal.status, code: refusal.code, reason: refusal.reason };
+    if (context?.log !== undefined) context.log.debug?.(detail, message);
+    else (context?.logger ?? settings.logger).debug?.(message, detail);
+  }
+
   return (error, context) => {
     let refusal: TokenGuardError;
     if (error instanceof TokenGuardError) {
@@ -70,8 +82,8 @@ export function createRefusal(settings: RefusalSettings): Refuse {
         realm,
       });
     }
-    const reason = (refusal as { reason?: unknown }).reason;
-    metrics.refusal(refusal.code, typeof reason === 'string' ? reason : undefined);
+    metrics.refusal(refusal.code, refusal.reason);
+    logReason(context, refusal);
     if (refusal.status === 500) {
       logOnce(context, 'error', refusal, prefixed(refusal.message || refusal.description));
     } else if (refusal.status === 503) {
@@ -84,7 +96,8 @@ export function createRefusal(settings: RefusalSettings): Refuse {
       authFailureChannel.publish({
         code: refusal.code,
         status: refusal.status,
-        reason: refusal.message,
+        reason: refusal.reason,
+        detail: refusal.message,
       });
     }
     return refusal;

@@ -1,10 +1,12 @@
 /**
  * The validation strategy: introspection (RFC 7662), local JWT (RFC 9068), or `auto`
- * (compact JWS locally, anything else by introspection), each built from exactly the
- * settings normalisation proved it has. A token verdict is a result; an outage throws.
+ * (tokens with two or more dots locally, compact JWE and opaque tokens by introspection; see
+ * is-jwt-routed.ts), each built from exactly the settings normalisation proved it has. A
+ * token verdict is a result; an outage throws.
  */
 import { randomBytes } from 'node:crypto';
 import type { CachedResult } from '../cache/cache-store.js';
+import { hashBreakerSubject } from '../cache/hash-token.js';
 import { createClientAuthenticator } from '../client-auth/create-client-authenticator.js';
 import { InvalidTokenError, TokenGuardError, UpstreamUnavailableError } from '../errors.js';
 import type { HttpClient } from '../internal/http-client.js';
@@ -14,7 +16,7 @@ import {
   createUpstreamLimiter,
 } from '../introspection/create-upstream-limiter.js';
 import { createJwtVerifier, type JwtVerifier } from '../jwt/create-jwt-verifier.js';
-import { isCompactJws } from '../jwt/is-compact-jws.js';
+import { isJwtRouted } from '../jwt/is-jwt-routed.js';
 import type {
   NormalizedIntrospection,
   NormalizedValidation,
@@ -72,7 +74,7 @@ export function createValidator(
     case 'jwt': {
       const verifier = createVerifier(validation.jwt, deps);
       return {
-        validate: byJwt(verifier),
+        validate: byJwt(verifier, validation.jwt.maxTokenAgeSec),
         strategyOf: () => 'jwt',
         breakerState: 'closed',
         health: { keys: verifier },
@@ -83,10 +85,13 @@ export function createValidator(
       return byIntrospection(validation.introspection, deps);
     case 'auto': {
       const verifier = createVerifier(validation.jwt, deps);
-      const jwt = byJwt(verifier);
+      const jwt = byJwt(verifier, validation.jwt.maxTokenAgeSec);
       const introspection = byIntrospection(validation.introspection, deps);
+      // Anything shaped like a JWS goes to local verification and is refused there if
+      // malformed, never introspected: an identity service that introspects its own JWTs
+      // would otherwise accept tokens local verification refuses (another API's, ID tokens).
       const strategyOf = (token: string): ValidationStrategy =>
-        isCompactJws(token) ? 'jwt' : 'introspection';
+        isJwtRouted(token) ? 'jwt' : 'introspection';
       return {
         validate: (token, trace) =>
           strategyOf(token) === 'jwt' ? jwt(token) : introspection.validate(token, trace),
@@ -112,15 +117,25 @@ function createVerifier(
   });
 }
 
-function byJwt(verifier: JwtVerifier): Validate {
+function byJwt(verifier: JwtVerifier, maxTokenAgeSec: number | undefined): Validate {
   return async (token) => {
     try {
       const claims = await verifier.verify(token);
       // RFC 9449 / RFC 8705: a sender-constrained token is not a bearer token.
-      if (isSenderConstrained(claims)) return { kind: 'invalid' };
+      if (isSenderConstrained(claims)) return { kind: 'invalid', reason: 'sender_constrained' };
+      // `maxTokenAgeSec` keeps applying to a cached verdict: it ends at iat + maxTokenAgeSec.
+      const iat = claims.iat;
+      if (maxTokenAgeSec !== undefined && typeof iat === 'number') {
+        return {
+          kind: 'valid',
+          claims,
+          strategy: 'jwt',
+          notAfterMs: (iat + maxTokenAgeSec) * 1000,
+        };
+      }
       return { kind: 'valid', claims, strategy: 'jwt' };
     } catch (error) {
-      if (error instanceof InvalidTokenError) return { kind: 'invalid' };
+      if (error instanceof InvalidTokenError) return { kind: 'invalid', reason: error.reason };
       throw error;
     }
   };
@@ -149,6 +164,8 @@ function byIntrospection(
         onTokenRequest: metrics.counter('tokenEndpointCalls'),
       }),
     clockToleranceSec: deps.clockToleranceSec,
+    audience: settings.audience,
+    requireAudience: settings.requireAudience,
     onCall: metrics.counter('upstreamCalls'),
   });
   const limiter = createUpstreamLimiter(settings, {
@@ -163,10 +180,12 @@ function byIntrospection(
           return introspector.introspect(token);
         },
         (error) => !(error instanceof TokenGuardError) || error instanceof UpstreamUnavailableError,
+        // The breaker counts distinct tokens; it keeps a hash, never the token.
+        hashBreakerSubject(token),
       );
       return verdict.kind === 'valid'
         ? { kind: 'valid', claims: verdict.claims, strategy: 'introspection' }
-        : { kind: 'invalid' };
+        : { kind: 'invalid', reason: verdict.reason };
     },
     strategyOf: () => 'introspection',
     get breakerState() {

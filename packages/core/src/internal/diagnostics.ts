@@ -3,7 +3,8 @@
  * someone subscribes, and carry at most a token-hash prefix, never a token.
  *
  * - `tokenguard:auth:success`  `{ strategy, tokenHash }`
- * - `tokenguard:auth:failure`  `{ code, status, reason }`
+ * - `tokenguard:auth:failure`  `{ code, status, reason, detail }`: `reason` is the stable
+ *   refusal reason code, `detail` the log text (never a token)
  * - `tokenguard:upstream:error` `{ code, message }`
  * - `tokenguard:validate` a TracingChannel (`tracing:tokenguard:validate:start`, `:end`,
  *   `:asyncStart`, `:asyncEnd`, `:error`) around every `authenticate` / `verify`; its

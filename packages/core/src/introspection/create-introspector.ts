@@ -13,12 +13,24 @@ import {
   parseIntrospectionResponse,
 } from './parse-introspection-response.js';
 
+/**
+ * How long "our credentials were refused even after a refresh" is remembered, in ms. Meanwhile
+ * a 401 is answered 500 without another refresh and retry: outside requests must not be able
+ * to drive our token endpoint (a refresh plus a retry each) while the identity service
+ * refuses us. Requests still make their one introspection call, so recovery is immediate.
+ */
+export const REFUSED_CREDENTIALS_RETRY_MS = 5000;
+
 export interface IntrospectorDeps {
   readonly http: HttpClient;
   /** The endpoint, explicit or discovered (resolved lazily). */
   readonly endpoint: () => Promise<URL>;
   readonly clientAuth: ClientAuthenticator | undefined;
   readonly clockToleranceSec: number;
+  /** Accepted audiences of introspection answers that carry `aud` (RFC 7662 §2.2). */
+  readonly audience?: readonly string[];
+  /** Refuse answers without `aud` (with `audience`). */
+  readonly requireAudience?: boolean;
   readonly onCall: () => void;
 }
 
@@ -68,23 +80,38 @@ export function createIntrospector(deps: IntrospectorDeps): Introspector {
     };
   }
 
+  const checks = {
+    clockToleranceSec: deps.clockToleranceSec,
+    audience: deps.audience,
+    requireAudience: deps.requireAudience,
+  };
+  /** When "refused after a refresh" was last seen (0: not recently). */
+  let refusedAt = 0;
+
   return {
     async introspect(token) {
       const endpoint = await deps.endpoint();
       let answer = await call(token, endpoint);
+      const refreshHeld = refusedAt !== 0 && Date.now() - refusedAt < REFUSED_CREDENTIALS_RETRY_MS;
       // Our own bearer token may have expired or been revoked: refresh once, retry once.
       // Passing the refused headers lets concurrent 401s drop only the token they used,
       // not the one another request has just refreshed.
-      if (answer.status === 401 && deps.clientAuth?.invalidate(answer.sentHeaders) === true) {
+      if (
+        answer.status === 401 &&
+        !refreshHeld &&
+        deps.clientAuth?.invalidate(answer.sentHeaders) === true
+      ) {
         answer = await call(token, endpoint);
+        if (answer.status === 401) refusedAt = Date.now();
       }
+      if (answer.status !== 401) refusedAt = 0;
       const { status, body, error, sent } = answer;
-      if (body !== undefined) return parseIntrospectionResponse(body, deps.clockToleranceSec);
+      if (body !== undefined) return parseIntrospectionResponse(body, checks);
       // oidc-provider answers 400 unsupported_token_type (the RFC 7009 §2.2.1 code) for any
       // JWS-shaped token, before looking it up: anyone can send one, so it is a verdict on
       // the token (401), not a sign that our request or credentials are wrong (500).
       if (status === 400 && error === 'unsupported_token_type') {
-        return { kind: 'invalid', reason: 'unsupported token type' };
+        return { kind: 'invalid', reason: 'token_type_unsupported' };
       }
       throw upstreamRefusal('introspection', status, error, sent);
     },

@@ -1,8 +1,13 @@
 /**
  * Bounds the load the guard can put on the identity service: a cap on concurrent upstream
  * calls (excess callers wait up to `queueTimeoutMs`, then get a 503), and a circuit breaker
- * that answers 503 at once after `breakerThreshold` consecutive faults, letting one probe
- * through every `breakerCooldownMs` until the service answers again.
+ * that answers 503 at once when the identity service is failing for many tokens, letting one
+ * probe through every `breakerCooldownMs` until the service answers again.
+ *
+ * The breaker counts tokens, not calls: it keeps the latest outcome of each of the last
+ * `2 × breakerThreshold` distinct tokens and opens when at least `breakerThreshold` of them
+ * (so at least half) ended in an upstream fault. A single token, however often it is sent and
+ * whatever the service answers for it, counts once: it cannot open the breaker for everyone.
  */
 import { UpstreamUnavailableError } from '../errors.js';
 
@@ -22,8 +27,15 @@ export interface UpstreamLimiterCounters {
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface UpstreamLimiter {
-  /** Runs `call` within the limits; `isFault` tells which errors count against the breaker. */
-  run<T>(call: () => Promise<T>, isFault: (error: unknown) => boolean): Promise<T>;
+  /**
+   * Runs `call` within the limits; `isFault` tells which errors count against the breaker;
+   * `subject` identifies the token (a hash, never the token), so one token counts once.
+   */
+  run<T>(
+    call: () => Promise<T>,
+    isFault: (error: unknown) => boolean,
+    subject?: string,
+  ): Promise<T>;
   readonly state: BreakerState;
   /** Open, and the cooldown is over: the next call goes through as the probe. */
   readonly probeDue: boolean;
@@ -36,7 +48,10 @@ export function createUpstreamLimiter(
 ): UpstreamLimiter {
   let active = 0;
   const waiting: Array<() => void> = [];
-  let consecutiveFaults = 0;
+  /** Latest outcome (true: fault) per distinct subject, oldest first; at most 2 × threshold. */
+  const recent = new Map<string, boolean>();
+  let faulting = 0;
+  let anonymous = 0;
   let openedAt = 0;
   let probing = false;
   let state: BreakerState = 'closed';
@@ -51,16 +66,38 @@ export function createUpstreamLimiter(
     return false;
   }
 
-  function record(fault: boolean): void {
+  function remember(subject: string, fault: boolean): void {
+    const previous = recent.get(subject);
+    if (previous !== undefined) {
+      recent.delete(subject);
+      if (previous) faulting--;
+    }
+    recent.set(subject, fault);
+    if (fault) faulting++;
+    if (recent.size > settings.breakerThreshold * 2) {
+      const [oldest, oldestFault] = recent.entries().next().value as [string, boolean];
+      recent.delete(oldest);
+      if (oldestFault) faulting--;
+    }
+  }
+
+  function record(fault: boolean, subject: string | undefined): void {
     if (settings.breakerThreshold === 0) return;
-    if (!fault) {
-      consecutiveFaults = 0;
-      state = 'closed';
-    } else if (++consecutiveFaults >= settings.breakerThreshold || state === 'half-open') {
+    const probe = state === 'half-open';
+    probing = false;
+    if (probe) {
+      // The probe decides alone: the service answers again, or it does not.
+      recent.clear();
+      faulting = 0;
+      state = fault ? 'open' : 'closed';
+      if (fault) openedAt = Date.now();
+      return;
+    }
+    remember(subject ?? `call-${anonymous++}`, fault);
+    if (state === 'closed' && faulting >= settings.breakerThreshold) {
       state = 'open';
       openedAt = Date.now();
     }
-    probing = false;
   }
 
   function acquireSlot(): Promise<void> {
@@ -100,7 +137,7 @@ export function createUpstreamLimiter(
     get probeDue() {
       return state === 'open' && !probing && Date.now() - openedAt >= settings.breakerCooldownMs;
     },
-    async run(call, isFault) {
+    async run(call, isFault, subject) {
       if (settings.breakerThreshold > 0 && !admitByBreaker()) {
         counters.rejectedByBreaker();
         throw new UpstreamUnavailableError({ message: 'introspection circuit breaker is open' });
@@ -115,10 +152,10 @@ export function createUpstreamLimiter(
       }
       try {
         const result = await call();
-        record(false);
+        record(false, subject);
         return result;
       } catch (error) {
-        record(isFault(error));
+        record(isFault(error), subject);
         throw error;
       } finally {
         releaseSlot();

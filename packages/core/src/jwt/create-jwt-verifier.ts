@@ -11,9 +11,15 @@ import {
   type JWTVerifyOptions,
   type JWTVerifyResult,
 } from 'jose';
-import { InvalidTokenError, TokenGuardConfigError, TokenGuardError } from '../errors.js';
+import {
+  InvalidTokenError,
+  type RefusalReason,
+  TokenGuardConfigError,
+  TokenGuardError,
+} from '../errors.js';
 import type { HttpClient } from '../internal/http-client.js';
 import type { TokenClaims } from '../types.js';
+import { checkRequiredClaims } from './check-required-claims.js';
 import {
   createRemoteKeySet,
   type KeySetState,
@@ -84,7 +90,8 @@ export function createJwtVerifier(
     clockTolerance: config.clockToleranceSec,
     maxTokenAge: config.maxTokenAgeSec,
     typ: config.requireTyp ? ACCESS_TOKEN_TYP : undefined,
-    // RFC 9068 §2.2: exp is required; iss and aud presence follow from the options above.
+    // RFC 9068 §2.2: exp is always required; the rest of `requiredClaims` (with its types) is
+    // checked by checkRequiredClaims after jose, so each failure has its own reason.
     requiredClaims: ['exp'],
   };
 
@@ -102,6 +109,7 @@ export function createJwtVerifier(
         result = await verifyWithCandidates(token, error, options);
       }
       checkIssuedAt(result.payload, config.clockToleranceSec);
+      checkRequiredClaims(result.payload, config.requiredClaims);
       return mapJwtClaims(result.payload);
     },
   };
@@ -141,7 +149,10 @@ function refuseKeySupplyingHeaders(resolve: JWTVerifyGetKey): JWTVerifyGetKey {
   return (protectedHeader, token) => {
     for (const name of KEY_SUPPLYING_HEADERS) {
       if (Object.hasOwn(protectedHeader, name)) {
-        throw new InvalidTokenError({ message: `jwt: '${name}' header refused` });
+        throw new InvalidTokenError({
+          message: `jwt: '${name}' header refused`,
+          reason: 'header_refused',
+        });
       }
     }
     return resolve(protectedHeader, token);
@@ -166,7 +177,7 @@ async function verifyWithCandidates(
       if (!(error instanceof errors.JWSSignatureVerificationFailed)) throw toVerifierError(error);
     }
   }
-  throw new InvalidTokenError({ message: 'jwt: signature invalid' });
+  throw new InvalidTokenError({ message: 'jwt: signature invalid', reason: 'signature_invalid' });
 }
 
 /**
@@ -176,7 +187,10 @@ async function verifyWithCandidates(
 function checkIssuedAt(payload: JWTPayload, clockToleranceSec: number): void {
   const now = Math.floor(Date.now() / 1000);
   if (typeof payload.iat === 'number' && payload.iat > now + clockToleranceSec) {
-    throw new InvalidTokenError({ message: 'jwt: iat in the future' });
+    throw new InvalidTokenError({
+      message: 'jwt: iat in the future',
+      reason: 'token_issued_in_future',
+    });
   }
 }
 
@@ -186,31 +200,46 @@ function checkIssuedAt(payload: JWTPayload, clockToleranceSec: number): void {
  */
 function toVerifierError(error: unknown): unknown {
   if (error instanceof TokenGuardError || error instanceof TokenGuardConfigError) return error;
-  if (error instanceof errors.JOSEError)
-    return new InvalidTokenError({ message: `jwt: ${describe(error)}` });
+  if (error instanceof errors.JOSEError) {
+    const [reason, detail] = describe(error);
+    return new InvalidTokenError({ message: `jwt: ${detail}`, reason });
+  }
   // WebCrypto refusing a key for this token (e.g. an RSA key under 2048 bits in the remote
   // set, or a malformed JWK): the token cannot be verified with what the issuer publishes.
   if (error instanceof TypeError || (error instanceof Error && error.name === 'DataError')) {
-    return new InvalidTokenError({ message: 'jwt: no usable key for this token', cause: error });
+    return new InvalidTokenError({
+      message: 'jwt: no usable key for this token',
+      reason: 'key_unusable',
+      cause: error,
+    });
   }
   return error;
 }
 
-function describe(error: InstanceType<typeof errors.JOSEError>): string {
+/** The refusal reason and log detail for a jose error. */
+function describe(error: InstanceType<typeof errors.JOSEError>): [RefusalReason, string] {
   if (error instanceof errors.JWTExpired) {
-    return error.claim === 'iat' ? 'iat older than maxTokenAgeSec' : 'expired';
+    return error.claim === 'iat'
+      ? ['token_too_old', 'iat older than maxTokenAgeSec']
+      : ['token_expired', 'expired'];
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.reason === 'missing') return `${error.claim} missing`;
-    if (error.reason === 'invalid') return `${error.claim} invalid`;
-    if (error.claim === 'nbf') return 'not yet valid (nbf)';
-    if (error.claim === 'iat') return 'iat in the future';
-    return `${error.claim} mismatch`;
+    if (error.reason === 'missing') return ['claim_missing', `${error.claim} missing`];
+    if (error.reason === 'invalid') return ['claim_invalid', `${error.claim} invalid`];
+    if (error.claim === 'nbf') return ['token_not_yet_valid', 'not yet valid (nbf)'];
+    if (error.claim === 'iat') return ['token_issued_in_future', 'iat in the future'];
+    if (error.claim === 'iss') return ['issuer_mismatch', 'iss mismatch'];
+    if (error.claim === 'aud') return ['audience_mismatch', 'aud mismatch'];
+    if (error.claim === 'typ') return ['typ_invalid', 'typ mismatch'];
+    return ['claim_invalid', `${error.claim} mismatch`];
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'alg not allowed';
-  if (error instanceof errors.JWSSignatureVerificationFailed) return 'signature invalid';
-  if (error instanceof errors.JWKSNoMatchingKey) return 'no key matches kid and alg';
-  if (error instanceof errors.JOSENotSupported) return 'unsupported alg, key or crit header';
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'malformed';
-  return 'rejected';
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return ['algorithm_not_allowed', 'alg not allowed'];
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return ['signature_invalid', 'signature invalid'];
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return ['unknown_key', 'no key matches kid and alg'];
+  if (error instanceof errors.JOSENotSupported)
+    return ['header_refused', 'unsupported alg, key or crit header'];
+  return ['token_malformed', 'malformed'];
 }

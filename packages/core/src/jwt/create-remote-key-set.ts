@@ -8,8 +8,9 @@
  * every request, and the last good key set kept while a periodic refresh runs or fails.
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
+import { InvalidTokenError, TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
+import { isOversizedRsaModulus, MAX_RSA_BITS } from '../internal/key-rules.js';
 import { createSingleFlight } from '../internal/single-flight.js';
 
 export interface RemoteKeySetOptions {
@@ -45,6 +46,26 @@ export type RemoteKeySet = JWTVerifyGetKey & {
 };
 
 /**
+ * Splits a JWK Set into usable keys and the `kid`s of RSA keys over `MAX_RSA_BITS`: those are
+ * left out of the set, and a token naming one is refused (`key_unusable`) without a refetch.
+ */
+function boundKeySizes(document: Record<string, unknown>): {
+  readonly usable: Record<string, unknown>;
+  readonly oversizedKids: ReadonlySet<string>;
+} {
+  const oversizedKids = new Set<string>();
+  if (!Array.isArray(document.keys)) return { usable: document, oversizedKids };
+  const keys = document.keys.filter((jwk: unknown) => {
+    if (typeof jwk !== 'object' || jwk === null) return true;
+    const { kty, n, kid } = jwk as { kty?: unknown; n?: unknown; kid?: unknown };
+    if (kty !== 'RSA' || typeof n !== 'string' || !isOversizedRsaModulus(n)) return true;
+    if (typeof kid === 'string') oversizedKids.add(kid);
+    return false;
+  });
+  return { usable: { ...document, keys }, oversizedKids };
+}
+
+/**
  * Returns a jose key resolver over a remote JWKS. Rules:
  * - the set is fetched on first use; concurrent callers share one fetch (single-flight);
  * - an unknown `kid` (key rotation, RFC 7517 §4.5) causes a refetch only when the last
@@ -59,6 +80,7 @@ export type RemoteKeySet = JWTVerifyGetKey & {
 export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   const { http, cooldownMs, timeoutMs, maxAgeMs, retryAfterFailureMs, onFetch } = options;
   let local: LocalKeySet | undefined;
+  let oversizedKids: ReadonlySet<string> = new Set();
   /** When the current set was fetched (0: never). */
   let fetchedAt = 0;
   /** Whether the last fetch failed (read by `state()` for `guard.health()`). */
@@ -102,10 +124,10 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
         message: `jwks endpoint answered HTTP ${response.status}`,
       });
     }
-    const document = parseJsonObject(response, 'jwks');
+    const bounded = boundKeySizes(parseJsonObject(response, 'jwks'));
     let next: LocalKeySet;
     try {
-      next = createLocalJWKSet(document as unknown as JSONWebKeySet);
+      next = createLocalJWKSet(bounded.usable as unknown as JSONWebKeySet);
     } catch (cause) {
       throw new UpstreamUnavailableError({
         message: 'jwks endpoint answered a document that is not a JWK Set',
@@ -113,6 +135,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       });
     }
     local = next;
+    oversizedKids = bounded.oversizedKids;
     fetchedAt = Date.now();
   }
 
@@ -133,6 +156,12 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       return await keys(protectedHeader, token);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      if (typeof protectedHeader.kid === 'string' && oversizedKids.has(protectedHeader.kid)) {
+        throw new InvalidTokenError({
+          message: `jwt: RSA key over ${MAX_RSA_BITS} bits refused`,
+          reason: 'key_unusable',
+        });
+      }
       // Within the cooldown the set is fresh: the kid is unknown, the token is refused.
       if (!fetches.inFlight() && Date.now() - fetchedAt < cooldownMs) throw error;
       // Otherwise wait for a fetch; a failure kept from moments ago answers at once (the kid

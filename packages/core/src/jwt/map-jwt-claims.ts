@@ -3,6 +3,7 @@
  * requirements never need to know which strategy validated a token.
  */
 import type { JWTPayload } from 'jose';
+import { InvalidTokenError } from '../errors.js';
 import type { TokenClaims } from '../types.js';
 
 /**
@@ -11,9 +12,10 @@ import type { TokenClaims } from '../types.js';
  * AD, Okta), space-joined; `client_id` from RFC 9068 §2.2 `client_id`, else OIDC's `azp`; every
  * other claim kept as is.
  *
- * Claims the guard's policy relies on (`sub`, `client_id`, `scope`, `brand`, `token_type`) are
- * dropped when they have the wrong JSON type, so a malformed claim can never satisfy a
- * requirement by accident. The result is frozen.
+ * Claims the guard's policy relies on (`sub`, `client_id`, `scope`, `scp`, `token_type`) must
+ * have their JSON type: otherwise the token is refused (`claim_invalid`), never accepted with
+ * the claim silently dropped. A `brand` of the wrong type is dropped, so a brand requirement
+ * refuses the token with 403 while routes without one still serve it. The result is frozen.
  *
  * @example
  * mapJwtClaims({ sub: 'u1', scp: ['orders:read', 'orders:write'], azp: 'web' });
@@ -21,8 +23,13 @@ import type { TokenClaims } from '../types.js';
  */
 export function mapJwtClaims(payload: JWTPayload): TokenClaims {
   const claims: Record<string, unknown> = { ...payload };
-  for (const name of ['sub', 'client_id', 'brand', 'token_type'] as const) {
-    if (claims[name] !== undefined && typeof claims[name] !== 'string') delete claims[name];
+  for (const name of ['sub', 'client_id', 'token_type', 'azp'] as const) {
+    if (claims[name] !== undefined && typeof claims[name] !== 'string') throw claimInvalid(name);
+  }
+  if (claims.brand !== undefined && typeof claims.brand !== 'string') delete claims.brand;
+  for (const name of ['scope', 'scp'] as const) {
+    if (payload[name] !== undefined && scopeString(payload[name]) === undefined)
+      throw claimInvalid(name);
   }
   const scope = scopeString(payload.scope) ?? scopeString(payload.scp);
   if (scope === undefined) delete claims.scope;
@@ -45,4 +52,8 @@ function scopeString(value: unknown): string | undefined {
     return value.filter(Boolean).join(' ');
   }
   return undefined;
+}
+
+function claimInvalid(name: string): InvalidTokenError {
+  return new InvalidTokenError({ message: `jwt: ${name} invalid`, reason: 'claim_invalid' });
 }

@@ -20,6 +20,7 @@ import {
   optionalInteger,
   optionalString,
 } from '../options/validators.js';
+import { RFC9068_REQUIRED_CLAIMS } from './check-required-claims.js';
 
 /** Public-key JWS algorithms allowed by default (RFC 7518 §3.1, RFC 8037 §3.1). */
 const DEFAULT_JWT_ALGORITHMS: readonly string[] = Object.freeze(
@@ -41,6 +42,7 @@ const JWT_KEYS = optionKeys<JwtOptions>({
   algorithms: true,
   requireTyp: true,
   maxTokenAgeSec: true,
+  requiredClaims: true,
   jwksCooldownMs: true,
   jwksTimeoutMs: true,
   jwksUri: true,
@@ -68,6 +70,13 @@ export interface NormalizedJwtOptions {
   readonly requireTyp: boolean;
   /** Oldest accepted `iat`, in seconds; `undefined` for no limit. */
   readonly maxTokenAgeSec: number | undefined;
+  /**
+   * Claims every token must carry (registered ones with their types). Default with
+   * `requireTyp` (the RFC 9068 profile): `iss exp aud sub client_id iat jti` (`aud` left out
+   * with `requireAudience: false`); without it: `iss exp` (+ `aud`). `exp` is always included,
+   * and `iat` whenever `maxTokenAgeSec` is set.
+   */
+  readonly requiredClaims: readonly string[];
   /** Clock tolerance for `exp`, `nbf` and `iat`, in seconds. */
   readonly clockToleranceSec: number;
   /** Least time between two JWKS fetches triggered by an unknown `kid`, in milliseconds. */
@@ -172,12 +181,18 @@ export function normalizeJwtOptions(
       ? undefined
       : optionalInteger(raw.maxTokenAgeSec, at('maxTokenAgeSec'), 0, { min: 1, max: 31_536_000 });
 
+  const requireTyp = optionalBoolean(raw.requireTyp, at('requireTyp'), true);
   const config = {
     issuer,
     audience,
     algorithms,
-    requireTyp: optionalBoolean(raw.requireTyp, at('requireTyp'), true),
+    requireTyp,
     maxTokenAgeSec,
+    requiredClaims: normalizeRequiredClaims(raw.requiredClaims, at('requiredClaims'), {
+      profile: requireTyp,
+      audience: audience !== undefined,
+      maxTokenAge: maxTokenAgeSec !== undefined,
+    }),
     clockToleranceSec: guard.clockToleranceSec,
     jwksCooldownMs: optionalInteger(
       raw.jwksCooldownMs,
@@ -211,6 +226,30 @@ export function normalizeJwtOptions(
   // A typed array cannot be frozen; the copy taken in normalizeSecret is private to this object.
   Object.defineProperty(config, 'secret', { value: secret, enumerable: false });
   return Object.freeze(config) as NormalizedJwtOptions;
+}
+
+function normalizeRequiredClaims(
+  value: unknown,
+  path: string,
+  context: { profile: boolean; audience: boolean; maxTokenAge: boolean },
+): readonly string[] {
+  let list: string[];
+  if (value === undefined) {
+    list = context.profile
+      ? RFC9068_REQUIRED_CLAIMS.filter((name) => name !== 'aud' || context.audience)
+      : ['iss', 'exp', ...(context.audience ? ['aud'] : [])];
+  } else if (
+    Array.isArray(value) &&
+    value.every((name) => typeof name === 'string' && name !== '')
+  ) {
+    list = [...(value as string[])];
+  } else {
+    throw new TokenGuardConfigError(path, 'must be a list of claim names');
+  }
+  // RFC 9068 §2.2: exp is never optional; a token age limit needs the issue time.
+  if (!list.includes('exp')) list.push('exp');
+  if (context.maxTokenAge && !list.includes('iat')) list.push('iat');
+  return Object.freeze([...new Set(list)]);
 }
 
 function normalizeAudience(value: unknown, path: string): readonly string[] {

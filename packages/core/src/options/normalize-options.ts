@@ -45,6 +45,10 @@ export interface NormalizedIntrospection {
   readonly breakerThreshold: number;
   readonly breakerCooldownMs: number;
   readonly dispatcher: Dispatcher | undefined;
+  /** Audiences an answer's `aud` must include (RFC 7662 §2.2); default the JWT audience. */
+  readonly audience: readonly string[] | undefined;
+  /** Refuse answers without `aud` (needs `audience`). */
+  readonly requireAudience: boolean;
 }
 
 export interface NormalizedCache {
@@ -84,6 +88,8 @@ export interface NormalizedConfig {
   readonly optional: boolean;
   readonly requirements: NormalizedRequirements;
   readonly logger: TokenGuardLogger;
+  /** Send each refusal reason's fixed text as `error_description`. */
+  readonly errorDescriptions: boolean;
   /** Fingerprint of the validation settings: part of every cache key. */
   readonly namespace: string;
 }
@@ -106,6 +112,7 @@ const GUARD_KEYS = optionKeys<GuardOptions>({
   brand: true,
   predicate: true,
   logger: true,
+  errorDescriptions: true,
 });
 
 const INTROSPECTION_KEYS = optionKeys<IntrospectionOptions>({
@@ -119,6 +126,8 @@ const INTROSPECTION_KEYS = optionKeys<IntrospectionOptions>({
   breakerThreshold: true,
   breakerCooldownMs: true,
   dispatcher: true,
+  audience: true,
+  requireAudience: true,
 });
 
 const CACHE_KEYS = optionKeys<CacheOptions>({
@@ -160,10 +169,6 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
       : checkEndpointUrl(raw.issuer, 'issuer', allowInsecureHttp) && (raw.issuer as string);
   const logger = normalizeLogger(raw.logger);
 
-  const introspection =
-    raw.introspection === undefined
-      ? undefined
-      : normalizeIntrospection(raw.introspection, allowInsecureHttp, issuer !== undefined);
   const jwt =
     raw.jwt === undefined
       ? undefined
@@ -171,6 +176,15 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           raw.jwt as JwtOptions,
           { issuer, clockToleranceSec, allowInsecureHttp },
           'jwt',
+        );
+  const introspection =
+    raw.introspection === undefined
+      ? undefined
+      : normalizeIntrospection(
+          raw.introspection,
+          allowInsecureHttp,
+          issuer !== undefined,
+          jwt?.audience,
         );
   const validation = chooseStrategy(raw.strategy, introspection, jwt);
   const strategy = validation.strategy;
@@ -214,6 +228,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
       'options',
     ),
     logger,
+    errorDescriptions: optionalBoolean(raw.errorDescriptions, 'errorDescriptions', false),
   };
   // Everything that decides validity goes into the cache namespace, so guards sharing a
   // store with different settings never serve each other's results.
@@ -256,6 +271,7 @@ function normalizeIntrospection(
   value: unknown,
   allowInsecureHttp: boolean,
   hasIssuer: boolean,
+  jwtAudience: readonly string[] | undefined,
 ): NormalizedIntrospection {
   const raw = checkObject(value, 'introspection');
   checkKnownKeys(raw, INTROSPECTION_KEYS, 'introspection');
@@ -271,6 +287,21 @@ function normalizeIntrospection(
     typeof (dispatcher as { dispatch?: unknown }).dispatch !== 'function'
   ) {
     throw new TokenGuardConfigError('introspection.dispatcher', 'must be an undici Dispatcher');
+  }
+  const audience =
+    raw.audience === undefined
+      ? jwtAudience
+      : normalizeAudienceList(raw.audience, 'introspection.audience');
+  const requireAudience = optionalBoolean(
+    raw.requireAudience,
+    'introspection.requireAudience',
+    false,
+  );
+  if (requireAudience && audience === undefined) {
+    throw new TokenGuardConfigError(
+      'introspection.requireAudience',
+      'needs `introspection.audience` (or `jwt.audience`)',
+    );
   }
   return Object.freeze({
     endpoint:
@@ -343,7 +374,22 @@ function normalizeIntrospection(
       },
     ),
     dispatcher,
+    audience,
+    requireAudience,
   });
+}
+
+/** A non-empty string or list of non-empty strings, frozen and deduplicated. */
+function normalizeAudienceList(value: unknown, path: string): readonly string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.some((item) => typeof item !== 'string' || item === '')
+  ) {
+    throw new TokenGuardConfigError(path, 'must be a non-empty string or list of strings');
+  }
+  return Object.freeze([...new Set(list as string[])]);
 }
 
 function normalizeCache(value: unknown): NormalizedCache | undefined {

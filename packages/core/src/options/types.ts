@@ -117,6 +117,13 @@ export interface IntrospectionOptions {
   readonly breakerCooldownMs?: number;
   /** An undici dispatcher to use instead of the guard's own pool (proxies, custom TLS). */
   readonly dispatcher?: Dispatcher;
+  /**
+   * RFC 7662 §2.2: an answer that carries `aud` must name one of these, else the token is
+   * refused (`audience_mismatch`). Default: `jwt.audience` when set; otherwise not checked.
+   */
+  readonly audience?: string | readonly string[];
+  /** Also refuse answers that carry no `aud` at all (needs `audience`). Default false. */
+  readonly requireAudience?: boolean;
 }
 
 /**
@@ -157,8 +164,14 @@ export type JwtOptions = {
   readonly algorithms?: readonly string[];
   /** RFC 9068 §2.1: require `typ: at+jwt`. Default true. */
   readonly requireTyp?: boolean;
-  /** Oldest accepted `iat`, in seconds. Default: none. */
+  /** Oldest accepted `iat`, in seconds; cached results expire with it too. Default: none. */
   readonly maxTokenAgeSec?: number;
+  /**
+   * Claims every token must carry (`iss`, `sub`, `client_id`, `jti`: non-empty strings; `exp`,
+   * `iat`, `nbf`: numbers; `aud`: string or list). Default with `requireTyp` (RFC 9068 §2.2):
+   * `iss exp aud sub client_id iat jti`; without it `iss exp aud`. `exp` is always required.
+   */
+  readonly requiredClaims?: readonly string[];
   /** Least time between two JWKS fetches, in milliseconds. Default 30000. */
   readonly jwksCooldownMs?: number;
   /** JWKS fetch timeout in milliseconds. Default 5000. */
@@ -224,6 +237,8 @@ export interface CacheOptions {
 export interface TokenGuardLogger {
   warn(message: string, detail?: Record<string, unknown>): void;
   error(message: string, detail?: Record<string, unknown>): void;
+  /** Optional: one line per refusal with its reason code (never the token). */
+  debug?(message: string, detail?: Record<string, unknown>): void;
 }
 
 /**
@@ -266,4 +281,10 @@ export interface GuardOptions {
   readonly predicate?: ClaimsPredicate;
   /** Where warnings and upstream details go. Default: `console.warn`/`console.error` for warnings only. */
   readonly logger?: TokenGuardLogger;
+  /**
+   * Put the fixed text of the refusal reason (e.g. "The access token has expired") in
+   * `error_description` instead of the generic text of the error code. Never token or
+   * upstream content. Default false.
+   */
+  readonly errorDescriptions?: boolean;
 }

@@ -30,6 +30,14 @@ export function normalizeRequirements(
   if (normalized.has(requirements)) return requirements as NormalizedRequirements;
   const scopes = scopeList(requirements.scopes, `${path}.scopes`);
   const anyScope = scopeList(requirements.anyScope, `${path}.anyScope`);
+  // An empty list must never mean "no requirement": `requireScopes(...parse(env.SCOPES))`
+  // with the variable unset would otherwise let every token through. Refused, like anyScope.
+  if (scopes !== undefined && scopes.length === 0) {
+    throw new TokenGuardConfigError(
+      `${path}.scopes`,
+      'must name at least one scope (an empty list would accept every token)',
+    );
+  }
   if (anyScope !== undefined && anyScope.length === 0) {
     throw new TokenGuardConfigError(`${path}.anyScope`, 'must name at least one scope');
   }
@@ -39,11 +47,11 @@ export function normalizeRequirements(
     throw new TokenGuardConfigError(`${path}.predicate`, 'must be a function');
   }
   const result: NormalizedRequirements = Object.freeze({
-    scopes: scopes?.length ? scopes : undefined,
+    scopes,
     anyScope,
     brand,
     predicate,
-    isEmpty: !scopes?.length && !anyScope && brand === undefined && predicate === undefined,
+    isEmpty: !scopes && !anyScope && brand === undefined && predicate === undefined,
   });
   normalized.add(result);
   return result;

@@ -167,7 +167,7 @@ describe('createDiscovery: RFC 8414 metadata', () => {
     }
   });
 
-  it('RFC 8414 §3.3: an issuer mismatch is a config error naming `issuer`, cached (no refetch)', async () => {
+  it('RFC 8414 §3.3: an issuer mismatch is a config error naming `issuer`, held briefly (no refetch)', async () => {
     const wrong = await createIdentityServer({ issuer: 'http://wrong', jwtAlgorithms: ['ES256'] });
     try {
       const discovery = createDiscovery({ issuer: wrong.url, http, allowInsecureHttp: true });
@@ -176,6 +176,42 @@ describe('createDiscovery: RFC 8414 metadata', () => {
       expect(error).toMatchObject({ option: 'issuer', code: 'invalid_option' });
       expect(await refusal(discovery.metadata())).toBe(error);
       expect(wrong.calls.oauthMetadata).toBe(1);
+    } finally {
+      await wrong.close();
+    }
+  });
+
+  it('issue 10 item 12: an issuer mismatch is retried with a doubling backoff, not cached for the guard’s life', async () => {
+    const wrong = await createIdentityServer({ issuer: 'http://wrong', jwtAlgorithms: ['ES256'] });
+    try {
+      const discovery = createDiscovery({
+        issuer: wrong.url,
+        http,
+        allowInsecureHttp: true,
+        retryAfterFailureMs: 200,
+      });
+      await refusal(discovery.metadata());
+      expect(wrong.calls.oauthMetadata).toBe(1);
+      await new Promise((r) => setTimeout(r, 250));
+      await refusal(discovery.metadata()); // retried after 200 ms
+      expect(wrong.calls.oauthMetadata).toBe(2);
+      await new Promise((r) => setTimeout(r, 250));
+      await refusal(discovery.metadata()); // now held for 400 ms
+      expect(wrong.calls.oauthMetadata).toBe(2);
+    } finally {
+      await wrong.close();
+    }
+  });
+
+  it('issue 10 item 12: the mismatch message quotes a short, single-line, printable excerpt', async () => {
+    const issuer = `http://evil\n[tokenguard] forged line ${'x'.repeat(300)}`;
+    const wrong = await createIdentityServer({ issuer, jwtAlgorithms: ['ES256'] });
+    try {
+      const discovery = createDiscovery({ issuer: wrong.url, http, allowInsecureHttp: true });
+      const error = (await refusal(discovery.metadata())) as Error;
+      expect(error.message).not.toMatch(/[\n\r]/);
+      expect(error.message).not.toContain('x'.repeat(61));
+      expect(error.message).toContain('http://evil?[tokenguard] forged line');
     } finally {
       await wrong.close();
     }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { base64url, type JWTPayload, SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvalidTokenError } from '../../src/errors.js';
@@ -54,6 +54,7 @@ function sign({ alg = 'RS256', header = {}, claims = {}, key = rsa.privateKey }:
     client_id: 'client-1',
     iat: now(),
     exp: now() + 600,
+    jti: randomUUID(),
     ...claims,
   })
     .setProtectedHeader({ alg, typ: 'at+jwt', kid: 'k-rsa', ...header })
@@ -115,7 +116,15 @@ describe('static public keys', () => {
   it('a token without kid is tried against each candidate key (rotation), and refused by none', async () => {
     const verifier = verifierFor({ keys: [pem(rsa.publicKey), pem(rsa2.publicKey)] });
     const noKid = (key: KeyObject) =>
-      new SignJWT({ iss: ISSUER, aud: 'api', exp: now() + 60 })
+      new SignJWT({
+        iss: ISSUER,
+        aud: 'api',
+        sub: 'u',
+        client_id: 'c',
+        iat: now(),
+        jti: randomUUID(),
+        exp: now() + 60,
+      })
         .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt' })
         .sign(key);
     await expect(verifier.verify(await noKid(rsa2.privateKey))).resolves.toMatchObject({
@@ -335,12 +344,61 @@ describe('RFC 9068 claims and header checks', () => {
     const token = await sign({
       claims: { client_id: undefined, azp: 'web', scp: ['a', 'b'], brand: 'acme' },
     });
-    await expect(verifier().verify(token)).resolves.toMatchObject({
+    // RFC 9068 requires client_id: an issuer with azp only tunes requiredClaims.
+    const tuned = verifierFor({
+      keys: pem(rsa.publicKey),
+      requiredClaims: ['iss', 'exp', 'aud', 'sub', 'iat', 'jti'],
+    });
+    await expect(tuned.verify(token)).resolves.toMatchObject({
       active: true,
       client_id: 'web',
       scope: 'a b',
       brand: 'acme',
     });
+  });
+});
+
+describe('issue 10 item 4: RFC 9068 §2.2 required claims, with their types', () => {
+  const verifier = () => verifierFor({ keys: pem(rsa.publicKey) });
+
+  it.each(['sub', 'client_id', 'jti', 'iat', 'aud', 'iss'])(
+    'a token without %s is refused (claim_missing) with requireTyp on',
+    async (claim) => {
+      const token = await sign({ claims: { [claim]: undefined } });
+      const error = await verifier()
+        .verify(token)
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 401 });
+      expect((error as { reason: string }).reason).toMatch(/^claim_missing$|^claim_invalid$/);
+    },
+  );
+
+  it.each([
+    ['sub', 42],
+    ['client_id', ['c']],
+    ['jti', 7],
+    ['iat', 'yesterday'],
+  ])('a %s of the wrong type (%j) is refused, never dropped', async (claim, value) => {
+    const token = await sign({ claims: { [claim]: value } as JWTPayload });
+    await expect(verifier().verify(token)).rejects.toMatchObject({
+      status: 401,
+      reason: 'claim_invalid',
+    });
+  });
+
+  it('requiredClaims tunes the list; exp stays required', async () => {
+    const lax = verifierFor({ keys: pem(rsa.publicKey), requiredClaims: ['iss'] });
+    const token = await sign({ claims: { jti: undefined, client_id: undefined } });
+    await expect(lax.verify(token)).resolves.toMatchObject({ active: true });
+    await expect(lax.verify(await sign({ claims: { exp: undefined } }))).rejects.toMatchObject({
+      reason: 'claim_missing',
+    });
+  });
+
+  it('requireTyp: false (no RFC 9068 profile) requires only iss, exp and aud', async () => {
+    const lax = verifierFor({ keys: pem(rsa.publicKey), requireTyp: false });
+    const token = await sign({ claims: { jti: undefined, client_id: undefined, sub: undefined } });
+    await expect(lax.verify(token)).resolves.toMatchObject({ active: true });
   });
 });
 

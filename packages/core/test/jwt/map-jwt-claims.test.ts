@@ -51,9 +51,13 @@ describe('mapJwtClaims: JWT claims in the introspection shape', () => {
     expect(mapJwtClaims({ scope: ['a', 'b'] } as never).scope).toBe('a b');
   });
 
-  it('a scope with the wrong type grants nothing', () => {
-    expect(mapJwtClaims({ scope: 42 } as never)).not.toHaveProperty('scope');
-    expect(mapJwtClaims({ scp: ['a b'] }).scope).toBeUndefined();
+  it('issue 10 item 4: a scope or scp of the wrong type refuses the token (claim_invalid)', () => {
+    expect(() => mapJwtClaims({ scope: 42 } as never)).toThrow(
+      expect.objectContaining({ reason: 'claim_invalid', status: 401 }),
+    );
+    expect(() => mapJwtClaims({ scp: ['a b'] })).toThrow(
+      expect.objectContaining({ reason: 'claim_invalid' }),
+    );
   });
 
   it('OIDC azp stands in for a missing client_id; client_id wins when both exist', () => {
@@ -61,9 +65,16 @@ describe('mapJwtClaims: JWT claims in the introspection shape', () => {
     expect(mapJwtClaims({ azp: 'web', client_id: 'api-client' }).client_id).toBe('api-client');
   });
 
-  it('policy claims with the wrong JSON type are dropped (a number brand never matches)', () => {
-    const claims = mapJwtClaims({ brand: 1, sub: {}, client_id: [], token_type: false } as never);
-    expect(claims).toEqual({ active: true });
+  it('issue 10 item 4: sub, client_id or token_type of the wrong JSON type refuse the token', () => {
+    for (const claims of [{ sub: {} }, { client_id: [] }, { token_type: false }, { azp: 7 }]) {
+      expect(() => mapJwtClaims(claims as never)).toThrow(
+        expect.objectContaining({ reason: 'claim_invalid', status: 401 }),
+      );
+    }
+  });
+
+  it('a brand of the wrong JSON type is dropped (a brand requirement then answers 403)', () => {
+    expect(mapJwtClaims({ brand: 1, sub: 'u' } as never)).toEqual({ active: true, sub: 'u' });
   });
 
   it('an active claim inside a verified token cannot turn it inactive', () => {
