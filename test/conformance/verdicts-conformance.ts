@@ -264,17 +264,23 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
     });
 
     describe('item 5: jwt.maxTokenAgeSec keeps applying to cached results', () => {
+      // As jose counts it: refused once now - iat - clockToleranceSec > maxTokenAgeSec, so
+      // here from second iat + 15 on.
       const app = appFor(() => ({
-        guardOptions: base({ jwt: jwt({ maxTokenAgeSec: 10 }), cache: { maxTtlMs: 60_000 } }),
+        guardOptions: base({
+          clockToleranceSec: 4,
+          jwt: jwt({ maxTokenAgeSec: 10 }),
+          cache: { maxTtlMs: 60_000 },
+        }),
       }));
 
-      it('a token 7 s old is accepted and cached (maxTtlMs 60 s), then refused once older than 10 s (was: accepted from the cache)', async () => {
-        const token = await idp.mintJwt({ extra: { iat: nowSec() - 7 } });
+      it('a token 11 s old (over maxTokenAgeSec 10, inside the 4 s tolerance) is accepted afresh and from the cache (maxTtlMs 60 s), then refused once older than 10 s + tolerance (was: accepted from the cache)', async () => {
+        const token = await idp.mintJwt({ extra: { iat: nowSec() - 11 } });
         expectOk(await get(app(), token));
         expectOk(await get(app(), token));
         expect(app().guard?.metrics().cacheHits).toBeGreaterThanOrEqual(1);
-        await sleep(3500);
-        // The entry ended at iat + maxTokenAgeSec: refused, never served from the cache.
+        await sleep(4100);
+        // The entry ended when a fresh check refuses the token: never served from the cache.
         expectReason(await get(app(), token), 'token_too_old');
       });
     });

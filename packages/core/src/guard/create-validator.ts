@@ -17,6 +17,8 @@ import {
 } from '../introspection/create-upstream-limiter.js';
 import { createJwtVerifier, type JwtVerifier } from '../jwt/create-jwt-verifier.js';
 import { isJwtRouted } from '../jwt/is-jwt-routed.js';
+import type { NormalizedJwtOptions } from '../jwt/normalize-jwt-options.js';
+import { maxTokenAgeDeadlineMs } from '../jwt/verify-jwt.js';
 import type {
   NormalizedIntrospection,
   NormalizedValidation,
@@ -59,6 +61,8 @@ export interface ValidatorHealth {
   readonly probeIntrospection?: () => Promise<unknown>;
 }
 
+type JwtAgeSettings = Pick<NormalizedJwtOptions, 'maxTokenAgeSec' | 'clockToleranceSec'>;
+
 type Validate = (token: string, trace?: ValidationTrace) => Promise<CachedResult>;
 
 /**
@@ -74,7 +78,7 @@ export function createValidator(
     case 'jwt': {
       const verifier = createVerifier(validation.jwt, deps);
       return {
-        validate: byJwt(verifier, validation.jwt.maxTokenAgeSec),
+        validate: byJwt(verifier, validation.jwt),
         strategyOf: () => 'jwt',
         breakerState: 'closed',
         health: { keys: verifier },
@@ -85,7 +89,7 @@ export function createValidator(
       return byIntrospection(validation.introspection, deps);
     case 'auto': {
       const verifier = createVerifier(validation.jwt, deps);
-      const jwt = byJwt(verifier, validation.jwt.maxTokenAgeSec);
+      const jwt = byJwt(verifier, validation.jwt);
       const introspection = byIntrospection(validation.introspection, deps);
       // Anything shaped like a JWS goes to local verification and is refused there if
       // malformed, never introspected: an identity service that introspects its own JWTs
@@ -117,20 +121,24 @@ function createVerifier(
   });
 }
 
-function byJwt(verifier: JwtVerifier, maxTokenAgeSec: number | undefined): Validate {
+function byJwt(
+  verifier: JwtVerifier,
+  { maxTokenAgeSec, clockToleranceSec }: JwtAgeSettings,
+): Validate {
   return async (token) => {
     try {
       const claims = await verifier.verify(token);
       // RFC 9449 / RFC 8705: a sender-constrained token is not a bearer token.
       if (isSenderConstrained(claims)) return { kind: 'invalid', reason: 'sender_constrained' };
-      // `maxTokenAgeSec` keeps applying to a cached verdict: it ends at iat + maxTokenAgeSec.
+      // `maxTokenAgeSec` keeps applying to a cached verdict: it ends when verifying the token
+      // afresh would refuse it as too old (same rule, same tolerance).
       const iat = claims.iat;
       if (maxTokenAgeSec !== undefined && typeof iat === 'number') {
         return {
           kind: 'valid',
           claims,
           strategy: 'jwt',
-          notAfterMs: (iat + maxTokenAgeSec) * 1000,
+          notAfterMs: maxTokenAgeDeadlineMs(iat, maxTokenAgeSec, clockToleranceSec),
         };
       }
       return { kind: 'valid', claims, strategy: 'jwt' };

@@ -352,6 +352,24 @@ function validateClaims(
   }
 }
 
+/**
+ * The first epoch millisecond at which `verifyJwt` refuses a token issued at `iat` as too old
+ * (`maxTokenAge`, `clockTolerance` in seconds). The check above is jose's: whole seconds,
+ * refused once `now - iat - clockTolerance > maxTokenAge`, so from second
+ * `iat + maxTokenAge + clockTolerance + 1` on. A cached verdict ends here, neither earlier (a
+ * token inside the tolerance would be refused on its second use) nor later.
+ *
+ * @example
+ * maxTokenAgeDeadlineMs(1_700_000_000, 300, 5); // 1_700_000_306_000
+ */
+export function maxTokenAgeDeadlineMs(
+  iat: number,
+  maxTokenAgeSec: number,
+  clockToleranceSec: number,
+): number {
+  return (iat + maxTokenAgeSec + clockToleranceSec + 1) * 1000;
+}
+
 /** RFC 7515 §4.1.9: `typ` compares case-insensitively, `application/` may be omitted. */
 function normalizeTyp(value: string): string {
   const lower = value.toLowerCase();

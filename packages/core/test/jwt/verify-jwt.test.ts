@@ -16,8 +16,8 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyJwt } from '../../src/jwt/verify-jwt.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { maxTokenAgeDeadlineMs, verifyJwt } from '../../src/jwt/verify-jwt.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 
@@ -201,6 +201,29 @@ describe('verifyJwt answers as jose’s jwtVerify', () => {
     );
     const { iat: _, ...noIat } = goodClaims();
     await expectSameAsJose(await sign('ES256', noIat), jwks, options);
+  });
+
+  it('maxTokenAge applies clockTolerance as jose does; maxTokenAgeDeadlineMs is the first refused millisecond', async () => {
+    // maxTokenAge 30 s, clockTolerance 5 s: accepted through second iat + 35, refused from
+    // iat + 36 on. A cached verdict ends at maxTokenAgeDeadlineMs, so it must be exactly that.
+    const iat = 1_900_000_000;
+    const token = await sign('ES256', { ...goodClaims(), iat, exp: iat + 3600 });
+    const options = { ...OPTIONS, maxTokenAge: 30 };
+    const deadline = maxTokenAgeDeadlineMs(iat, 30, 5);
+    expect(deadline).toBe((iat + 36) * 1000);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(deadline - 1);
+      expect((await expectSameAsJose(token, jwks, options)).ok).toBe(true);
+      vi.setSystemTime(deadline);
+      expect(await expectSameAsJose(token, jwks, options)).toMatchObject({
+        ok: false,
+        error: 'JWTExpired',
+        claim: 'iat',
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('RFC 9068 §4 typ: at+jwt and application/at+jwt pass, JWT and a missing typ fail', async () => {
