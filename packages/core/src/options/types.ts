@@ -164,7 +164,10 @@ export type JwtOptions = {
   readonly algorithms?: readonly string[];
   /** RFC 9068 §2.1: require `typ: at+jwt`. Default true. */
   readonly requireTyp?: boolean;
-  /** Oldest accepted `iat`, in seconds; cached results expire with it too. Default: none. */
+  /**
+   * Oldest accepted `iat`, in seconds: refused once `now - iat - clockToleranceSec` exceeds it
+   * (as jose counts). A cached result ends at that same moment. Default: none.
+   */
   readonly maxTokenAgeSec?: number;
   /**
    * Claims every token must carry (`iss`, `sub`, `client_id`, `jti`: non-empty strings; `exp`,
@@ -283,8 +286,9 @@ export interface GuardOptions {
   readonly logger?: TokenGuardLogger;
   /**
    * Put the fixed text of the refusal reason (e.g. "The access token has expired") in
-   * `error_description` instead of the generic text of the error code. Never token or
-   * upstream content. Default false.
+   * `error_description` of the guard's answers (`guard.errorResponse`, every adapter) instead
+   * of the generic text of the error code; an `invalid_request` keeps its own text. Never
+   * token or upstream content. Default false.
    */
   readonly errorDescriptions?: boolean;
 }
