@@ -69,7 +69,8 @@ export function renderChart(rows, text) {
     )
     .join('');
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${escapeXml(`${text.title} — ${text.subtitle}`)}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="8" y="20" font-size="15" font-weight="bold">${escapeXml(text.title)}</text>`,
     `<text x="8" y="38" fill="#555">${escapeXml(text.subtitle)}</text>`,
