@@ -1,10 +1,10 @@
 /**
- * Auto-mode routing (`strategy: 'auto'`): a compact JWS goes to local verification, anything
- * else to introspection. This runs on every request, so it only looks at the shape and the
- * protected header; verification decides validity.
+ * A shape test for applications (e.g. to route tokens of their own): whether a string looks
+ * like a compact JWS. It decides nothing about validity. The guard's own `auto` routing is
+ * deliberately looser (any token with two dots goes to local verification): see
+ * is-jwt-routed.ts.
  */
-
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
+import { isBase64Url } from './is-base64url.js';
 
 /**
  * Longest protected header we bother decoding, in characters of base64url. Real JOSE headers
@@ -35,9 +35,9 @@ export function isCompactJws(token: string): boolean {
   if (token.indexOf('.', second + 1) !== -1) return false;
   const header = token.slice(0, first);
   if (header.length > MAX_HEADER_CHARS || header.length % 4 === 1) return false;
-  if (!BASE64URL.test(header)) return false;
-  if (!BASE64URL.test(token.slice(first + 1, second))) return false;
-  if (!BASE64URL.test(token.slice(second + 1))) return false;
+  if (!isBase64Url(header)) return false;
+  if (!isBase64Url(token.slice(first + 1, second))) return false;
+  if (!isBase64Url(token.slice(second + 1))) return false;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));

@@ -2,8 +2,7 @@
  * Auto-mode routing (`strategy: 'auto'`): which tokens local JWT verification decides.
  * This runs on every request, so it only counts dots; verification decides validity.
  */
-
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
+import { isBase64Url } from './is-base64url.js';
 
 /**
  * Whether `token` goes to local JWT verification in `auto` mode: any token with two or more
@@ -29,7 +28,7 @@ export function isJwtRouted(token: string): boolean {
 }
 
 function isJweHeader(segments: readonly string[]): boolean {
-  if (!segments.every((part) => BASE64URL.test(part)) || segments[0] === '') return false;
+  if (!segments.every(isBase64Url) || segments[0] === '') return false;
   try {
     const header: unknown = JSON.parse(Buffer.from(segments[0] as string, 'base64url').toString());
     return (

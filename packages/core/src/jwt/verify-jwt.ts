@@ -11,6 +11,7 @@
  * RSA keys of at least 2048 bits (RFC 7518 §3.3), strict base64url without padding
  * (RFC 7515 §2, §7.1). Algorithms without a rule here are handed to jose unchanged.
  */
+
 import {
   createHmac,
   createSecretKey,
@@ -28,6 +29,7 @@ import {
   type JWTVerifyResult,
   jwtVerify,
 } from 'jose';
+import { isBase64Url } from './is-base64url.js';
 
 /** How each supported `alg` is checked; the key's imported algorithm must match `imported`. */
 interface SignatureRule {
@@ -84,7 +86,6 @@ type CryptoKey = webcrypto.CryptoKey;
 /** Node ≥ 20 has the WebCrypto `CryptoKey` class as a global (its type lives in the DOM lib). */
 const CryptoKeyClass = (globalThis as unknown as { CryptoKey: new () => CryptoKey }).CryptoKey;
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Converted keys, per imported key object (jose's key sets hand out the same one each time). */
 const keyObjects = new WeakMap<object, KeyObject>();
@@ -127,7 +128,7 @@ export async function verifyJwt(
           signature: encodedSignature,
         })
       : key;
-  if (!BASE64URL.test(encodedSignature)) {
+  if (!isBase64Url(encodedSignature)) {
     throw new errors.JWSInvalid('Failed to base64url decode the signature');
   }
   if (!(resolved instanceof Uint8Array || resolved instanceof CryptoKeyClass)) {
@@ -140,7 +141,7 @@ export async function verifyJwt(
     throw new errors.JWSSignatureVerificationFailed();
   }
   if (!b64) throw new errors.JWTInvalid('JWTs MUST NOT use unencoded payload');
-  if (!BASE64URL.test(encodedPayload)) {
+  if (!isBase64Url(encodedPayload)) {
     throw new errors.JWSInvalid('Failed to base64url decode the payload');
   }
   const payload = parseJsonObject(encodedPayload, () => {
@@ -161,7 +162,7 @@ function isPlainOptions(options: JWTVerifyOptions): boolean {
 }
 
 function parseJsonObject(segment: string, fail: () => never): Record<string, unknown> {
-  if (!BASE64URL.test(segment)) fail();
+  if (!isBase64Url(segment)) fail();
   let parsed: unknown;
   try {
     parsed = JSON.parse(strictUtf8.decode(Buffer.from(segment, 'base64url')));
