@@ -180,8 +180,12 @@ export abstract class TokenGuardError extends Error {
   get statusCode(): number {
     return this.status;
   }
+  /**
+   * http-errors' rule: only a client error's message may reach the client. A 5xx message
+   * carries upstream detail (host, HTTP status) meant for logs.
+   */
   get expose(): boolean {
-    return true;
+    return this.status < 500;
   }
 }
 brandClass(TokenGuardError, ERROR_BRAND);

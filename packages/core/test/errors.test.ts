@@ -73,3 +73,22 @@ describe('the error table (README, RFC 6750 §3)', () => {
     expect(error.message).toContain('introspection.timeoutMs');
   });
 });
+
+describe('expose (http-errors, Koa, Fastify): a client error’s message only', () => {
+  it.each([
+    [new InvalidRequestError('bad'), true],
+    [new InvalidTokenError(), true],
+    [new InvalidBrandError(), true],
+    [
+      new ServerError({ message: 'introspection endpoint refused our credentials (HTTP 401)' }),
+      false,
+    ],
+    [
+      new UpstreamUnavailableError({ message: 'introspection endpoint 10.0.0.7:8443 timed out' }),
+      false,
+    ],
+  ])('%s → expose %s', (error, expose) => {
+    expect(error.expose).toBe(expose);
+    expect(error.statusCode).toBe(error.status);
+  });
+});
