@@ -10,12 +10,7 @@ import type { ErrorFormatter, RequestLog } from '@tokenguard/core/adapter-kit';
 import { createIdentityServer, type IdentityServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectOk, expectRefusal } from './expect-answer.js';
-import {
-  type AdapterHarness,
-  type AppSpec,
-  PASS_ERRORS_STATUS,
-  type RunningApp,
-} from './harness.js';
+import { type AdapterHarness, type AppSpec, appPerBlock, PASS_ERRORS_STATUS } from './harness.js';
 import { bearer, send } from './http.js';
 
 const BARE = 'Bearer realm="test"';
@@ -71,21 +66,7 @@ export function runAdapterKitConformance(harness: AdapterHarness): void {
       };
     }
 
-    function appFor(spec: () => AppSpec): () => RunningApp {
-      let app: RunningApp | undefined;
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: called once per describe block, so each block gets one pair.
-      beforeAll(async () => {
-        app = await harness.createApp(spec());
-      });
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: as above.
-      afterAll(async () => {
-        await app?.close();
-      });
-      return () => {
-        if (app === undefined) throw new Error('app not started');
-        return app;
-      };
-    }
+    const appFor = (spec: () => AppSpec) => appPerBlock(harness, spec);
 
     describe('per-route optional authentication (the guard itself is required)', () => {
       const app = appFor(() => ({ guardOptions: options() }));

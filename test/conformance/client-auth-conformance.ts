@@ -32,7 +32,7 @@ import {
   expectUnavailable,
   sleep,
 } from './expect-answer.js';
-import type { AdapterHarness, AppSpec, RunningApp } from './harness.js';
+import { type AdapterHarness, type AppSpec, appPerBlock, type RunningApp } from './harness.js';
 import { bearer, send } from './http.js';
 
 const TIMEOUT_MS = 300;
@@ -215,22 +215,7 @@ export function runClientAuthConformance(harness: AdapterHarness): void {
       };
     }
 
-    /** One app per describe block: started before its cases, closed after them. */
-    function appFor(spec: () => AppSpec): () => RunningApp {
-      let app: RunningApp | undefined;
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: called once per describe block, so each block gets one pair.
-      beforeAll(async () => {
-        app = await harness.createApp(spec());
-      });
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: as above.
-      afterAll(async () => {
-        await app?.close();
-      });
-      return () => {
-        if (app === undefined) throw new Error('app not started');
-        return app;
-      };
-    }
+    const appFor = (spec: () => AppSpec) => appPerBlock(harness, spec);
 
     /** A cold app of its own for one case (a guard with no token yet), always closed. */
     async function withApp(spec: AppSpec, use: (app: RunningApp) => Promise<void>): Promise<void> {

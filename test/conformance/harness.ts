@@ -16,6 +16,7 @@ import type {
   RequestLog,
   SharedSignalsRouteOptions,
 } from '@tokenguard/core/adapter-kit';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface AppSpec {
   readonly guardOptions: GuardOptions;
@@ -160,4 +161,22 @@ export const PASS_ERRORS_STATUS = 418;
 
 export function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
+}
+
+/**
+ * One app per describe block: started before its cases, closed after them. Call it inside
+ * the `describe` whose cases use the app; the returned getter fails if the app is not up.
+ */
+export function appPerBlock(harness: AdapterHarness, spec: () => AppSpec): () => RunningApp {
+  let app: RunningApp | undefined;
+  beforeAll(async () => {
+    app = await harness.createApp(spec());
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return () => {
+    if (app === undefined) throw new Error('app not started');
+    return app;
+  };
 }

@@ -16,6 +16,7 @@ import { expectOk, expectRefusal, expectUnavailable, sleep } from './expect-answ
 import {
   type AdapterHarness,
   type AppSpec,
+  appPerBlock,
   type RunningApp,
   SCOPES_ALL,
   sha256,
@@ -87,22 +88,7 @@ export function runJwtConformance(harness: AdapterHarness): void {
       };
     }
 
-    /** One app per describe block: started before its cases, closed after them. */
-    function appFor(spec: () => AppSpec): () => RunningApp {
-      let app: RunningApp | undefined;
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: called once per describe block, so each block gets one pair.
-      beforeAll(async () => {
-        app = await harness.createApp(spec());
-      });
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: as above.
-      afterAll(async () => {
-        await app?.close();
-      });
-      return () => {
-        if (app === undefined) throw new Error('app not started');
-        return app;
-      };
-    }
+    const appFor = (spec: () => AppSpec) => appPerBlock(harness, spec);
 
     const jwt = (claims: MintJwtClaims = {}, alg: 'RS256' | 'ES256' | 'EdDSA' = 'RS256') =>
       idp.mintJwt(claims, { alg });

@@ -16,8 +16,8 @@ import {
 import {
   type AdapterHarness,
   type AppSpec,
+  appPerBlock,
   PASS_ERRORS_STATUS,
-  type RunningApp,
   SCOPES_ALL,
   SCOPES_ANY,
   sha256,
@@ -81,22 +81,7 @@ export function runConformance(harness: AdapterHarness): void {
       };
     }
 
-    /** One app per describe block: started before its cases, closed after them. */
-    function appFor(spec: () => AppSpec): () => RunningApp {
-      let app: RunningApp | undefined;
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: called once per describe block, so each block gets one pair.
-      beforeAll(async () => {
-        app = await harness.createApp(spec());
-      });
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: as above.
-      afterAll(async () => {
-        await app?.close();
-      });
-      return () => {
-        if (app === undefined) throw new Error('app not started');
-        return app;
-      };
-    }
+    const appFor = (spec: () => AppSpec) => appPerBlock(harness, spec);
 
     const token = (claims: Parameters<IdentityServer['mintToken']>[0] = {}) =>
       idp.mintToken(claims);

@@ -24,7 +24,7 @@ import {
   expectUnavailable,
   sleep,
 } from './expect-answer.js';
-import type { AdapterHarness, AppSpec, RunningApp } from './harness.js';
+import { type AdapterHarness, type AppSpec, appPerBlock, type RunningApp } from './harness.js';
 import { type Answer, bearer, send } from './http.js';
 
 const INVALID_TOKEN = 'Bearer realm="test", error="invalid_token"';
@@ -95,22 +95,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       ...extra,
     });
 
-    /** One app per describe block: started before its cases, closed after them. */
-    function appFor(spec: () => AppSpec): () => RunningApp {
-      let app: RunningApp | undefined;
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: called once per describe block.
-      beforeAll(async () => {
-        app = await harness.createApp(spec());
-      });
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: as above.
-      afterAll(async () => {
-        await app?.close();
-      });
-      return () => {
-        if (app === undefined) throw new Error('app not started');
-        return app;
-      };
-    }
+    const appFor = (spec: () => AppSpec) => appPerBlock(harness, spec);
     const get = (app: RunningApp, token: string, path = '/protected') =>
       send(app.url, path, { headers: bearer(token) });
 
