@@ -24,6 +24,7 @@ export function environment() {
     'express',
     'koa',
     'fastify',
+    'hono',
     'express-oauth2-jwt-bearer',
     'express-jwt',
     'jwks-rsa',

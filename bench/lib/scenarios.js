@@ -4,7 +4,7 @@
  * set it is loaded with, the upstream delay during its window, and the target it answers to.
  */
 
-/** @typedef {'express' | 'koa' | 'fastify'} Framework */
+/** @typedef {'express' | 'koa' | 'fastify' | 'hono'} Framework */
 /** @typedef {'none' | 'opaque1000' | 'jwt1' | 'jwt1000'} TokenSet */
 /**
  * @typedef {'introspection-hit' | 'introspection-miss' | 'jwt-repeat' | 'jwt-nocache'} TargetGroup
@@ -28,7 +28,7 @@
  */
 
 /** @type {Framework[]} */
-export const frameworks = ['express', 'koa', 'fastify'];
+export const frameworks = ['express', 'koa', 'fastify', 'hono'];
 
 /**
  * @param {{ issuer: string, introspectionEndpoint: string, jwksUri: string, callerToken: string,

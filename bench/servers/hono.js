@@ -1,0 +1,33 @@
+// @ts-check
+/**
+ * Hono scenario server, on Node through @hono/node-server. BENCH_CONFIG.auth: `none`
+ * (baseline) or `tokenguard`.
+ */
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { announce, listenPort, readConfig } from '../lib/child.js';
+
+const config = readConfig();
+const app = new Hono();
+
+/** @type {(c: import('hono').Context) => unknown} */
+let subOf = () => 'anonymous';
+
+switch (config.auth) {
+  case 'none':
+    break;
+  case 'tokenguard': {
+    const { tokenGuard } = await import('@tokenguard/hono');
+    app.use(tokenGuard(config.options));
+    subOf = (c) => c.get('auth')?.claims.sub;
+    break;
+  }
+  default:
+    throw new Error(`unknown auth ${config.auth}`);
+}
+
+app.get('/', (c) => c.json({ hello: 'world', sub: subOf(c) }));
+
+const server = serve({ fetch: app.fetch, port: listenPort(), hostname: '127.0.0.1' }, (info) => {
+  announce(info.port, () => new Promise((resolve) => server.close(() => resolve())));
+});
