@@ -386,6 +386,8 @@ export function runClientAuthConformance(harness: AdapterHarness): void {
             }),
             scopes: ['orders:read'],
             strategy: 'introspection',
+            // The guard's `issuer`, when it names one (the discovery case).
+            issuer: method.spec().guardOptions.issuer,
           });
           expect(idp.calls.introspect).toBe(1);
           expect(idp.calls.token).toBe(method.tokenRequests);

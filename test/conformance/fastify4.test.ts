@@ -3,8 +3,12 @@ import fastify4 from 'fastify4';
 import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { fastifyHarness } from './adapters/fastify.js';
 import { runCacheConformance } from './cache-conformance.js';
+import { runIssuersConformance } from './issuers-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
+import { runResourceMetadataConformance } from './resource-metadata-conformance.js';
 import { runConformance } from './run-conformance.js';
+import { runStepUpConformance } from './step-up-conformance.js';
+import { runTokenLocationsConformance } from './token-locations-conformance.js';
 import { runVerdictsConformance } from './verdicts-conformance.js';
 
 // Fastify 4 ships its own types; the harness is written against Fastify 5's, whose
@@ -15,3 +19,7 @@ runCacheConformance(harness);
 runOpsConformance(harness);
 runAdapterKitConformance(harness);
 runVerdictsConformance(harness);
+runTokenLocationsConformance(harness);
+runStepUpConformance(harness);
+runResourceMetadataConformance(harness);
+runIssuersConformance(harness);

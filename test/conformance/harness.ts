@@ -78,6 +78,9 @@ export interface AdapterHarness {
  * - `POST /form`                   the global guard; urlencoded and JSON bodies parsed
  * - `GET  /optional`               the adapter's per-route optional guard (not the global one)
  * - `GET  /where`                  `whereView`: which request property holds the auth
+ * - `GET  /step-up/acr`            requireAuthContext(STEP_UP_ACR)
+ * - `GET  /step-up/recent`         requireAuthContext(STEP_UP_RECENT)
+ * - `OPTIONS /protected`           the global guard, then 204 (the app's own CORS answer)
  *
  * Every handler answers `describeAuth(auth)`. With `passErrors`, the framework's own error
  * handling answers 418 with `frameworkView(error)`.
@@ -85,6 +88,9 @@ export interface AdapterHarness {
 export const SCOPES_ALL = ['orders:read', 'orders:write'] as const;
 export const SCOPES_ANY = ['orders:read', 'admin'] as const;
 export const BRAND_STATIC = 'acme';
+/** RFC 9470 step-up requirements of `/step-up/acr` and `/step-up/recent`. */
+export const STEP_UP_ACR = { acr: ['urn:example:mfa', 'urn:example:hwk'] } as const;
+export const STEP_UP_RECENT = { maxAgeSec: 300 } as const;
 export const BRAND_LIST = ['acme', 'globex'] as const;
 
 /** Multi-brand by path: `/brand/by-path/<brand>`. */

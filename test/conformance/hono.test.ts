@@ -1,8 +1,12 @@
 import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { honoHarness } from './adapters/hono.js';
 import { runCacheConformance } from './cache-conformance.js';
+import { runIssuersConformance } from './issuers-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
+import { runResourceMetadataConformance } from './resource-metadata-conformance.js';
 import { runConformance } from './run-conformance.js';
+import { runStepUpConformance } from './step-up-conformance.js';
+import { runTokenLocationsConformance } from './token-locations-conformance.js';
 import { runVerdictsConformance } from './verdicts-conformance.js';
 
 const harness = honoHarness();
@@ -11,3 +15,7 @@ runCacheConformance(harness);
 runAdapterKitConformance(harness);
 runOpsConformance(harness);
 runVerdictsConformance(harness);
+runTokenLocationsConformance(harness);
+runStepUpConformance(harness);
+runResourceMetadataConformance(harness);
+runIssuersConformance(harness);

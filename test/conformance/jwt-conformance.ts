@@ -120,6 +120,7 @@ export function runJwtConformance(harness: AdapterHarness): void {
             }),
             scopes: ['orders:read', 'orders:write'],
             strategy: 'jwt',
+            issuer: idp.issuer,
           });
           expect(answer.body.tokenSha256).toBe(sha256(t));
           expect(answer.body.serializedHasToken).toBe(false);

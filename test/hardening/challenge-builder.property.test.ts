@@ -61,7 +61,7 @@ function challengeProblem(input: ChallengeAttributes, header: string): string | 
     const value = input[option as keyof ChallengeAttributes];
     if (value === undefined) {
       if (names.includes(wire)) return `${wire} present without input`;
-    } else if (parsed[wire] !== printableOnly(value)) {
+    } else if (parsed[wire] !== printableOnly(String(value))) {
       return `${wire} is ${JSON.stringify(parsed[wire])}, not the printable part of the input`;
     }
   }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tokenGuard } from '@tokenguard/express';
 import express from 'express';
 import { type InteropHarness, runInteropSuite, summarizeAuth } from './run-interop-suite.js';
+import { runMultiIssuerInterop } from './run-multi-issuer-interop.js';
 
 const expressHarness: InteropHarness = {
   name: 'Express 5',
@@ -30,3 +31,4 @@ const expressHarness: InteropHarness = {
 };
 
 runInteropSuite(expressHarness);
+runMultiIssuerInterop(expressHarness);

@@ -2,6 +2,7 @@
 import { tokenGuard } from '@tokenguard/fastify';
 import Fastify from 'fastify';
 import { type InteropHarness, runInteropSuite, summarizeAuth } from './run-interop-suite.js';
+import { runMultiIssuerInterop } from './run-multi-issuer-interop.js';
 
 const fastifyHarness: InteropHarness = {
   name: 'Fastify 5',
@@ -19,3 +20,4 @@ const fastifyHarness: InteropHarness = {
 };
 
 runInteropSuite(fastifyHarness);
+runMultiIssuerInterop(fastifyHarness);

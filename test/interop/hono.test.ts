@@ -5,6 +5,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { tokenGuard } from '@tokenguard/hono';
 import { Hono } from 'hono';
 import { type InteropHarness, runInteropSuite, summarizeAuth } from './run-interop-suite.js';
+import { runMultiIssuerInterop } from './run-multi-issuer-interop.js';
 
 const honoHarness: InteropHarness = {
   name: 'Hono 4',
@@ -29,3 +30,4 @@ const honoHarness: InteropHarness = {
 };
 
 runInteropSuite(honoHarness);
+runMultiIssuerInterop(honoHarness);

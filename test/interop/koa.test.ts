@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tokenGuard } from '@tokenguard/koa';
 import Koa from 'koa';
 import { type InteropHarness, runInteropSuite, summarizeAuth } from './run-interop-suite.js';
+import { runMultiIssuerInterop } from './run-multi-issuer-interop.js';
 
 const koaHarness: InteropHarness = {
   name: 'Koa 3',
@@ -30,3 +31,4 @@ const koaHarness: InteropHarness = {
 };
 
 runInteropSuite(koaHarness);
+runMultiIssuerInterop(koaHarness);

@@ -27,6 +27,7 @@ export function summarizeAuth(auth: AuthContext | undefined): Record<string, unk
   if (auth === undefined) return { auth: null };
   return {
     strategy: auth.strategy,
+    issuer: auth.issuer,
     scopes: auth.scopes,
     client_id: auth.claims.client_id,
     sub: auth.claims.sub,
@@ -219,6 +220,7 @@ export function runInteropSuite(harness: InteropHarness): void {
         expect(response.status).toBe(200);
         expect(await response.json()).toEqual({
           strategy: 'jwt',
+          issuer: op.issuer,
           scopes: ['read', 'write'],
           client_id: op.acme.clientId,
           sub: op.acme.clientId,

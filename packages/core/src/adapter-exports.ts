@@ -12,6 +12,7 @@ export type {
 } from './adapter-kit/index.js';
 export type {
   AuthContext,
+  AuthContextRequirement,
   BrandRequirement,
   ClaimsPredicate,
   ErrorBody,
@@ -19,9 +20,16 @@ export type {
   GuardHealth,
   GuardMetrics,
   GuardOptions,
+  IssuerMetrics,
+  IssuerOptions,
+  IssuerResolver,
+  IssuerSelector,
   RequestLike,
   Requirements,
+  ResourceMetadata,
+  ResourceMetadataOptions,
   TokenClaims,
+  TokenGetter,
   TokenGuard,
   TokenGuardErrorCode,
 } from './index.js';
@@ -29,6 +37,7 @@ export {
   AccessDeniedError,
   createGuard,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidBrandError,
   InvalidRequestError,
   InvalidTokenError,

@@ -11,14 +11,22 @@ class Auth implements AuthContext {
   // Declared, not initialised: an own property only when true, so a fresh identity
   // serialises exactly as before.
   declare readonly stale?: true;
+  readonly issuer: string | undefined;
   readonly #token: string;
 
-  constructor(token: string, claims: TokenClaims, strategy: ValidationStrategy, stale?: true) {
+  constructor(
+    token: string,
+    claims: TokenClaims,
+    strategy: ValidationStrategy,
+    stale?: true,
+    issuer?: string,
+  ) {
     this.#token = token;
     this.claims = claims;
     this.scopes = scopesOf(claims);
     this.strategy = strategy;
     if (stale === true) (this as { stale?: true }).stale = true;
+    this.issuer = issuer;
   }
 
   get token(): string {
@@ -31,8 +39,9 @@ export function createAuthContext(
   claims: TokenClaims,
   strategy: ValidationStrategy,
   stale?: true,
+  issuer?: string,
 ): AuthContext {
-  return new Auth(token, claims, strategy, stale);
+  return new Auth(token, claims, strategy, stale, issuer);
 }
 
 /** RFC 6749 §3.3 / RFC 7662 §2.2: `scope` is a space-separated list. */

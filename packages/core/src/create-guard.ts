@@ -21,13 +21,19 @@ import {
 import { createEndpointResolver } from './guard/create-endpoint-resolver.js';
 import { createGuardMetrics } from './guard/create-guard-metrics.js';
 import { createRefusal } from './guard/create-refusal.js';
-import { createValidator } from './guard/create-validator.js';
+import { createValidator, type Validator } from './guard/create-validator.js';
 import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
 import { checkGuardHealth, type HealthOptions } from './health/check-guard-health.js';
 import { kAuthenticateNow, type Pending } from './internal/authenticate-now.js';
 import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';
 import { startTrace, traceValidation } from './internal/trace-validation.js';
+import {
+  createIssuerRouter,
+  type IssuerRoute,
+  type IssuerRouter,
+} from './issuers/create-issuer-router.js';
+import { summarizeIssuerHealth } from './issuers/summarize-issuer-health.js';
 import {
   type PrometheusOptions,
   renderPrometheusMetrics,
@@ -38,6 +44,7 @@ import type { GuardOptions } from './options/types.js';
 import { authorizeClaims } from './policy/authorize-claims.js';
 import { normalizeRequirements } from './policy/normalize-requirements.js';
 import { checkTokenSyntax, extractBearerToken } from './token/extract-bearer-token.js';
+import { isCorsPreflight } from './token/is-cors-preflight.js';
 import type { AuthContext, RequestLike, Requirements, TokenClaims } from './types.js';
 import type { ValidationTrace } from './validation-trace.js';
 
@@ -58,7 +65,12 @@ import type { ValidationTrace } from './validation-trace.js';
 export function createGuard(options: GuardOptions): TokenGuard {
   const config = normalizeOptions(options);
   const metrics = createGuardMetrics();
-  const refuse = createRefusal({ realm: config.realm, logger: config.logger, metrics });
+  const refuse = createRefusal({
+    realm: config.realm,
+    resourceMetadata: config.resourceMetadata?.url,
+    logger: config.logger,
+    metrics,
+  });
 
   const introspectionSettings = config.introspection;
   const http = createHttpClient({
@@ -79,12 +91,18 @@ export function createGuard(options: GuardOptions): TokenGuard {
           http,
           allowInsecureHttp: config.allowInsecureHttp,
         });
-  const validator = createValidator(config.validation, {
-    http,
-    endpoint: createEndpointResolver(discovery),
-    clockToleranceSec: config.clockToleranceSec,
-    metrics,
-  });
+  const validator =
+    config.validation &&
+    createValidator(config.validation, {
+      http,
+      endpoint: createEndpointResolver(discovery),
+      clockToleranceSec: config.clockToleranceSec,
+      metrics,
+    });
+  // Several issuers: each with its own discovery, validator, breaker and cache namespace.
+  const issuers = config.issuers && createIssuerRouter(config.issuers, metrics, config.realm);
+  /** The issuer a single-issuer guard names in the auth context. */
+  const guardIssuer = config.issuer ?? config.jwt?.issuer;
   const cache = createResultCache(
     config.cache && {
       ...config.cache,
@@ -112,17 +130,55 @@ export function createGuard(options: GuardOptions): TokenGuard {
    * A cached verdict is answered synchronously: no promise, closure or trace object on the
    * hit path (the adapters take either); a miss returns the lookup's promise.
    */
-  function verifyToken(token: string, trace?: ValidationTrace): Pending<AuthContext> {
+  function verifyToken(
+    token: string,
+    request: RequestLike | undefined,
+    trace?: ValidationTrace,
+  ): Pending<AuthContext> {
+    if (issuers !== undefined) return verifyWithIssuers(token, request, trace);
     const key = hashToken(config.namespace, token);
+    const single = validator as Validator;
     if (trace !== undefined) {
-      trace.strategy = validator.strategyOf(token);
+      trace.strategy = single.strategyOf(token);
       trace.tokenHash = key.slice(0, 8);
     }
-    const lookup = cache.getOrValidate(key, () => validator.validate(token, trace), trace);
+    const lookup = cache.getOrValidate(key, () => single.validate(token, trace), trace);
     if (lookup instanceof Promise) {
-      return lookup.then((result) => toAuthContext(token, key, result, trace));
+      return lookup.then((result) => toAuthContext(token, key, result, trace, guardIssuer));
     }
-    return toAuthContext(token, key, lookup, trace);
+    return toAuthContext(token, key, lookup, trace, guardIssuer);
+  }
+
+  /**
+   * The issuer is picked first, so each issuer's verdicts live in its own namespace. A
+   * configured issuer is picked synchronously, so a cached verdict stays promise-free here too.
+   */
+  function verifyWithIssuers(
+    token: string,
+    request: RequestLike | undefined,
+    trace: ValidationTrace | undefined,
+  ): Pending<AuthContext> {
+    const route = (issuers as IssuerRouter).route(token, request);
+    return route instanceof Promise
+      ? route.then((found) => verifyRouted(token, found, trace))
+      : verifyRouted(token, route, trace);
+  }
+
+  function verifyRouted(
+    token: string,
+    route: IssuerRoute,
+    trace: ValidationTrace | undefined,
+  ): Pending<AuthContext> {
+    const key = hashToken(route.namespace, token);
+    if (trace !== undefined) {
+      trace.strategy = route.strategy;
+      trace.tokenHash = key.slice(0, 8);
+    }
+    const lookup = cache.getOrValidate(key, () => route.validate(trace), trace);
+    if (lookup instanceof Promise) {
+      return lookup.then((result) => toAuthContext(token, key, result, trace, route.issuer));
+    }
+    return toAuthContext(token, key, lookup, trace, route.issuer);
   }
 
   function toAuthContext(
@@ -130,6 +186,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
     key: string,
     result: CacheLookup,
     trace: ValidationTrace | undefined,
+    issuer: string | undefined,
   ): AuthContext {
     if (trace !== undefined && result.stale === true) trace.stale = true;
     if (result.kind === 'invalid') {
@@ -152,7 +209,13 @@ export function createGuard(options: GuardOptions): TokenGuard {
       authSuccessChannel.publish({ strategy: result.strategy, tokenHash: key.slice(0, 8) });
     }
     metrics.validated(result.strategy);
-    return createAuthContext(token, result.claims as TokenClaims, result.strategy, result.stale);
+    return createAuthContext(
+      token,
+      result.claims as TokenClaims,
+      result.strategy,
+      result.stale,
+      result.issuer ?? issuer,
+    );
   }
 
   /** Refusals are thrown synchronously on the synchronous path, rejected on the other. */
@@ -163,12 +226,14 @@ export function createGuard(options: GuardOptions): TokenGuard {
   ): Pending<AuthContext | undefined> {
     let auth: Pending<AuthContext>;
     try {
+      // A CORS preflight carries no credentials by design (Fetch §3.2.2): let the app answer it.
+      if (config.passCorsPreflight && isCorsPreflight(request)) return undefined;
       const token = extractBearerToken(request, config.extraction);
       if (token === undefined) {
         if (context?.optional ?? config.optional) return undefined;
         throw new MissingTokenError({ realm: config.realm });
       }
-      auth = verifyToken(token, trace);
+      auth = verifyToken(token, request, trace);
     } catch (error) {
       throw refuse(error, context);
     }
@@ -209,7 +274,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
     trace?: ValidationTrace,
   ): Promise<AuthContext> {
     try {
-      return await verifyToken(checkTokenSyntax(token, config.extraction), trace);
+      return await verifyToken(checkTokenSyntax(token, config.extraction), undefined, trace);
     } catch (error) {
       throw refuse(error, context);
     }
@@ -217,6 +282,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
 
   const guard: TokenGuard = {
     realm: config.realm,
+    resourceMetadata: config.resourceMetadata,
 
     // Traced only while someone subscribes to `tokenguard:validate` (one property read).
     async authenticate(request: RequestLike, context?: CallContext) {
@@ -236,7 +302,10 @@ export function createGuard(options: GuardOptions): TokenGuard {
       context?: CallContext,
     ) {
       try {
-        if (auth === undefined) throw new MissingTokenError({ realm: config.realm });
+        if (auth === undefined) {
+          if (config.passCorsPreflight && isCorsPreflight(request)) return;
+          throw new MissingTokenError({ realm: config.realm });
+        }
         await authorizeClaims(auth, normalizeRequirements(requirements), request, config.realm);
       } catch (error) {
         throw refuse(error, context);
@@ -259,7 +328,10 @@ export function createGuard(options: GuardOptions): TokenGuard {
       // Any string may be evicted (a revocation webhook passes what it was given); only its
       // hash is used, as for every cache key.
       if (typeof token !== 'string' || token === '') return;
-      await cache.evict(hashToken(config.namespace, token));
+      // With several issuers a token's entry lives under its issuer's namespace (or the
+      // in-order one): drop it under each.
+      const namespaces = issuers === undefined ? [config.namespace] : issuers.namespaces();
+      await Promise.all(namespaces.map((namespace) => cache.evict(hashToken(namespace, token))));
     },
 
     async evictSubject(sub: string) {
@@ -268,7 +340,10 @@ export function createGuard(options: GuardOptions): TokenGuard {
     },
 
     metrics(): GuardMetrics {
-      const snapshot = metrics.snapshot(validator.breakerState);
+      const snapshot =
+        issuers === undefined
+          ? metrics.snapshot((validator as Validator).breakerState)
+          : { ...metrics.snapshot(issuers.breakerState), issuers: issuers.metrics() };
       const store = cache.storeMetrics();
       return store === undefined ? snapshot : { ...snapshot, store: { ...store } };
     },
@@ -277,8 +352,16 @@ export function createGuard(options: GuardOptions): TokenGuard {
       return renderPrometheusMetrics(guard.metrics(), options);
     },
 
-    health(options?: HealthOptions) {
-      const { keys, breaker, probeIntrospection } = validator.health;
+    async health(options?: HealthOptions) {
+      const store = config.cache?.store === undefined ? undefined : cache.storeHealth;
+      if (issuers !== undefined) {
+        const [own, byIssuer] = await Promise.all([
+          checkGuardHealth({ store }, options),
+          issuers.health(options),
+        ]);
+        return summarizeIssuerHealth(own, byIssuer);
+      }
+      const { keys, breaker, probeIntrospection } = (validator as Validator).health;
       return checkGuardHealth(
         {
           discovery,
@@ -286,7 +369,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
           // After the cooldown the next request is let through as the probe: reported as
           // half-open (ready), or a readiness check would keep traffic, and so the probe, away.
           breaker: breaker && (() => (breaker.probeDue ? 'half-open' : breaker.state)),
-          store: config.cache?.store === undefined ? undefined : cache.storeHealth,
+          store,
           probeIntrospection,
         },
         options,
@@ -296,10 +379,12 @@ export function createGuard(options: GuardOptions): TokenGuard {
     async ready() {
       await cache.ready();
       if (discovery !== undefined) await discovery.metadata();
+      await issuers?.ready();
     },
 
     async close() {
-      validator.close();
+      validator?.close();
+      await issuers?.close();
       await cache.close();
       await http.close();
     },

@@ -3,8 +3,10 @@
  * `status`, the response `headers` (the RFC 6750 challenge) and a fixed public
  * `description`; `message` may carry detail for logs and never reaches a response.
  */
-import { buildChallenge } from './http/build-challenge.js';
+import { buildChallenge, type ChallengeAttributes } from './http/build-challenge.js';
 import { brandClass, brandOf, ERROR_BRAND, isBrandedInstance } from './internal/symbols.js';
+
+const NO_EXTRAS: ChallengeAttributes = Object.freeze({});
 
 /**
  * The body every refusal is answered with (the identity service's error schema).
@@ -29,6 +31,7 @@ export type TokenGuardErrorCode =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'insufficient_user_authentication'
   | 'invalid_brand'
   | 'access_denied'
   | 'temporarily_unavailable'
@@ -63,6 +66,8 @@ export type RefusalReason =
   // 401 without error code, and 400.
   | 'token_missing'
   | 'request_invalid'
+  // 401 insufficient_user_authentication (RFC 9470): the user must authenticate again.
+  | 'user_authentication_insufficient'
   // 403: a valid token that does not meet the route's requirements.
   | 'scope_insufficient'
   | 'brand_mismatch'
@@ -96,6 +101,7 @@ export const REASON_DESCRIPTIONS: Readonly<Record<RefusalReason, string>> = Obje
   sender_constrained: 'The access token is sender-constrained and cannot be used as a bearer token',
   token_missing: 'A bearer token is required',
   request_invalid: 'The request is malformed',
+  user_authentication_insufficient: 'A different or more recent user authentication is required',
   scope_insufficient: 'The access token lacks a required scope',
   brand_mismatch: 'The access token is not valid for this brand',
   access_denied: 'The access token does not grant access to this resource',
@@ -136,6 +142,11 @@ export abstract class TokenGuardError extends Error {
   readonly requiredScope?: string;
   /** The stable refusal reason (README "Why was my token refused?"). */
   readonly reason: RefusalReason;
+  /**
+   * RFC 9728 §5.1: the URL of the protected resource's metadata document, advertised in
+   * the challenge; the guard sets it before throwing when `resourceMetadata` is configured.
+   */
+  resourceMetadata: string | undefined = undefined;
 
   constructor(init: ErrorInit = {}) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -158,6 +169,11 @@ export abstract class TokenGuardError extends Error {
     return this.code;
   }
 
+  /** Further challenge attributes of one kind of refusal (RFC 9470's `acr_values`, `max_age`). */
+  protected get challengeExtras(): ChallengeAttributes {
+    return NO_EXTRAS;
+  }
+
   /** Response headers: the challenge (4xx only), `Cache-Control: no-store`. */
   get headers(): Record<string, string> {
     const headers: Record<string, string> = { 'cache-control': 'no-store' };
@@ -166,6 +182,8 @@ export abstract class TokenGuardError extends Error {
         realm: this.realm,
         error: this.challengeError,
         scope: this.requiredScope,
+        ...this.challengeExtras,
+        resourceMetadata: this.resourceMetadata,
       });
     }
     return headers;
@@ -266,6 +284,37 @@ export class InsufficientScopeError extends TokenGuardError {
   }
 }
 brandClass(InsufficientScopeError, brandOf('error.insufficient_scope'));
+
+/**
+ * RFC 9470 §3 insufficient_user_authentication: the token is valid, but the user's
+ * authentication behind it is not strong enough (`acr`) or too old (`auth_time`) for this
+ * resource. A 401, since authenticating again (step-up) helps; the challenge names what
+ * would satisfy the resource.
+ */
+export class InsufficientUserAuthenticationError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'user_authentication_insufficient';
+  }
+  readonly code = 'insufficient_user_authentication';
+  readonly status = 401;
+  readonly description = 'A different or more recent user authentication is required';
+  /** Accepted `acr` values, space-separated, for `acr_values`. */
+  readonly acrValues: string | undefined;
+  /** The accepted age of the authentication, in seconds, for `max_age`. */
+  readonly maxAgeSec: number | undefined;
+  constructor(
+    required: { readonly acr?: readonly string[]; readonly maxAgeSec?: number },
+    init?: ErrorInit,
+  ) {
+    super(init);
+    this.acrValues = required.acr?.join(' ');
+    this.maxAgeSec = required.maxAgeSec;
+  }
+  protected override get challengeExtras(): ChallengeAttributes {
+    return { acrValues: this.acrValues, maxAgeSec: this.maxAgeSec };
+  }
+}
+brandClass(InsufficientUserAuthenticationError, brandOf('error.insufficient_user_authentication'));
 
 /**
  * The token is valid, but not for this brand: 403, since re-authenticating will not help.

@@ -3,6 +3,7 @@ import type { GuardHealth, HealthOptions } from './health/check-guard-health.js'
 import type { LatencyHistogramSnapshot } from './metrics/create-latency-histogram.js';
 import type { PrometheusOptions } from './metrics/render-prometheus-metrics.js';
 import type { TokenGuardLogger } from './options/types.js';
+import type { ResourceMetadata } from './resource-metadata/create-resource-metadata.js';
 import type { AuthContext, RequestLike, Requirements, ValidationStrategy } from './types.js';
 import type { CacheTier } from './validation-trace.js';
 
@@ -93,6 +94,18 @@ export interface GuardMetrics {
   readonly byCacheTier: Readonly<Record<CacheTier, number>>;
   /** Latency of upstream HTTP calls by purpose (`introspection`, `jwks`, `discovery`, `token`), in ms buckets. */
   readonly upstreamLatency: Readonly<Record<string, LatencyHistogramSnapshot>>;
+  /** With several issuers: each issuer's own upstream counters and breaker, by issuer. */
+  readonly issuers?: Readonly<Record<string, IssuerMetrics>>;
+}
+
+/** One issuer's share of the counters (its upstream calls, key fetches and breaker). */
+export interface IssuerMetrics {
+  readonly upstreamCalls: number;
+  readonly jwksFetches: number;
+  readonly tokenEndpointCalls: number;
+  readonly rejectedByConcurrencyCap: number;
+  readonly rejectedByBreaker: number;
+  readonly breakerState: 'closed' | 'open' | 'half-open';
 }
 
 /**
@@ -110,6 +123,11 @@ export interface GuardMetrics {
 export interface TokenGuard {
   /** The realm of every challenge. */
   readonly realm: string;
+  /**
+   * The RFC 9728 Protected Resource Metadata this guard publishes (`resourceMetadata`
+   * option): the document, its paths and URL. `undefined` when not configured.
+   */
+  readonly resourceMetadata: ResourceMetadata | undefined;
   /**
    * Extracts the bearer token (RFC 6750 §2), validates it and applies the guard-wide
    * requirements. Returns `undefined` only for an optional guard and a request with no token.

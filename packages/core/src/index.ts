@@ -16,6 +16,7 @@ export {
   AccessDeniedError,
   type ErrorBody,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidBrandError,
   InvalidRequestError,
   InvalidTokenError,
@@ -31,9 +32,20 @@ export {
   type TokenGuardErrorCode,
   UpstreamUnavailableError,
 } from './errors.js';
-export type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
+export type {
+  CallContext,
+  ErrorResponse,
+  GuardMetrics,
+  IssuerMetrics,
+  TokenGuard,
+} from './guard-types.js';
 export type { GuardHealth, HealthOptions } from './health/check-guard-health.js';
 export { buildChallenge, type ChallengeAttributes } from './http/build-challenge.js';
+export type {
+  IssuerOptions,
+  IssuerResolver,
+  IssuerSelector,
+} from './issuers/issuer-options.js';
 export { isCompactJws } from './jwt/is-compact-jws.js';
 export { isJwtRouted } from './jwt/is-jwt-routed.js';
 export type { LatencyHistogramSnapshot } from './metrics/create-latency-histogram.js';
@@ -59,6 +71,11 @@ export {
   normalizeRequirements,
 } from './policy/normalize-requirements.js';
 export {
+  type ResourceMetadata,
+  type ResourceMetadataOptions,
+  WELL_KNOWN_PATH as PROTECTED_RESOURCE_WELL_KNOWN_PATH,
+} from './resource-metadata/create-resource-metadata.js';
+export {
   CAEP_CREDENTIAL_CHANGE,
   CAEP_SESSION_REVOKED,
   createSharedSignalsReceiver,
@@ -79,12 +96,14 @@ export {
 } from './shared-signals/subjects-of-event.js';
 export type {
   AuthContext,
+  AuthContextRequirement,
   BrandRequirement,
   ClaimsPredicate,
   HeaderBag,
   RequestLike,
   Requirements,
   TokenClaims,
+  TokenGetter,
   ValidationStrategy,
 } from './types.js';
 export type { CacheTier, ValidationTrace } from './validation-trace.js';

@@ -35,6 +35,14 @@ export interface RequestLike {
   readonly body?: unknown;
 }
 
+/**
+ * Reads the token from where the application keeps it (a custom header, a session). Return
+ * `undefined` (or `null`, `''`) when the request carries none. Synchronous, since it runs on
+ * every request; the token obeys the header's rules (RFC 6750 §2.1 syntax, `maxHeaderBytes`),
+ * and a request that also carries a token elsewhere is refused with 400.
+ */
+export type TokenGetter = (request: RequestLike) => string | undefined | null;
+
 /** Claims in the shape of the identity service's introspection contract, plus any extra claims. */
 export interface TokenClaims {
   readonly active: true;
@@ -71,6 +79,11 @@ export interface AuthContext {
    */
   readonly stale?: true;
   /**
+   * The issuer that validated the token: the entry of `issuers` (or `resolveIssuer`), or the
+   * guard's `issuer` (`jwt.issuer`); `undefined` when the guard names none.
+   */
+  readonly issuer: string | undefined;
+  /**
    * The raw bearer token, for forwarding downstream. Non-enumerable, so that logging or
    * serialising the auth context never leaks it.
    */
@@ -99,4 +112,19 @@ export interface Requirements {
   readonly brand?: BrandRequirement;
   /** A custom predicate on the claims. */
   readonly predicate?: ClaimsPredicate;
+  /** RFC 9470 step-up: how (`acr`) and how recently (`auth_time`) the user authenticated. */
+  readonly authContext?: AuthContextRequirement;
+}
+
+/**
+ * RFC 9470: what the user's authentication behind a token must be. Read from the token's
+ * `acr` and `auth_time` claims (a JWT's, or an introspection answer's, RFC 9470 §6); a token
+ * that does not meet it is refused with 401 `insufficient_user_authentication`, whose
+ * challenge tells the client what to ask the authorization server for.
+ */
+export interface AuthContextRequirement {
+  /** Accepted authentication context class references (`acr`); one must match exactly. */
+  readonly acr?: readonly string[];
+  /** Longest accepted time since the user authenticated (`auth_time`), in seconds. */
+  readonly maxAgeSec?: number;
 }

@@ -67,6 +67,8 @@ export function tokenGuard(
   const adapter = createAdapter(options, adapterOptions);
   return adapter.middleware((optional): RequestHandler => {
     return (req, res, next) => {
+      const document = adapter.document(req.method, req.originalUrl);
+      if (document !== undefined) return send(res, document);
       adapter.tag(req);
       const view = toView(req);
       let result: AuthResult;
@@ -94,6 +96,7 @@ export const {
   requireAnyScope,
   requireBrand,
   requireClaims,
+  requireAuthContext,
 }: RequirementHelpers<RouteMiddleware> = createRequirementHelpers((route): RouteMiddleware => {
   return (req, res, next) => {
     const adapter = adapterOf(req);

@@ -122,6 +122,8 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
     reply: FastifyReply,
     done: HookHandlerDoneFunction,
   ) {
+    const document = adapter.document(request.method, request.url);
+    if (document !== undefined) return write(reply, document);
     const config = (
       request.routeOptions.config as { tokenguard?: TokenGuardRouteConfig | false } | undefined
     )?.tokenguard;
@@ -161,6 +163,7 @@ export const {
   requireAnyScope,
   requireBrand,
   requireClaims,
+  requireAuthContext,
 }: RequirementHelpers<preHandlerAsyncHookHandler> = createRequirementHelpers(
   (route): preHandlerAsyncHookHandler => {
     return async function requireToken(request, reply) {

@@ -50,6 +50,9 @@ export function tokenGuard(
   const adapter = createAdapter(options, adapterOptions);
   return adapter.middleware((optional): MiddlewareHandler => {
     return async (c, next) => {
+      // RFC 9728 metadata is public: served before any token is looked for.
+      const document = adapter.document(c.req.method, requestTarget(c));
+      if (document !== undefined) return write(c, document);
       adapter.tag(c);
       const view = await viewOf(c, adapter.bodyToken);
       try {
@@ -68,6 +71,7 @@ export const {
   requireAnyScope,
   requireBrand,
   requireClaims,
+  requireAuthContext,
 }: RequirementHelpers<MiddlewareHandler> = createRequirementHelpers((route): MiddlewareHandler => {
   return async (c, next) => {
     const adapter = adapterOf(c);
@@ -98,6 +102,15 @@ export function sharedSignalsReceiver(options: SharedSignalsRouteOptions): Middl
     const body = c.req.raw.body ?? undefined;
     return write(c, await endpoint.handle(c.req.method, headers, undefined, body));
   };
+}
+
+/**
+ * The request target as sent (path and query, not percent-decoded), as the other adapters
+ * see it: Hono's `c.req.path` is decoded when it holds a `%`.
+ */
+function requestTarget(c: Context): string {
+  const url = c.req.url;
+  return url.slice(url.indexOf('/', url.indexOf('//') + 2));
 }
 
 function write(c: Context, answer: Answer): Response {

@@ -2,7 +2,13 @@ import type { AuthContext, TokenClaims } from '@tokenguard/core';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type AuthContextRequirement,
   createGuard,
+  type GuardHealth,
+  InsufficientUserAuthenticationError,
+  type IssuerMetrics,
+  type IssuerOptions,
+  requireAuthContext,
   requireBrand,
   requireClaims,
   requireScopes,
@@ -40,6 +46,34 @@ describe('@tokenguard/hono types', () => {
     new Hono()
       .use(middleware)
       .get('/', requireScopes('a'), requireBrand(['x', 'y']), (c) => c.body(null));
+  });
+
+  it('several issuers, resource metadata, token locations and step-up are typed here too', () => {
+    const entry: IssuerOptions = { issuer: 'https://a.example', jwt: { audience: 'api' } };
+    const middleware = tokenGuard({
+      issuers: [entry],
+      selectIssuer: (request) =>
+        request.headers.host === 'b.example' ? 'https://b.example' : undefined,
+      resourceMetadata: { resource: 'https://api.example/mcp', scopesSupported: ['mcp:tools'] },
+      cookie: 'access_token',
+      getToken: (request) => request.headers['x-api-token'] as string | undefined,
+    });
+    expectTypeOf(requireAuthContext).parameter(0).toEqualTypeOf<AuthContextRequirement>();
+    new Hono()
+      .use(middleware)
+      .get('/pay', requireAuthContext({ acr: ['urn:mfa'], maxAgeSec: 300 }), (c) => {
+        expectTypeOf(c.get('auth')?.issuer).toEqualTypeOf<string | undefined>();
+        return c.body(null);
+      });
+    expectTypeOf(middleware.guard.metrics().issuers).toEqualTypeOf<
+      Readonly<Record<string, IssuerMetrics>> | undefined
+    >();
+    expectTypeOf<GuardHealth['issuers']>().toEqualTypeOf<
+      Readonly<Record<string, GuardHealth>> | undefined
+    >();
+    expectTypeOf(InsufficientUserAuthenticationError).toBeConstructibleWith({ acr: ['urn:mfa'] });
+    // @ts-expect-error acr is a list
+    requireAuthContext({ acr: 'urn:mfa' });
   });
 
   it('bad options do not compile', () => {

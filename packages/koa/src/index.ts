@@ -63,6 +63,8 @@ export function tokenGuard(
   const adapter = createAdapter(options, adapterOptions);
   return adapter.middleware((optional): Koa.Middleware => {
     return (ctx: Ctx, next) => {
+      const document = adapter.document(ctx.method, ctx.originalUrl);
+      if (document !== undefined) return write(ctx, document);
       adapter.tag(ctx);
       const view = toView(ctx);
       let result: AuthResult;
@@ -84,6 +86,7 @@ export const {
   requireAnyScope,
   requireBrand,
   requireClaims,
+  requireAuthContext,
 }: RequirementHelpers<Koa.Middleware> = createRequirementHelpers((route): Koa.Middleware => {
   return async (ctx: Ctx, next) => {
     const adapter = adapterOf(ctx);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { base64url, type CompactJWSHeaderParameters, CompactSign } from 'jose';
 import { nowSec } from './internal/http.js';
 import type { ServerState } from './internal/state.js';
-import { DEFAULT_TTL_SEC } from './internal/token-store.js';
+import { DEFAULT_TTL_SEC, userAuthenticationClaims } from './internal/token-store.js';
 import type { KeyRing } from './keys.js';
 import type { BadJwtKind, JwtAlgorithm, MintJwtClaims, MintJwtOptions } from './types.js';
 
@@ -53,6 +53,10 @@ export function buildJwtPayload(
     extra,
     aud,
     iss,
+    acr,
+    amr,
+    auth_time,
+    authenticatedSecAgo,
     ...rest
   } = claims;
   const payload: Record<string, unknown> = {
@@ -68,6 +72,7 @@ export function buildJwtPayload(
   if (nbf !== undefined) payload.nbf = nbf;
   if (brand !== undefined) payload.brand = brand;
   if (token_type !== undefined) payload.token_type = token_type;
+  Object.assign(payload, userAuthenticationClaims({ acr, amr, auth_time, authenticatedSecAgo }));
   return { ...payload, ...rest, ...extra };
 }
 

@@ -78,6 +78,17 @@ export interface MintClaims {
   /** RFC 7662 `token_type`. Default `'Bearer'`. */
   token_type?: string;
   /**
+   * OpenID Connect `acr` (RFC 9470 §6): how the user authenticated, e.g. `'urn:example:mfa'`.
+   * Omitted by default.
+   */
+  acr?: string;
+  /** OpenID Connect `amr`: the authentication methods used, e.g. `['pwd', 'otp']`. Omitted by default. */
+  amr?: string[];
+  /** OpenID Connect `auth_time`: when the user authenticated, seconds since the epoch. Omitted by default. */
+  auth_time?: number;
+  /** Sets `auth_time` to this many seconds ago (`auth_time` wins when both are given). */
+  authenticatedSecAgo?: number;
+  /**
    * Merged last into the introspection answer (and the JWT payload) without being judged by
    * the server: `extra: { exp: … }` reports an `exp` the server itself ignores.
    */

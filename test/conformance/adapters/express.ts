@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
   requireAnyScope,
+  requireAuthContext,
   requireBrand,
   requireClaims,
   requireScopes,
@@ -23,6 +24,8 @@ import {
   PASS_ERRORS_STATUS,
   SCOPES_ALL,
   SCOPES_ANY,
+  STEP_UP_ACR,
+  STEP_UP_RECENT,
   subjectIsAlice,
   throwingPredicate,
   whereView,
@@ -92,6 +95,11 @@ export function expressHarness(name: string, createExpress: typeof express): Ada
       app.get('/claims', requireClaims(subjectIsAlice), answer);
       app.get('/claims/throws', requireClaims(throwingPredicate), answer);
       app.post('/form', answer);
+      app.get('/step-up/acr', requireAuthContext(STEP_UP_ACR), answer);
+      app.get('/step-up/recent', requireAuthContext(STEP_UP_RECENT), answer);
+      app.options('/protected', (_req, res) => {
+        res.status(204).end();
+      });
       const onError: ErrorRequestHandler = (error, _req, res, _next) => {
         const view = spec.detailedErrors ? detailedFrameworkView(error) : frameworkView(error);
         res.status(PASS_ERRORS_STATUS).json(view);

@@ -1,6 +1,7 @@
 import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
   requireAnyScope,
+  requireAuthContext,
   requireBrand,
   requireClaims,
   sharedSignalsReceiver,
@@ -20,6 +21,8 @@ import {
   PASS_ERRORS_STATUS,
   SCOPES_ALL,
   SCOPES_ANY,
+  STEP_UP_ACR,
+  STEP_UP_RECENT,
   subjectIsAlice,
   throwingPredicate,
   whereView,
@@ -109,6 +112,9 @@ export function fastifyHarness(name: string, createFastify: typeof fastify): Ada
       app.get('/claims', { preHandler: requireClaims(subjectIsAlice) }, answer);
       app.get('/claims/throws', { preHandler: requireClaims(throwingPredicate) }, answer);
       app.post('/form', answer);
+      app.get('/step-up/acr', { config: { tokenguard: { authContext: STEP_UP_ACR } } }, answer);
+      app.get('/step-up/recent', { preHandler: requireAuthContext(STEP_UP_RECENT) }, answer);
+      app.options('/protected', async (_request, reply) => reply.code(204).send());
 
       try {
         // Plugins load here (the plugin awaits the guard's ready()): a refused option or a

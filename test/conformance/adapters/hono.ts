@@ -3,6 +3,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
   requireAnyScope,
+  requireAuthContext,
   requireBrand,
   requireClaims,
   requireScopes,
@@ -23,6 +24,8 @@ import {
   PASS_ERRORS_STATUS,
   SCOPES_ALL,
   SCOPES_ANY,
+  STEP_UP_ACR,
+  STEP_UP_RECENT,
   subjectIsAlice,
   throwingPredicate,
   whereView,
@@ -84,6 +87,10 @@ export function honoHarness(name = 'hono 4'): AdapterHarness {
       app.get('/claims', requireClaims(subjectIsAlice), answer);
       app.get('/claims/throws', requireClaims(throwingPredicate), answer);
       app.post('/form', answer);
+      app.get('/step-up/acr', requireAuthContext(STEP_UP_ACR), answer);
+      app.get('/step-up/recent', requireAuthContext(STEP_UP_RECENT), answer);
+      // The app's own CORS answer, reached only if the guard let the preflight through.
+      app.options('/protected', (c) => c.body(null, 204));
 
       const server = await listen(createAdaptorServer({ fetch: app.fetch }) as Server);
       return {

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
   requireAnyScope,
+  requireAuthContext,
   requireBrand,
   requireClaims,
   requireScopes,
@@ -23,6 +24,8 @@ import {
   PASS_ERRORS_STATUS,
   SCOPES_ALL,
   SCOPES_ANY,
+  STEP_UP_ACR,
+  STEP_UP_RECENT,
   subjectIsAlice,
   throwingPredicate,
   whereView,
@@ -122,6 +125,11 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
       router.get('/claims', requireClaims(subjectIsAlice), answer);
       router.get('/claims/throws', requireClaims(throwingPredicate), answer);
       router.post('/form', answer);
+      router.get('/step-up/acr', requireAuthContext(STEP_UP_ACR), answer);
+      router.get('/step-up/recent', requireAuthContext(STEP_UP_RECENT), answer);
+      router.options('/protected', (ctx) => {
+        ctx.status = 204;
+      });
       app.use(router.routes());
 
       const server = await listen(createServer(app.callback()));

@@ -16,6 +16,7 @@ import { type AuthenticateNow, kAuthenticateNow } from '../internal/authenticate
 import { kAdapter, kGuard } from '../internal/symbols.js';
 import { consoleLogger } from '../options/console-logger.js';
 import type { GuardOptions, TokenGuardLogger } from '../options/types.js';
+import { serveResourceMetadata } from '../resource-metadata/serve-resource-metadata.js';
 import type { AuthContext, RequestLike } from '../types.js';
 import {
   ADAPTER_OPTION_KEYS,
@@ -98,6 +99,16 @@ export class Adapter {
   tag(target: object): void {
     (target as Record<symbol, unknown>)[kGuard] = this.guard;
     (target as Record<symbol, unknown>)[kAdapter] = this;
+  }
+
+  /**
+   * A document the guard serves itself, before any authentication: the RFC 9728 Protected
+   * Resource Metadata at `/.well-known/oauth-protected-resource` (and its path-suffixed
+   * form) for `GET`/`HEAD`. `undefined` for every other request. `url` is the request target
+   * (path and query) as the view carries it.
+   */
+  document(method: string, url: string): Answer | undefined {
+    return serveResourceMetadata(this.guard.resourceMetadata, method, url);
   }
 
   /** Sets the auth context where this adapter puts it. */

@@ -10,7 +10,12 @@ import {
   type NormalizedRequirements,
   normalizeRequirements,
 } from '../policy/normalize-requirements.js';
-import type { BrandRequirement, ClaimsPredicate, Requirements } from '../types.js';
+import type {
+  AuthContextRequirement,
+  BrandRequirement,
+  ClaimsPredicate,
+  Requirements,
+} from '../types.js';
 import { type Answer, JSON_CONTENT_TYPE } from './answer.js';
 import { requestLogOf } from './request-log.js';
 
@@ -33,9 +38,15 @@ export interface RequirementHelpers<Middleware> {
   requireBrand(brand: BrandRequirement): Middleware;
   /** Route middleware: a custom predicate on the validated token; `false` answers 403. */
   requireClaims(predicate: ClaimsPredicate): Middleware;
+  /**
+   * Route middleware, RFC 9470 step-up: the token's `acr` must be one of `acr` and its
+   * `auth_time` at most `maxAgeSec` old; otherwise 401 `insufficient_user_authentication`
+   * with `acr_values` / `max_age` in the challenge.
+   */
+  requireAuthContext(required: AuthContextRequirement): Middleware;
 }
 
-/** The four helpers, each building `toMiddleware(requirement)`. */
+/** The helpers, each building `toMiddleware(requirement)`. */
 export function createRequirementHelpers<Middleware>(
   toMiddleware: (route: RouteRequirement) => Middleware,
 ): RequirementHelpers<Middleware> {
@@ -46,6 +57,7 @@ export function createRequirementHelpers<Middleware>(
     requireAnyScope: (...scopes) => define({ anyScope: scopes }, 'requireAnyScope'),
     requireBrand: (brand) => define({ brand }, 'requireBrand'),
     requireClaims: (predicate) => define({ predicate }, 'requireClaims'),
+    requireAuthContext: (authContext) => define({ authContext }, 'requireAuthContext'),
   };
 }
 

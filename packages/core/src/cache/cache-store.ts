@@ -85,6 +85,8 @@ export type CachedResult =
        * it is re-checked on every read. Absent: no limit beyond `exp`.
        */
       readonly notAfterMs?: number;
+      /** With several issuers tried in order: the one that knew the token. */
+      readonly issuer?: string;
     }
   | {
       readonly kind: 'invalid';

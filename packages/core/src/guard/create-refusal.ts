@@ -14,6 +14,8 @@ import type { GuardMetricsRecorder } from './create-guard-metrics.js';
 export interface RefusalSettings {
   /** The realm of every challenge this guard sends. */
   readonly realm: string;
+  /** RFC 9728 §5.1: the metadata URL every challenge points at, when configured. */
+  readonly resourceMetadata?: string;
   /** The guard's logger, used when a call brings none. */
   readonly logger: TokenGuardLogger;
   readonly metrics: GuardMetricsRecorder;
@@ -82,6 +84,7 @@ export function createRefusal(settings: RefusalSettings): Refuse {
         realm,
       });
     }
+    refusal.resourceMetadata = settings.resourceMetadata;
     metrics.refusal(refusal.code, refusal.reason);
     logReason(context, refusal);
     if (refusal.status === 500) {

@@ -28,6 +28,11 @@ export interface GuardHealth {
   readonly store: 'ok' | 'unreachable' | 'unknown' | 'not-used';
   /** Only with `{ probe: true }`: whether the introspection endpoint answered a probe. */
   readonly introspection?: 'ok' | 'failed' | 'not-used';
+  /**
+   * With several issuers: each held issuer's own health. The fields above then show the
+   * worst issuer's state, and `ready` is true while at least one issuer is ready.
+   */
+  readonly issuers?: Readonly<Record<string, GuardHealth>>;
 }
 
 export interface HealthOptions {

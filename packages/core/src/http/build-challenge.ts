@@ -9,6 +9,12 @@ export interface ChallengeAttributes {
   readonly errorDescription?: string;
   readonly errorUri?: string;
   readonly scope?: string;
+  /** RFC 9470 §3: the authentication context classes that would satisfy the resource. */
+  readonly acrValues?: string;
+  /** RFC 9470 §3: the longest accepted time since the user authenticated, in seconds. */
+  readonly maxAgeSec?: number;
+  /** RFC 9728 §5.1: the URL of the protected resource's metadata document. */
+  readonly resourceMetadata?: string;
 }
 
 // RFC 6750 §3: error, error_description and scope use %x20-21 / %x23-5B / %x5D-7E;
@@ -38,5 +44,8 @@ export function buildChallenge(attributes: ChallengeAttributes): string {
   add('error_description', attributes.errorDescription);
   add('error_uri', attributes.errorUri);
   add('scope', attributes.scope);
+  add('acr_values', attributes.acrValues);
+  add('max_age', attributes.maxAgeSec === undefined ? undefined : String(attributes.maxAgeSec));
+  add('resource_metadata', attributes.resourceMetadata);
   return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
 }

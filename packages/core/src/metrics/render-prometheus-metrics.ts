@@ -114,6 +114,8 @@ export function renderPrometheusMetrics(metrics: object, options: PrometheusOpti
       for (const state of BREAKER_STATES) {
         target.samples.push({ labels: { ...constant, state }, value: state === value ? 1 : 0 });
       }
+    } else if (field === 'issuers' && isRecord(value)) {
+      addIssuers(family, value, constant);
     } else if (field === 'upstreamLatency' && isRecord(value)) {
       const target = family(
         'upstream_duration_seconds',
@@ -140,6 +142,44 @@ export function renderPrometheusMetrics(metrics: object, options: PrometheusOpti
     })
     .join('\n')
     .concat('\n');
+}
+
+/**
+ * Several issuers: each issuer's counters and breaker as `issuer_*` families with an
+ * `issuer` label (an issuer URL is a label value, never part of a metric name).
+ */
+function addIssuers(
+  family: (name: string, type: Family['type'], help: string) => Family,
+  issuers: Record<string, unknown>,
+  constant: Labels,
+): void {
+  const families = new Map<string, Family>();
+  const familyOf = (name: string, type: Family['type'], help: string): Family => {
+    let found = families.get(name);
+    if (found === undefined) {
+      found = family(`issuer_${name}`, type, help);
+      families.set(name, found);
+    }
+    return found;
+  };
+  for (const [issuer, counts] of Object.entries(issuers)) {
+    if (!isRecord(counts)) continue;
+    const labels = { ...constant, issuer };
+    for (const [field, value] of Object.entries(counts)) {
+      const counter = COUNTERS[field];
+      if (counter !== undefined && typeof value === 'number') {
+        familyOf(counter[0], 'counter', `Per issuer: ${counter[1]}`).samples.push({
+          labels,
+          value,
+        });
+      } else if (field === 'breakerState' && typeof value === 'string') {
+        const target = familyOf('breaker_state', 'gauge', 'Per issuer: circuit breaker state.');
+        for (const state of BREAKER_STATES) {
+          target.samples.push({ labels: { ...labels, state }, value: state === value ? 1 : 0 });
+        }
+      }
+    }
+  }
 }
 
 function addHistogram(target: Family, labels: Labels, snapshot: LatencyHistogramSnapshot): void {

@@ -8,12 +8,18 @@ import { createNamespace } from '../cache/create-namespace.js';
 import type { NormalizedClientAuth } from '../client-auth/client-auth-methods.js';
 import { normalizeClientAuth } from '../client-auth/normalize-client-auth.js';
 import { TokenGuardConfigError } from '../errors.js';
+import { type NormalizedIssuers, normalizeIssuers } from '../issuers/normalize-issuers.js';
 import { type NormalizedJwtOptions, normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
 import {
   type NormalizedRequirements,
   normalizeRequirements,
 } from '../policy/normalize-requirements.js';
+import {
+  createResourceMetadata,
+  type ResourceMetadata,
+} from '../resource-metadata/create-resource-metadata.js';
 import type { ExtractionSettings } from '../token/extract-bearer-token.js';
+import { normalizeTokenLocations } from '../token/normalize-token-locations.js';
 import { consoleLogger } from './console-logger.js';
 import { DEFAULTS } from './defaults.js';
 import { optionKeys } from './option-keys.js';
@@ -76,9 +82,12 @@ export type NormalizedValidation =
 export interface NormalizedConfig {
   readonly realm: string;
   readonly issuer: string | undefined;
-  readonly strategy: 'introspection' | 'jwt' | 'auto';
-  /** The same strategy as a union carrying its settings (what the guard wires). */
-  readonly validation: NormalizedValidation;
+  /** `undefined` with several issuers (each has its own). */
+  readonly strategy: 'introspection' | 'jwt' | 'auto' | undefined;
+  /** The same strategy as a union carrying its settings (what the guard wires); `undefined` with several issuers. */
+  readonly validation: NormalizedValidation | undefined;
+  /** Several issuers (`issuers` / `resolveIssuer`), when configured. */
+  readonly issuers: NormalizedIssuers | undefined;
   readonly introspection: NormalizedIntrospection | undefined;
   readonly jwt: NormalizedJwtOptions | undefined;
   readonly cache: NormalizedCache | undefined;
@@ -90,6 +99,10 @@ export interface NormalizedConfig {
   readonly logger: TokenGuardLogger;
   /** Send each refusal reason's fixed text as `error_description`. */
   readonly errorDescriptions: boolean;
+  /** Let CORS preflights through without a token. */
+  readonly passCorsPreflight: boolean;
+  /** The RFC 9728 document, when configured. */
+  readonly resourceMetadata: ResourceMetadata | undefined;
   /** Fingerprint of the validation settings: part of every cache key. */
   readonly namespace: string;
 }
@@ -104,6 +117,15 @@ const GUARD_KEYS = optionKeys<GuardOptions>({
   allowBodyToken: true,
   allowQueryToken: true,
   maxHeaderBytes: true,
+  cookie: true,
+  cookieOnUnsafeMethods: true,
+  getToken: true,
+  passCorsPreflight: true,
+  resourceMetadata: true,
+  issuers: true,
+  resolveIssuer: true,
+  selectIssuer: true,
+  maxIssuers: true,
   clockToleranceSec: true,
   allowInsecureHttp: true,
   optional: true,
@@ -169,6 +191,24 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
       : checkEndpointUrl(raw.issuer, 'issuer', allowInsecureHttp) && (raw.issuer as string);
   const logger = normalizeLogger(raw.logger);
 
+  // Several issuers replace `issuer`, `strategy`, `introspection` and `jwt`: checked first.
+  const cache = normalizeCache(raw.cache);
+  const issuers =
+    raw.issuers === undefined && raw.resolveIssuer === undefined
+      ? undefined
+      : normalizeIssuers(raw, {
+          clockToleranceSec,
+          allowInsecureHttp,
+          explicitNamespace: cache?.namespace,
+          sharedStore: cache?.store !== undefined,
+        });
+  if (issuers === undefined) {
+    for (const key of ['selectIssuer', 'maxIssuers'] as const) {
+      if (raw[key] !== undefined) {
+        throw new TokenGuardConfigError(key, 'needs `issuers` or `resolveIssuer`');
+      }
+    }
+  }
   const jwt =
     raw.jwt === undefined
       ? undefined
@@ -186,8 +226,9 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           issuer !== undefined,
           jwt?.audience,
         );
-  const validation = chooseStrategy(raw.strategy, introspection, jwt);
-  const strategy = validation.strategy;
+  const validation =
+    issuers === undefined ? chooseStrategy(raw.strategy, introspection, jwt) : undefined;
+  const strategy = validation?.strategy;
 
   const extraction: ExtractionSettings = Object.freeze({
     realm,
@@ -197,20 +238,39 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
       min: 64,
       max: 1 << 20,
     }),
+    ...normalizeTokenLocations(raw),
   });
   if (extraction.allowQueryToken) {
     logger.warn(
       'tokenguard: allowQueryToken is on: tokens in URLs end up in access logs and browser history (RFC 6750 §5.3)',
     );
   }
+  if (extraction.cookieOnUnsafeMethods === true) {
+    logger.warn(
+      'cookieOnUnsafeMethods is on: cross-site requests carry the cookie; make sure a CSRF defence is in place',
+    );
+  }
   warnAboutPlainHttp(logger, introspection?.endpoint, issuer);
+  const resourceMetadata =
+    raw.resourceMetadata === undefined
+      ? undefined
+      : createResourceMetadata(raw.resourceMetadata, {
+          issuers:
+            issuers?.entries.map((entry) => entry.issuer) ?? (issuer === undefined ? [] : [issuer]),
+          bearerMethods: [
+            'header',
+            ...(extraction.allowBodyToken ? (['body'] as const) : []),
+            ...(extraction.allowQueryToken ? (['query'] as const) : []),
+          ],
+          allowInsecureHttp,
+        });
 
-  const cache = normalizeCache(raw.cache);
   const config: Omit<NormalizedConfig, 'namespace'> = {
     realm,
     issuer,
     strategy,
     validation,
+    issuers,
     introspection,
     jwt,
     cache,
@@ -218,6 +278,8 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     clockToleranceSec,
     allowInsecureHttp,
     optional: optionalBoolean(raw.optional, 'optional', false),
+    passCorsPreflight: optionalBoolean(raw.passCorsPreflight, 'passCorsPreflight', true),
+    resourceMetadata,
     requirements: normalizeRequirements(
       {
         scopes: raw.scopes,
@@ -232,19 +294,22 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
   };
   // Everything that decides validity goes into the cache namespace, so guards sharing a
   // store with different settings never serve each other's results.
-  const namespace = createNamespace({
-    strategy,
-    issuer,
-    clockToleranceSec,
-    introspection: introspection as Readonly<Record<string, unknown>> | undefined,
-    jwt,
-    explicit: cache?.namespace,
-    sharedStore: cache?.store !== undefined,
-  });
+  const namespace =
+    issuers !== undefined
+      ? issuers.namespace
+      : createNamespace({
+          strategy: strategy as string,
+          issuer,
+          clockToleranceSec,
+          introspection: introspection as Readonly<Record<string, unknown>> | undefined,
+          jwt,
+          explicit: cache?.namespace,
+          sharedStore: cache?.store !== undefined,
+        });
   return Object.freeze({ ...config, namespace });
 }
 
-function chooseStrategy(
+export function chooseStrategy(
   value: unknown,
   introspection: NormalizedIntrospection | undefined,
   jwt: NormalizedJwtOptions | undefined,
@@ -267,7 +332,7 @@ function chooseStrategy(
   throw new TokenGuardConfigError('introspection', 'or `jwt` must be configured');
 }
 
-function normalizeIntrospection(
+export function normalizeIntrospection(
   value: unknown,
   allowInsecureHttp: boolean,
   hasIssuer: boolean,

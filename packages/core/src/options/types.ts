@@ -5,7 +5,9 @@
  */
 import type { Dispatcher } from 'undici';
 import type { CacheStore } from '../cache/cache-store.js';
-import type { BrandRequirement, ClaimsPredicate } from '../types.js';
+import type { IssuerOptions, IssuerResolver, IssuerSelector } from '../issuers/issuer-options.js';
+import type { ResourceMetadataOptions } from '../resource-metadata/create-resource-metadata.js';
+import type { BrandRequirement, ClaimsPredicate, TokenGetter } from '../types.js';
 
 /**
  * A bearer token of our own for calling the identity service: static or fetched.
@@ -271,6 +273,43 @@ export interface GuardOptions {
   readonly allowQueryToken?: boolean;
   /** Longest accepted Authorization header, in bytes. Default 8192. */
   readonly maxHeaderBytes?: number;
+  /**
+   * Also read the token from this cookie (browser-facing APIs), under the header's rules.
+   * Read on safe methods only (GET, HEAD, OPTIONS, TRACE) unless `cookieOnUnsafeMethods`:
+   * a cookie rides along on cross-site requests (CSRF). Default: no cookie.
+   */
+  readonly cookie?: string;
+  /**
+   * Read the `cookie` token on POST, PUT, PATCH, DELETE… too. Only with a CSRF defence of
+   * your own (SameSite=Strict cookies, a CSRF token, an Origin check). Default false.
+   */
+  readonly cookieOnUnsafeMethods?: boolean;
+  /** Your own token location, e.g. `(req) => req.headers['x-api-token']`. Default: none. */
+  readonly getToken?: TokenGetter;
+  /**
+   * Let CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) through
+   * without a token: browsers never send credentials on them. Default true.
+   */
+  readonly passCorsPreflight?: boolean;
+  /**
+   * RFC 9728 Protected Resource Metadata: the adapters serve this document at
+   * `/.well-known/oauth-protected-resource` (and its path-suffixed form), and every
+   * challenge carries `resource_metadata` pointing at it. Default: none.
+   */
+  readonly resourceMetadata?: ResourceMetadataOptions;
+  /**
+   * Several trusted issuers, each with its own discovery, keys, audience, introspection and
+   * credentials (instead of `issuer`, `strategy`, `introspection`, `jwt`). A JWT goes to the
+   * entry its `iss` names exactly (an unknown `iss` is a 401 that fetches nothing); an opaque
+   * token to `selectIssuer`'s choice, else each introspecting entry in order. Default: none.
+   */
+  readonly issuers?: readonly IssuerOptions[];
+  /** Finds issuers `issuers` does not list (many tenants); results cached. Default: none. */
+  readonly resolveIssuer?: IssuerResolver;
+  /** Picks an opaque token's issuer from the request (host, path, header). Default: try in order. */
+  readonly selectIssuer?: IssuerSelector;
+  /** Most issuers found by `resolveIssuer` held at once (metadata, keys, pools). Default 100. */
+  readonly maxIssuers?: number;
   /** Clock tolerance for `exp`/`nbf`/`iat`, in seconds. Default 5. */
   readonly clockToleranceSec?: number;
   /** Allow `http:` endpoints (loopback tests, local development). Default false. */

@@ -8,6 +8,7 @@ import {
   InvalidBrandError,
   ServerError,
 } from '../errors.js';
+import { checkAuthContext } from '../step-up/check-auth-context.js';
 import type { AuthContext, BrandRequirement, RequestLike } from '../types.js';
 import type { NormalizedRequirements } from './normalize-requirements.js';
 
@@ -26,6 +27,10 @@ export async function authorizeClaims(
   realm?: string,
 ): Promise<void> {
   if (requirements.isEmpty) return;
+  // RFC 9470: a 401 (authenticate again) comes before any 403 (this token will never do).
+  if (requirements.authContext !== undefined) {
+    checkAuthContext(auth.claims, requirements.authContext, realm);
+  }
   if (requirements.brand !== undefined) checkBrand(auth, requirements.brand, request, realm);
   const { scopes, anyScope } = requirements;
   if (scopes !== undefined && !scopes.every((s) => auth.scopes.includes(s))) {

@@ -4,6 +4,7 @@
  */
 import { TokenGuardConfigError } from '../errors.js';
 import { SCOPE_TOKEN } from '../internal/scope-syntax.js';
+import { normalizeAuthContextRequirement } from '../step-up/normalize-auth-context-requirement.js';
 import type { BrandRequirement, Requirements } from '../types.js';
 
 /** Requirements checked once at definition time; frozen. */
@@ -42,6 +43,10 @@ export function normalizeRequirements(
     throw new TokenGuardConfigError(`${path}.anyScope`, 'must name at least one scope');
   }
   const brand = brandRequirement(requirements.brand, `${path}.brand`);
+  const authContext = normalizeAuthContextRequirement(
+    requirements.authContext,
+    `${path}.authContext`,
+  );
   const predicate = requirements.predicate;
   if (predicate !== undefined && typeof predicate !== 'function') {
     throw new TokenGuardConfigError(`${path}.predicate`, 'must be a function');
@@ -51,7 +56,13 @@ export function normalizeRequirements(
     anyScope,
     brand,
     predicate,
-    isEmpty: !scopes && !anyScope && brand === undefined && predicate === undefined,
+    authContext,
+    isEmpty:
+      !scopes &&
+      !anyScope &&
+      brand === undefined &&
+      predicate === undefined &&
+      authContext === undefined,
   });
   normalized.add(result);
   return result;

@@ -3,9 +3,10 @@
  * request carries none; throws `InvalidRequestError` (400) when it is malformed, too long,
  * or carries a token in more than one place (RFC 6750 §2: "MUST NOT use more than one method").
  */
-import { InvalidRequestError } from '../errors.js';
-import type { RequestLike } from '../types.js';
+import { InvalidRequestError, ServerError, TokenGuardError } from '../errors.js';
+import type { RequestLike, TokenGetter } from '../types.js';
 import { isB64token } from './is-b64token.js';
+import { tokenFromCookie } from './token-from-cookie.js';
 
 export interface ExtractionSettings {
   readonly allowQueryToken: boolean;
@@ -14,6 +15,12 @@ export interface ExtractionSettings {
   readonly maxHeaderBytes: number;
   /** The realm of the challenge a refusal carries (RFC 6750 §3). Default `api`. */
   readonly realm?: string;
+  /** The name of a cookie that may carry the token. Default: none. */
+  readonly cookie?: string;
+  /** Read the cookie on unsafe methods too (the application handles CSRF). Default false. */
+  readonly cookieOnUnsafeMethods?: boolean;
+  /** The application's own token location. Default: none. */
+  readonly getToken?: TokenGetter;
 }
 
 /** The limits and realm every token check needs. */
@@ -28,15 +35,55 @@ export function extractBearerToken(
   const fromHeader = tokenFromAuthorizationHeader(request, settings);
   const fromQuery = settings.allowQueryToken ? tokenFromQuery(request.url, settings) : undefined;
   const fromBody = settings.allowBodyToken ? tokenFromBody(request, settings) : undefined;
+  const fromCookie =
+    settings.cookie === undefined
+      ? undefined
+      : tokenFromCookie(
+          request,
+          settings.cookie,
+          settings.cookieOnUnsafeMethods === true,
+          settings.realm,
+        );
+  const fromApp = settings.getToken === undefined ? undefined : tokenFromApp(request, settings);
 
   const places =
-    +(fromHeader !== undefined) + +(fromQuery !== undefined) + +(fromBody !== undefined);
+    +(fromHeader !== undefined) +
+    +(fromQuery !== undefined) +
+    +(fromBody !== undefined) +
+    +(fromCookie !== undefined) +
+    +(fromApp !== undefined);
   if (places > 1) {
     throw new InvalidRequestError('The request carries more than one access token', {
       realm: settings.realm,
     });
   }
-  return fromHeader ?? fromQuery ?? fromBody;
+  const token = fromHeader ?? fromQuery ?? fromBody ?? fromCookie ?? fromApp;
+  // Tokens from a cookie or the application obey the header's rules (RFC 6750 §2.1 syntax,
+  // the same length bound); the header's own were checked on the way.
+  return token === fromHeader || token === undefined ? token : checkTokenSyntax(token, settings);
+}
+
+/**
+ * The application's `getToken(request)`: a string, or `undefined`/`null`/`''` for none. A
+ * tokenguard error it throws (say a 400 of its own) is answered as such; anything else it
+ * throws or returns is a bug in the application, answered 500 (fail closed).
+ */
+function tokenFromApp(request: RequestLike, settings: ExtractionSettings): string | undefined {
+  let value: unknown;
+  try {
+    value = (settings.getToken as TokenGetter)(request);
+  } catch (error) {
+    if (error instanceof TokenGuardError) throw error;
+    throw new ServerError({ message: 'getToken threw', cause: error, realm: settings.realm });
+  }
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') {
+    throw new ServerError({
+      message: 'getToken returned neither a string nor undefined',
+      realm: settings.realm,
+    });
+  }
+  return value;
 }
 
 /**

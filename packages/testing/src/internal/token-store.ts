@@ -26,6 +26,18 @@ export function resolveExp(claims: MintClaims, fallbackTtlSec = DEFAULT_TTL_SEC)
   return nowSec() + (claims.expiresInSec ?? fallbackTtlSec);
 }
 
+/** RFC 9470 §6: `acr`, `amr` and `auth_time`, as an introspection answer or JWT carries them. */
+export function userAuthenticationClaims(claims: MintClaims): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (claims.acr !== undefined) out.acr = claims.acr;
+  if (claims.amr !== undefined) out.amr = [...claims.amr];
+  const authTime =
+    claims.auth_time ??
+    (claims.authenticatedSecAgo === undefined ? undefined : nowSec() - claims.authenticatedSecAgo);
+  if (authTime !== undefined) out.auth_time = authTime;
+  return out;
+}
+
 /** Build the contract-shaped claims of an introspection answer from minted claims. */
 export function recordClaims(claims: MintClaims, exp: number): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -37,6 +49,7 @@ export function recordClaims(claims: MintClaims, exp: number): Record<string, un
   if (claims.nbf !== undefined) out.nbf = claims.nbf;
   if (claims.brand !== undefined) out.brand = claims.brand;
   out.token_type = claims.token_type ?? 'Bearer';
+  Object.assign(out, userAuthenticationClaims(claims));
   return { ...out, ...claims.extra };
 }
 

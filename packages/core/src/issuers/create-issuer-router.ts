@@ -1,0 +1,264 @@
+/**
+ * Picks the one issuer that validates a token. A JWT names its issuer: its `iss` is read
+ * before verification only to choose among the issuers the application trusts, compared
+ * exactly; an `iss` nobody configured is a 401 and never causes a request (no metadata or
+ * key set is ever fetched from a URL a token chose). An opaque token names none: the
+ * application's `selectIssuer(request)` picks, or the configured issuers are tried in order.
+ */
+import { decodeJwt } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { CachedResult } from '../cache/cache-store.js';
+import { InvalidTokenError, ServerError, TokenGuardError } from '../errors.js';
+import type { GuardMetricsRecorder } from '../guard/create-guard-metrics.js';
+import type { IssuerMetrics } from '../guard-types.js';
+import {
+  checkGuardHealth,
+  type GuardHealth,
+  type HealthOptions,
+} from '../health/check-guard-health.js';
+import type { BreakerState } from '../introspection/create-upstream-limiter.js';
+import { isJwtRouted } from '../jwt/is-jwt-routed.js';
+import type { RequestLike, ValidationStrategy } from '../types.js';
+import type { ValidationTrace } from '../validation-trace.js';
+import { createIssuerUnit, type IssuerUnit } from './create-issuer-unit.js';
+import { type NormalizedIssuers, normalizeIssuerEntry } from './normalize-issuers.js';
+
+/** Where one token goes: the cache namespace of its verdict, and how to reach the verdict. */
+export interface IssuerRoute {
+  readonly namespace: string;
+  /** The issuer, when known before validation (a JWT's, or the selected one). */
+  readonly issuer: string | undefined;
+  /** The strategy that will validate it (for the trace). */
+  readonly strategy: ValidationStrategy;
+  validate(trace?: ValidationTrace): Promise<CachedResult>;
+}
+
+export interface IssuerRouter {
+  /** The route of `token`; throws `InvalidTokenError` for an issuer nobody trusts. */
+  route(token: string, request: RequestLike | undefined): IssuerRoute | Promise<IssuerRoute>;
+  /** Every cache namespace in use: each issuer's, and the in-order one. */
+  namespaces(): string[];
+  /** Per-issuer counters and breaker states. */
+  metrics(): Readonly<Record<string, IssuerMetrics>>;
+  /** Each held issuer's health (discovery, key set, breaker; no store: the guard has one). */
+  health(options?: HealthOptions): Promise<Record<string, GuardHealth>>;
+  /** The worst breaker state among the issuers (open, then half-open, then closed). */
+  readonly breakerState: BreakerState;
+  /** Discovery of every configured issuer. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How long an issuer `resolveIssuer` refused stays refused without asking again. */
+const UNKNOWN_ISSUER_TTL_MS = 60_000;
+
+export function createIssuerRouter(
+  settings: NormalizedIssuers,
+  guardMetrics: GuardMetricsRecorder,
+  realm?: string,
+): IssuerRouter {
+  const configured = new Map<string, IssuerUnit>();
+  for (const entry of settings.entries) {
+    configured.set(entry.issuer, createIssuerUnit(entry, guardMetrics));
+  }
+  const inOrder = [...configured.values()].filter((unit) => unit.introspects);
+
+  // Issuers found by `resolveIssuer`: at most `maxIssuers` held; an evicted one is closed.
+  const resolved = new LRUCache<string, IssuerUnit>({
+    max: settings.maxIssuers,
+    // Evicted for room: close its pool and timers. (`close()` closes the rest itself.)
+    dispose: (unit, _issuer, reason) => {
+      if (reason === 'evict') void unit.close();
+    },
+  });
+  const refused = new LRUCache<string, true>({
+    max: settings.maxIssuers,
+    ttl: UNKNOWN_ISSUER_TTL_MS,
+  });
+  const pending = new Map<string, Promise<IssuerUnit | undefined>>();
+
+  function unitFor(
+    issuer: string,
+    request: RequestLike | undefined,
+  ): IssuerUnit | undefined | Promise<IssuerUnit | undefined> {
+    const unit = configured.get(issuer) ?? resolved.get(issuer);
+    if (unit !== undefined || settings.resolveIssuer === undefined) return unit;
+    if (refused.has(issuer)) return undefined;
+    let lookup = pending.get(issuer);
+    if (lookup === undefined) {
+      lookup = resolve(issuer, request).finally(() => pending.delete(issuer));
+      pending.set(issuer, lookup);
+    }
+    return lookup;
+  }
+
+  async function resolve(
+    issuer: string,
+    request: RequestLike | undefined,
+  ): Promise<IssuerUnit | undefined> {
+    let options: unknown;
+    try {
+      options = await (settings.resolveIssuer as NonNullable<typeof settings.resolveIssuer>)(
+        issuer,
+        request,
+      );
+    } catch (cause) {
+      if (cause instanceof TokenGuardError) throw cause;
+      throw new ServerError({ message: 'resolveIssuer threw', cause, realm });
+    }
+    if (options === undefined || options === null) {
+      refused.set(issuer, true);
+      return undefined;
+    }
+    // A configuration error here is the application's bug: refuse() answers it 500.
+    const entry = normalizeIssuerEntry(options, 'resolveIssuer()', settings.context);
+    if (entry.issuer !== issuer) {
+      throw new ServerError({
+        message: 'resolveIssuer returned an entry for another issuer than it was asked for',
+        realm,
+      });
+    }
+    const unit = createIssuerUnit(entry, guardMetrics);
+    resolved.set(issuer, unit);
+    return unit;
+  }
+
+  function routeTo(unit: IssuerUnit, token: string): IssuerRoute {
+    return {
+      namespace: unit.namespace,
+      issuer: unit.issuer,
+      strategy: unit.validator.strategyOf(token),
+      validate: (trace) => unit.validator.validate(token, trace),
+    };
+  }
+
+  function routeOrRefuse(
+    unit: IssuerUnit | undefined | Promise<IssuerUnit | undefined>,
+    token: string,
+  ): IssuerRoute | Promise<IssuerRoute> {
+    if (unit instanceof Promise) return unit.then((found) => routeOrRefuse(found, token));
+    if (unit === undefined) {
+      throw new InvalidTokenError({
+        message: 'the token’s issuer is not a trusted issuer',
+        reason: 'issuer_mismatch',
+        realm,
+      });
+    }
+    return routeTo(unit, token);
+  }
+
+  /** Opaque token, no selection: each introspecting issuer in order until one knows it. */
+  const tryInOrder = (token: string): IssuerRoute => ({
+    namespace: settings.namespace,
+    issuer: undefined,
+    strategy: 'introspection',
+    async validate(trace) {
+      let outage: unknown;
+      let reason: string | undefined;
+      for (const unit of inOrder) {
+        try {
+          const result = await unit.validator.validate(token, trace);
+          if (result.kind === 'valid') return { ...result, issuer: unit.issuer };
+          reason ??= result.reason;
+        } catch (error) {
+          // That issuer could be the token's: an outage there is not a verdict.
+          outage ??= error;
+        }
+      }
+      if (outage !== undefined) throw outage;
+      // Nobody knew it: the first issuer's reason (`token_inactive` from introspection).
+      return { kind: 'invalid', reason };
+    },
+  });
+
+  return {
+    route(token, request) {
+      // Shaped like a JWS: routed by `iss` as the single-issuer guard routes it to local
+      // verification — a malformed one is refused here, never sent to each issuer in order.
+      if (isJwtRouted(token)) {
+        let iss: unknown;
+        try {
+          // Unverified, on purpose: only to choose among trusted issuers, compared exactly.
+          iss = decodeJwt(token).iss;
+        } catch {
+          throw new InvalidTokenError({ message: 'the JWT payload cannot be read', realm });
+        }
+        if (typeof iss !== 'string') {
+          throw new InvalidTokenError({
+            message: 'the JWT names no issuer',
+            reason: 'claim_missing',
+            realm,
+          });
+        }
+        return routeOrRefuse(unitFor(iss, request), token);
+      }
+      if (settings.selectIssuer !== undefined && request !== undefined) {
+        let selected: unknown;
+        try {
+          selected = settings.selectIssuer(request);
+        } catch (cause) {
+          throw new ServerError({ message: 'selectIssuer threw', cause, realm });
+        }
+        if (typeof selected === 'string') return routeOrRefuse(unitFor(selected, request), token);
+        if (selected !== undefined) {
+          throw new ServerError({
+            message: 'selectIssuer returned neither a string nor undefined',
+            realm,
+          });
+        }
+      }
+      if (inOrder.length === 0) {
+        throw new InvalidTokenError({
+          message: 'no issuer introspects opaque tokens',
+          reason: 'token_type_unsupported',
+          realm,
+        });
+      }
+      return tryInOrder(token);
+    },
+
+    namespaces() {
+      return [
+        settings.namespace,
+        ...[...configured.values(), ...resolved.values()].map((unit) => unit.namespace),
+      ];
+    },
+
+    metrics() {
+      const all: Record<string, IssuerMetrics> = {};
+      for (const [issuer, unit] of configured) all[issuer] = unit.metrics();
+      for (const [issuer, unit] of resolved.entries()) all[issuer] = unit.metrics();
+      return all;
+    },
+
+    async health(options) {
+      const units = [...configured.entries(), ...resolved.entries()];
+      const checked = await Promise.all(
+        units.map(
+          async ([issuer, unit]) => [issuer, await checkGuardHealth(unit.health, options)] as const,
+        ),
+      );
+      return Object.fromEntries(checked);
+    },
+
+    get breakerState(): BreakerState {
+      let worst: BreakerState = 'closed';
+      for (const unit of [...configured.values(), ...resolved.values()]) {
+        const state = unit.validator.breakerState;
+        if (state === 'open') return 'open';
+        if (state === 'half-open') worst = 'half-open';
+      }
+      return worst;
+    },
+
+    async ready() {
+      await Promise.all([...configured.values()].map((unit) => unit.ready()));
+    },
+
+    async close() {
+      const units = [...configured.values(), ...resolved.values()];
+      resolved.clear();
+      await Promise.all(units.map((unit) => unit.close()));
+    },
+  };
+}

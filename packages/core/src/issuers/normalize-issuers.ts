@@ -1,0 +1,163 @@
+/**
+ * Checks the many-issuer options once, at construction: each entry like a guard of its own
+ * (strategy, introspection, JWT), all issuers distinct, the functions really functions.
+ */
+import { createNamespace } from '../cache/create-namespace.js';
+import { fingerprintSettings } from '../cache/fingerprint-settings.js';
+import { TokenGuardConfigError } from '../errors.js';
+import { normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
+import {
+  chooseStrategy,
+  type NormalizedValidation,
+  normalizeIntrospection,
+} from '../options/normalize-options.js';
+import type { JwtOptions } from '../options/types.js';
+import {
+  checkEndpointUrl,
+  checkKnownKeys,
+  checkObject,
+  optionalInteger,
+} from '../options/validators.js';
+import type { IssuerResolver, IssuerSelector } from './issuer-options.js';
+
+/** One issuer, as the guard wires it. */
+export interface NormalizedIssuer {
+  readonly issuer: string;
+  readonly validation: NormalizedValidation;
+  /** This issuer's cache namespace: everything that decides its verdicts. */
+  readonly namespace: string;
+  readonly clockToleranceSec: number;
+  readonly allowInsecureHttp: boolean;
+}
+
+export interface NormalizedIssuers {
+  /** The configured issuers, in the order opaque tokens are tried. */
+  readonly entries: readonly NormalizedIssuer[];
+  readonly resolveIssuer: IssuerResolver | undefined;
+  readonly selectIssuer: IssuerSelector | undefined;
+  /** Most resolved issuers held at once (their metadata, keys and pools). */
+  readonly maxIssuers: number;
+  /** The namespace of results found by trying issuers in order. */
+  readonly namespace: string;
+  /** The guard's settings, for entries `resolveIssuer` returns later. */
+  readonly context: IssuerContext;
+}
+
+export interface IssuerContext {
+  readonly clockToleranceSec: number;
+  readonly allowInsecureHttp: boolean;
+  /** `cache.namespace`, mixed into every issuer's namespace. */
+  readonly explicitNamespace: string | undefined;
+  /** Whether a shared store is configured (see `createNamespace`). */
+  readonly sharedStore: boolean;
+}
+
+const ENTRY_KEYS = ['issuer', 'strategy', 'introspection', 'jwt'] as const;
+
+/** The single-issuer options that `issuers` / `resolveIssuer` replace. */
+export const SINGLE_ISSUER_KEYS = ['issuer', 'strategy', 'introspection', 'jwt'] as const;
+
+export function normalizeIssuers(
+  raw: Record<string, unknown>,
+  context: IssuerContext,
+): NormalizedIssuers {
+  for (const key of SINGLE_ISSUER_KEYS) {
+    if (raw[key] !== undefined) {
+      throw new TokenGuardConfigError(
+        key,
+        'cannot be combined with `issuers` / `resolveIssuer` (set it on each issuer)',
+      );
+    }
+  }
+  const list = raw.issuers ?? [];
+  if (!Array.isArray(list)) throw new TokenGuardConfigError('issuers', 'must be a list');
+  const resolveIssuer = raw.resolveIssuer;
+  if (resolveIssuer !== undefined && typeof resolveIssuer !== 'function') {
+    throw new TokenGuardConfigError('resolveIssuer', 'must be a function (iss, request)');
+  }
+  if (list.length === 0 && resolveIssuer === undefined) {
+    throw new TokenGuardConfigError('issuers', 'must name at least one issuer');
+  }
+  const selectIssuer = raw.selectIssuer;
+  if (selectIssuer !== undefined && typeof selectIssuer !== 'function') {
+    throw new TokenGuardConfigError('selectIssuer', 'must be a function of the request');
+  }
+  const entries = list.map((entry, index) =>
+    normalizeIssuerEntry(entry, `issuers[${index}]`, context),
+  );
+  const seen = new Set<string>();
+  entries.forEach((entry, index) => {
+    if (seen.has(entry.issuer)) {
+      throw new TokenGuardConfigError(`issuers[${index}].issuer`, 'is listed twice');
+    }
+    seen.add(entry.issuer);
+  });
+  return Object.freeze({
+    entries: Object.freeze(entries),
+    resolveIssuer: resolveIssuer as IssuerResolver | undefined,
+    selectIssuer: selectIssuer as IssuerSelector | undefined,
+    maxIssuers: optionalInteger(raw.maxIssuers, 'maxIssuers', 100, { min: 1, max: 100_000 }),
+    namespace: fingerprintSettings({
+      issuers: entries.map((entry) => entry.namespace),
+      explicit: context.explicitNamespace,
+    }),
+    context,
+  });
+}
+
+/**
+ * One issuer entry (from the list, or returned by `resolveIssuer`), checked like a guard's own
+ * options; errors name the entry's path (`issuers[1].jwt.audience`).
+ */
+export function normalizeIssuerEntry(
+  value: unknown,
+  path: string,
+  context: IssuerContext,
+): NormalizedIssuer {
+  try {
+    return normalizeEntry(value, context);
+  } catch (error) {
+    if (!(error instanceof TokenGuardConfigError)) throw error;
+    const expected = error.message.replace(/^tokenguard: option `[^`]*` /, '');
+    throw new TokenGuardConfigError(
+      error.option === '' ? path : `${path}.${error.option}`,
+      expected,
+    );
+  }
+}
+
+function normalizeEntry(value: unknown, context: IssuerContext): NormalizedIssuer {
+  const raw = checkObject(value, '');
+  checkKnownKeys(raw, ENTRY_KEYS, '');
+  const issuer =
+    checkEndpointUrl(raw.issuer, 'issuer', context.allowInsecureHttp) && (raw.issuer as string);
+  const { clockToleranceSec, allowInsecureHttp } = context;
+  if (raw.jwt !== undefined && checkObject(raw.jwt, 'jwt').issuer !== undefined) {
+    throw new TokenGuardConfigError('jwt.issuer', 'is the entry’s `issuer`; leave it out');
+  }
+  const jwt =
+    raw.jwt === undefined
+      ? undefined
+      : normalizeJwtOptions(
+          raw.jwt as JwtOptions,
+          { issuer, clockToleranceSec, allowInsecureHttp },
+          'jwt',
+        );
+  const introspection =
+    raw.introspection === undefined
+      ? undefined
+      : normalizeIntrospection(raw.introspection, allowInsecureHttp, true, jwt?.audience);
+  const validation = chooseStrategy(raw.strategy, introspection, jwt);
+  // The same fingerprint a single-issuer guard of these settings has: the issuer, its
+  // endpoints and keys, and who we are to it.
+  const namespace = createNamespace({
+    strategy: validation.strategy,
+    issuer,
+    clockToleranceSec,
+    introspection: introspection as Readonly<Record<string, unknown>> | undefined,
+    jwt,
+    explicit: context.explicitNamespace,
+    sharedStore: context.sharedStore,
+  });
+  return Object.freeze({ issuer, validation, namespace, clockToleranceSec, allowInsecureHttp });
+}
