@@ -45,6 +45,17 @@ export interface AppSpec {
   readonly requestLog?: RequestLog;
   /** With `passErrors`: the framework handler answers `detailedFrameworkView(error)`. */
   readonly detailedErrors?: boolean;
+  /**
+   * Serve over TLS (https on loopback) with this server certificate, asking every client
+   * for a certificate without judging it (`requestCert`, `rejectUnauthorized: false`):
+   * mTLS-bound tokens (RFC 8705 §3) are judged by the guard, not by the TLS layer.
+   */
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
+/** Node `https` server options for `AppSpec.tls`. */
+export function tlsServerOptions(tls: { readonly cert: string; readonly key: string }) {
+  return { cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: false };
 }
 
 export interface RunningApp {
@@ -81,6 +92,8 @@ export interface AdapterHarness {
  * - `GET  /step-up/acr`            requireAuthContext(STEP_UP_ACR)
  * - `GET  /step-up/recent`         requireAuthContext(STEP_UP_RECENT)
  * - `OPTIONS /protected`           the global guard, then 204 (the app's own CORS answer)
+ * - `GET  /dpop/required`          requireDpop()            (RFC 9449 per route)
+ * - `GET  /dpop/disabled`          requireDpop('disabled')
  *
  * Every handler answers `describeAuth(auth)`. With `passErrors`, the framework's own error
  * handling answers 418 with `frameworkView(error)`.

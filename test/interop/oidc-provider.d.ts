@@ -13,6 +13,8 @@ declare module 'oidc-provider' {
     readonly response_types?: readonly string[];
     readonly redirect_uris?: readonly string[];
     readonly scope?: string;
+    /** RFC 8705 §3.4: access tokens bound to the client's TLS certificate. */
+    readonly tls_client_certificate_bound_access_tokens?: boolean;
   }
 
   /** The subset of a token model the configuration hooks read. */

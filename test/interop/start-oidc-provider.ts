@@ -41,6 +41,13 @@ export interface IssueTokenOptions {
   readonly scope?: string;
   /** RFC 8707 resource indicator: `jwtResource` yields an RFC 9068 JWT. */
   readonly resource?: string;
+  /** RFC 9449 §5: a DPoP proof for the token request; the token is then bound to its key. */
+  readonly dpopProof?: string;
+  /**
+   * RFC 8705 §3: the client's TLS certificate (PEM) for `mtlsClient`, handed to the
+   * provider as a TLS-terminating proxy would (the provider itself listens on plain http).
+   */
+  readonly clientCertificate?: string;
 }
 
 /** The token endpoint's answer (RFC 6749 §5.1). */
@@ -72,6 +79,8 @@ export interface StartedOidcProvider {
   readonly globex: ProviderClientCredentials;
   /** client_credentials client (brand `acme`) whose tokens live `shortTtlSec` seconds. */
   readonly shortLived: ProviderClientCredentials;
+  /** client_credentials client whose tokens are bound to its TLS certificate (RFC 8705 §3). */
+  readonly mtlsClient: ProviderClientCredentials;
   /** The brand each client's tokens carry (`extraTokenClaims`). */
   readonly brands: Readonly<Record<string, string>>;
   /** Obtains an access token with the client_credentials grant (client_secret_basic). */
@@ -133,10 +142,12 @@ export async function startOidcProvider(
   const acme = newClient('acme-service');
   const globex = newClient('globex-service');
   const shortLived = newClient('acme-short-lived');
+  const mtlsClient = newClient('acme-mtls');
   const brands: Record<string, string> = {
     [acme.clientId]: 'acme',
     [globex.clientId]: 'globex',
     [shortLived.clientId]: 'acme',
+    [mtlsClient.clientId]: 'acme',
   };
 
   const ccClient = (client: ProviderClientCredentials) => ({
@@ -177,6 +188,7 @@ export async function startOidcProvider(
       ccClient(acme),
       ccClient(globex),
       ccClient(shortLived),
+      { ...ccClient(mtlsClient), tls_client_certificate_bound_access_tokens: true },
     ],
     jwks: { keys: [signingJwk] },
     // Registering the API scopes as provider scopes lets client_credentials without a
@@ -186,6 +198,18 @@ export async function startOidcProvider(
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 9449 (on by default in oidc-provider) and RFC 8705 §3 certificate binding; the
+      // certificate arrives in a header, as from a TLS-terminating proxy.
+      dPoP: { enabled: true },
+      mTLS: {
+        enabled: true,
+        certificateBoundAccessTokens: true,
+        // The Koa context of the token request (ProviderContext is opaque to our types).
+        getCertificate: (ctx: ProviderContext) => {
+          const value = (ctx as { get(name: string): string }).get('x-client-certificate');
+          return value === '' ? undefined : decodeURIComponent(value);
+        },
+      },
       introspection: {
         enabled: true,
         // The resource server may introspect any token; a client only its own.
@@ -247,6 +271,10 @@ export async function startOidcProvider(
       headers: {
         authorization: basicAuthorization(client),
         'content-type': 'application/x-www-form-urlencoded',
+        ...(request.dpopProof === undefined ? {} : { dpop: request.dpopProof }),
+        ...(request.clientCertificate === undefined
+          ? {}
+          : { 'x-client-certificate': encodeURIComponent(request.clientCertificate) }),
       },
       body: form,
     });
@@ -286,6 +314,7 @@ export async function startOidcProvider(
     globex,
     shortLived,
     brands,
+    mtlsClient,
     issueToken,
     revoke,
     serverErrors,

@@ -12,6 +12,8 @@ class Auth implements AuthContext {
   // serialises exactly as before.
   declare readonly stale?: true;
   readonly issuer: string | undefined;
+  /** As `stale`: an own property only for a bound token (RFC 9449, RFC 8705). */
+  declare readonly binding?: 'dpop' | 'mtls';
   readonly #token: string;
 
   constructor(
@@ -20,6 +22,7 @@ class Auth implements AuthContext {
     strategy: ValidationStrategy,
     stale?: true,
     issuer?: string,
+    binding?: 'dpop' | 'mtls',
   ) {
     this.#token = token;
     this.claims = claims;
@@ -27,6 +30,7 @@ class Auth implements AuthContext {
     this.strategy = strategy;
     if (stale === true) (this as { stale?: true }).stale = true;
     this.issuer = issuer;
+    if (binding !== undefined) (this as { binding?: 'dpop' | 'mtls' }).binding = binding;
   }
 
   get token(): string {
@@ -40,8 +44,9 @@ export function createAuthContext(
   strategy: ValidationStrategy,
   stale?: true,
   issuer?: string,
+  binding?: 'dpop' | 'mtls',
 ): AuthContext {
-  return new Auth(token, claims, strategy, stale, issuer);
+  return new Auth(token, claims, strategy, stale, issuer, binding);
 }
 
 /** RFC 6749 §3.3 / RFC 7662 §2.2: `scope` is a space-separated list. */

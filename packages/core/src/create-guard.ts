@@ -10,6 +10,7 @@ import { type CacheLookup, createResultCache } from './cache/create-result-cache
 import { hashToken } from './cache/hash-token.js';
 import { createDiscovery } from './discovery/create-discovery.js';
 import {
+  type ChallengeSchemes,
   InvalidRequestError,
   InvalidTokenError,
   isRefusalReason,
@@ -43,8 +44,18 @@ import { normalizeOptions } from './options/normalize-options.js';
 import type { GuardOptions } from './options/types.js';
 import { authorizeClaims } from './policy/authorize-claims.js';
 import { normalizeRequirements } from './policy/normalize-requirements.js';
-import { checkTokenSyntax, extractBearerToken } from './token/extract-bearer-token.js';
+import { createReplayCache } from './sender-constraint/create-replay-cache.js';
+import {
+  createSenderConstraint,
+  type TokenBinding,
+} from './sender-constraint/create-sender-constraint.js';
+import {
+  checkTokenSyntax,
+  extractBearerToken,
+  presentedScheme,
+} from './token/extract-bearer-token.js';
 import { isCorsPreflight } from './token/is-cors-preflight.js';
+import { isSenderConstrained } from './token/is-sender-constrained.js';
 import type { AuthContext, RequestLike, Requirements, TokenClaims } from './types.js';
 import type { ValidationTrace } from './validation-trace.js';
 
@@ -126,16 +137,65 @@ export function createGuard(options: GuardOptions): TokenGuard {
     },
   );
 
+  // RFC 9449 / RFC 8705: whether the request proves possession of a bound token,
+  // checked on every request after the (cached) validation.
+  const senderConstraint = createSenderConstraint({
+    dpop: {
+      ...config.dpop,
+      clockToleranceSec: config.clockToleranceSec,
+      replay: createReplayCache({
+        store: config.cache?.store,
+        // A replay check answers from Redis in about a millisecond; the result-cache
+        // deadline (tuned for misses) would be too short for a call that must not fail open.
+        storeTimeoutMs: Math.max(config.cache?.storeTimeoutMs ?? 0, 500),
+        maxEntries: 100_000,
+      }),
+    },
+    mtls: config.mtls,
+    namespace: config.namespace,
+    realm: config.realm,
+  });
+  if (config.dpop.mode !== 'disabled' && config.cache?.store && !config.cache.store.add) {
+    config.logger.warn(
+      'dpop: the cache store has no add(): DPoP proof replay is only detected per instance',
+    );
+  }
+  const dpopChallenge: ChallengeSchemes | undefined =
+    config.dpop.mode === 'disabled'
+      ? undefined
+      : { bearer: config.dpop.mode === 'allowed', dpopAlgs: config.dpop.algorithms.join(' ') };
+
   /**
-   * A cached verdict is answered synchronously: no promise, closure or trace object on the
-   * hit path (the adapters take either); a miss returns the lookup's promise.
+   * `refuse`, then the challenge's schemes (RFC 9449 §7.1): the guard's by default, `null`
+   * for Bearer only (a route that refuses DPoP).
+   */
+  function refuseWith(
+    error: unknown,
+    context: CallContext | undefined,
+    schemes: ChallengeSchemes | null | undefined = dpopChallenge,
+  ): TokenGuardError {
+    const refusal = refuse(error, context);
+    if (schemes != null && refusal.schemes === undefined) refusal.schemes = schemes;
+    return refusal;
+  }
+
+  /** The challenge of a refusal on `authenticate`: the error goes on the scheme used (§7.1). */
+  function schemesFor(scheme: 'Bearer' | 'DPoP'): ChallengeSchemes | undefined {
+    return dpopChallenge && scheme === 'DPoP' ? { ...dpopChallenge, presented: 'DPoP' } : undefined;
+  }
+
+  /**
+   * Validates `token` (cached), then checks the request holds what it is bound to. A cached
+   * verdict is answered synchronously: no promise, closure or trace object on the hit path
+   * (the adapters take either); a miss, or a DPoP proof to verify, returns a promise.
    */
   function verifyToken(
     token: string,
     request: RequestLike | undefined,
     trace?: ValidationTrace,
+    scheme: 'Bearer' | 'DPoP' = 'Bearer',
   ): Pending<AuthContext> {
-    if (issuers !== undefined) return verifyWithIssuers(token, request, trace);
+    if (issuers !== undefined) return verifyWithIssuers(token, request, trace, scheme);
     const key = hashToken(config.namespace, token);
     const single = validator as Validator;
     if (trace !== undefined) {
@@ -144,9 +204,11 @@ export function createGuard(options: GuardOptions): TokenGuard {
     }
     const lookup = cache.getOrValidate(key, () => single.validate(token, trace), trace);
     if (lookup instanceof Promise) {
-      return lookup.then((result) => toAuthContext(token, key, result, trace, guardIssuer));
+      return lookup.then((result) =>
+        toAuthContext(token, key, result, trace, guardIssuer, request, scheme),
+      );
     }
-    return toAuthContext(token, key, lookup, trace, guardIssuer);
+    return toAuthContext(token, key, lookup, trace, guardIssuer, request, scheme);
   }
 
   /**
@@ -157,17 +219,20 @@ export function createGuard(options: GuardOptions): TokenGuard {
     token: string,
     request: RequestLike | undefined,
     trace: ValidationTrace | undefined,
+    scheme: 'Bearer' | 'DPoP',
   ): Pending<AuthContext> {
     const route = (issuers as IssuerRouter).route(token, request);
     return route instanceof Promise
-      ? route.then((found) => verifyRouted(token, found, trace))
-      : verifyRouted(token, route, trace);
+      ? route.then((found) => verifyRouted(token, found, trace, request, scheme))
+      : verifyRouted(token, route, trace, request, scheme);
   }
 
   function verifyRouted(
     token: string,
     route: IssuerRoute,
     trace: ValidationTrace | undefined,
+    request: RequestLike | undefined,
+    scheme: 'Bearer' | 'DPoP',
   ): Pending<AuthContext> {
     const key = hashToken(route.namespace, token);
     if (trace !== undefined) {
@@ -176,9 +241,11 @@ export function createGuard(options: GuardOptions): TokenGuard {
     }
     const lookup = cache.getOrValidate(key, () => route.validate(trace), trace);
     if (lookup instanceof Promise) {
-      return lookup.then((result) => toAuthContext(token, key, result, trace, route.issuer));
+      return lookup.then((result) =>
+        toAuthContext(token, key, result, trace, route.issuer, request, scheme),
+      );
     }
-    return toAuthContext(token, key, lookup, trace, route.issuer);
+    return toAuthContext(token, key, lookup, trace, route.issuer, request, scheme);
   }
 
   function toAuthContext(
@@ -187,7 +254,9 @@ export function createGuard(options: GuardOptions): TokenGuard {
     result: CacheLookup,
     trace: ValidationTrace | undefined,
     issuer: string | undefined,
-  ): AuthContext {
+    request: RequestLike | undefined,
+    scheme: 'Bearer' | 'DPoP',
+  ): Pending<AuthContext> {
     if (trace !== undefined && result.stale === true) trace.stale = true;
     if (result.kind === 'invalid') {
       // A cached refusal keeps its reason (README "Why was my token refused?").
@@ -205,17 +274,33 @@ export function createGuard(options: GuardOptions): TokenGuard {
         realm: config.realm,
       });
     }
-    if (authSuccessChannel.hasSubscribers) {
-      authSuccessChannel.publish({ strategy: result.strategy, tokenHash: key.slice(0, 8) });
+    const claims = result.claims as TokenClaims;
+    const accepted = (binding: TokenBinding | undefined): AuthContext => {
+      if (authSuccessChannel.hasSubscribers) {
+        authSuccessChannel.publish({ strategy: result.strategy, tokenHash: key.slice(0, 8) });
+      }
+      metrics.validated(result.strategy);
+      return createAuthContext(
+        token,
+        claims,
+        result.strategy,
+        result.stale,
+        result.issuer ?? issuer,
+        binding,
+      );
+    };
+    if (request === undefined) {
+      // `verify(token)` has no request to prove possession with (RFC 9449 §7.2).
+      if (isSenderConstrained(claims)) {
+        throw new InvalidTokenError({
+          message: 'sender-constrained token without a request',
+          reason: 'sender_constrained',
+        });
+      }
+      return accepted(undefined);
     }
-    metrics.validated(result.strategy);
-    return createAuthContext(
-      token,
-      result.claims as TokenClaims,
-      result.strategy,
-      result.stale,
-      result.issuer ?? issuer,
-    );
+    const checked = senderConstraint.check(request, scheme, token, claims);
+    return checked instanceof Promise ? checked.then(accepted) : accepted(checked);
   }
 
   /** Refusals are thrown synchronously on the synchronous path, rejected on the other. */
@@ -225,6 +310,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
     trace?: ValidationTrace,
   ): Pending<AuthContext | undefined> {
     let auth: Pending<AuthContext>;
+    let scheme: 'Bearer' | 'DPoP' = 'Bearer';
     try {
       // A CORS preflight carries no credentials by design (Fetch §3.2.2): let the app answer it.
       if (config.passCorsPreflight && isCorsPreflight(request)) return undefined;
@@ -233,12 +319,13 @@ export function createGuard(options: GuardOptions): TokenGuard {
         if (context?.optional ?? config.optional) return undefined;
         throw new MissingTokenError({ realm: config.realm });
       }
-      auth = verifyToken(token, request, trace);
+      if (dpopChallenge !== undefined) scheme = presentedScheme(request);
+      auth = verifyToken(token, request, trace, scheme);
     } catch (error) {
-      throw refuse(error, context);
+      throw refuseWith(error, context, schemesFor(scheme));
     }
     if (auth instanceof Promise || !config.requirements.isEmpty) {
-      return settle(auth, request, context);
+      return settle(auth, request, context, scheme);
     }
     return auth;
   }
@@ -247,6 +334,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
     pending: Pending<AuthContext>,
     request: RequestLike,
     context: CallContext | undefined,
+    scheme: 'Bearer' | 'DPoP',
   ): Promise<AuthContext> {
     try {
       const auth = await pending;
@@ -254,7 +342,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
         await authorizeClaims(auth, config.requirements, request, config.realm);
       return auth;
     } catch (error) {
-      throw refuse(error, context);
+      throw refuseWith(error, context, schemesFor(scheme));
     }
   }
 
@@ -308,7 +396,22 @@ export function createGuard(options: GuardOptions): TokenGuard {
         }
         await authorizeClaims(auth, normalizeRequirements(requirements), request, config.realm);
       } catch (error) {
-        throw refuse(error, context);
+        // A route that requires DPoP challenges with DPoP only (RFC 9449 §7.1).
+        throw refuseWith(
+          error,
+          context,
+          requirements.dpop === 'required'
+            ? {
+                bearer: false,
+                dpopAlgs: config.dpop.algorithms.join(' '),
+                presented: auth?.binding === 'dpop' ? 'DPoP' : 'Bearer',
+              }
+            : requirements.dpop === 'disabled'
+              ? null
+              : dpopChallenge && auth?.binding === 'dpop'
+                ? { ...dpopChallenge, presented: 'DPoP' }
+                : undefined,
+        );
       }
     },
 

@@ -34,6 +34,8 @@ export type TokenGuardErrorCode =
   | 'insufficient_user_authentication'
   | 'invalid_brand'
   | 'access_denied'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'temporarily_unavailable'
   | 'server_error';
 
@@ -63,6 +65,14 @@ export type RefusalReason =
   | 'claim_missing'
   | 'claim_invalid'
   | 'sender_constrained'
+  // 401 invalid_token / invalid_dpop_proof / use_dpop_nonce: possession not proven (RFC 9449, RFC 8705).
+  | 'dpop_proof_invalid'
+  | 'dpop_proof_replayed'
+  | 'dpop_nonce_required'
+  | 'dpop_required'
+  | 'dpop_not_bound'
+  | 'dpop_refused'
+  | 'certificate_mismatch'
   // 401 without error code, and 400.
   | 'token_missing'
   | 'request_invalid'
@@ -99,6 +109,14 @@ export const REASON_DESCRIPTIONS: Readonly<Record<RefusalReason, string>> = Obje
   claim_missing: 'The access token lacks a required claim',
   claim_invalid: 'The access token has a claim of the wrong type',
   sender_constrained: 'The access token is sender-constrained and cannot be used as a bearer token',
+  dpop_proof_invalid: 'The DPoP proof is invalid',
+  dpop_proof_replayed: 'The DPoP proof was already used',
+  dpop_nonce_required: 'The DPoP proof must carry the server-provided nonce',
+  dpop_required: 'A DPoP-bound access token is required',
+  dpop_not_bound: 'The access token presented with DPoP is not DPoP-bound',
+  dpop_refused: 'DPoP-bound access tokens are not accepted here',
+  certificate_mismatch:
+    'The access token is bound to a client certificate this request did not present',
   token_missing: 'A bearer token is required',
   request_invalid: 'The request is malformed',
   user_authentication_insufficient: 'A different or more recent user authentication is required',
@@ -147,6 +165,11 @@ export abstract class TokenGuardError extends Error {
    * the challenge; the guard sets it before throwing when `resourceMetadata` is configured.
    */
   resourceMetadata: string | undefined = undefined;
+  /**
+   * RFC 9449 §7.1: set by the guard when it accepts DPoP, so the answer challenges with
+   * `DPoP` (and `Bearer` when bearer tokens are accepted too). Absent: Bearer only.
+   */
+  schemes?: ChallengeSchemes;
 
   constructor(init: ErrorInit = {}) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -177,16 +200,35 @@ export abstract class TokenGuardError extends Error {
   /** Response headers: the challenge (4xx only), `Cache-Control: no-store`. */
   get headers(): Record<string, string> {
     const headers: Record<string, string> = { 'cache-control': 'no-store' };
-    if (this.status < 500) {
-      headers['www-authenticate'] = buildChallenge({
-        realm: this.realm,
-        error: this.challengeError,
-        scope: this.requiredScope,
-        ...this.challengeExtras,
-        resourceMetadata: this.resourceMetadata,
-      });
-    }
+    if (this.status < 500) headers['www-authenticate'] = this.challenge();
     return headers;
+  }
+
+  /**
+   * One challenge per accepted scheme (RFC 9110 §11.6.1 allows a list). The error goes on
+   * the challenge of the scheme the request used (RFC 9449 §7.1), or on the only one.
+   */
+  private challenge(): string {
+    const schemes = this.schemes;
+    // RFC 9728 §5.1: the metadata URL goes on every challenge; the error (and what would
+    // satisfy it) on the challenge of the scheme it is about.
+    const common = { realm: this.realm, resourceMetadata: this.resourceMetadata };
+    const onError: ChallengeAttributes = {
+      error: this.challengeError,
+      scope: this.requiredScope,
+      ...this.challengeExtras,
+    };
+    if (schemes === undefined) return buildChallenge({ ...common, ...onError });
+    const onDpop = !schemes.bearer || schemes.presented === 'DPoP';
+    const dpop = buildChallenge({
+      scheme: 'DPoP',
+      ...common,
+      ...(onDpop ? onError : undefined),
+      algs: schemes.dpopAlgs,
+    });
+    if (!schemes.bearer) return dpop;
+    const bearer = buildChallenge({ ...common, ...(onDpop ? undefined : onError) });
+    return `${bearer}, ${dpop}`;
   }
 
   /** The response body, in the identity service's error shape. */
@@ -317,6 +359,42 @@ export class InsufficientUserAuthenticationError extends TokenGuardError {
 brandClass(InsufficientUserAuthenticationError, brandOf('error.insufficient_user_authentication'));
 
 /**
+ * RFC 9449 §7.1 invalid_dpop_proof: the DPoP proof is missing, malformed, badly signed,
+ * for another method or URI, too old, replayed, or not for this token or key.
+ */
+export class InvalidDpopProofError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'dpop_proof_invalid';
+  }
+  readonly code = 'invalid_dpop_proof';
+  readonly status = 401;
+  readonly description = 'The DPoP proof is invalid';
+}
+brandClass(InvalidDpopProofError, brandOf('error.invalid_dpop_proof'));
+
+/**
+ * RFC 9449 §9: the proof must carry the server's current nonce; the answer's `DPoP-Nonce`
+ * header gives it, and the client retries with a new proof.
+ */
+export class UseDpopNonceError extends TokenGuardError {
+  protected defaultReason(): RefusalReason {
+    return 'dpop_nonce_required';
+  }
+  readonly code = 'use_dpop_nonce';
+  readonly status = 401;
+  readonly description = 'The DPoP proof must carry the server-provided nonce';
+  readonly nonce: string;
+  constructor(nonce: string, init?: ErrorInit) {
+    super(init);
+    this.nonce = nonce;
+  }
+  override get headers(): Record<string, string> {
+    return { ...super.headers, 'dpop-nonce': this.nonce };
+  }
+}
+brandClass(UseDpopNonceError, brandOf('error.use_dpop_nonce'));
+
+/**
  * The token is valid, but not for this brand: 403, since re-authenticating will not help.
  *
  * @example
@@ -386,6 +464,16 @@ export class ServerError extends TokenGuardError {
   readonly description = 'The server could not validate the access token';
 }
 brandClass(ServerError, brandOf('error.server_error'));
+
+/** Which schemes a refusal challenges with, beside `realm` (RFC 9449 §7.1). */
+export interface ChallengeSchemes {
+  /** Whether the Bearer scheme is accepted too (`dpop: 'allowed'`). */
+  readonly bearer: boolean;
+  /** The `algs` attribute of the DPoP challenge: accepted proof algorithms. */
+  readonly dpopAlgs: string;
+  /** The scheme the refused request used; its challenge carries the error. */
+  readonly presented?: 'Bearer' | 'DPoP';
+}
 
 /**
  * A bad option, thrown by `createGuard` at construction. Names the option path.

@@ -18,6 +18,7 @@ export {
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
   InvalidBrandError,
+  InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
   isRefusalReason,
@@ -31,6 +32,7 @@ export {
   TokenGuardError,
   type TokenGuardErrorCode,
   UpstreamUnavailableError,
+  UseDpopNonceError,
 } from './errors.js';
 export type {
   CallContext,
@@ -75,6 +77,11 @@ export {
   type ResourceMetadataOptions,
   WELL_KNOWN_PATH as PROTECTED_RESOURCE_WELL_KNOWN_PATH,
 } from './resource-metadata/create-resource-metadata.js';
+export type {
+  DpopOption,
+  DpopOptions,
+  MtlsOptions,
+} from './sender-constraint/normalize-sender-constraint-options.js';
 export {
   CAEP_CREDENTIAL_CHANGE,
   CAEP_SESSION_REVOKED,
@@ -100,6 +107,7 @@ export type {
   BrandRequirement,
   ClaimsPredicate,
   HeaderBag,
+  PeerSocket,
   RequestLike,
   Requirements,
   TokenClaims,

@@ -33,6 +33,27 @@ export interface RequestLike {
    * Only read when body tokens are allowed and the content type is `application/x-www-form-urlencoded`.
    */
   readonly body?: unknown;
+  /**
+   * The connection (Node's `req.socket`): whether it is TLS (the `https` of a DPoP
+   * proof's `htu`), the peer address (trusted proxies) and the TLS client certificate
+   * (RFC 8705 §3). Read only when DPoP or mTLS is enabled.
+   */
+  readonly socket?: PeerSocket;
+  /**
+   * The scheme and authority the runtime served the request at (`https://api.example.com`),
+   * from a Fetch `Request.url`, where no socket exists (Bun, Deno, Workers). The base of a
+   * DPoP proof's `htu` in place of the socket's TLS state and `Host`. Node adapters leave it out.
+   */
+  readonly origin?: string;
+}
+
+/** The part of a Node `net.Socket` / `tls.TLSSocket` the core reads. */
+export interface PeerSocket {
+  /** `true` on a TLS socket. */
+  readonly encrypted?: boolean;
+  readonly remoteAddress?: string;
+  /** `tls.TLSSocket#getPeerCertificate`; `raw` is the DER certificate. */
+  getPeerCertificate?(detailed: boolean): { readonly raw?: Uint8Array } | null | undefined;
 }
 
 /**
@@ -88,6 +109,11 @@ export interface AuthContext {
    * serialising the auth context never leaks it.
    */
   readonly token: string;
+  /**
+   * How the request proved possession of a sender-constrained token: `'dpop'`
+   * (RFC 9449) or `'mtls'` (RFC 8705); absent for a plain bearer token.
+   */
+  readonly binding?: 'dpop' | 'mtls';
 }
 
 /** A required brand: one, any of a list, or chosen per request (multi-brand deployments). */
@@ -114,6 +140,12 @@ export interface Requirements {
   readonly predicate?: ClaimsPredicate;
   /** RFC 9470 step-up: how (`acr`) and how recently (`auth_time`) the user authenticated. */
   readonly authContext?: AuthContextRequirement;
+  /**
+   * RFC 9449 on this route: `'required'` refuses bearer tokens (401 with a DPoP
+   * challenge), `'disabled'` refuses DPoP tokens. A route narrows the guard's `dpop`
+   * mode; it cannot accept DPoP where the guard does not.
+   */
+  readonly dpop?: 'disabled' | 'allowed' | 'required';
 }
 
 /**

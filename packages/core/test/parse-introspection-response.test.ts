@@ -92,9 +92,10 @@ describe('parseIntrospectionResponse (RFC 7662 §2.2, validated not trusted)', (
 });
 
 describe('sender-constrained tokens (RFC 9449 §7.1, RFC 8705 §3)', () => {
-  it('a DPoP- or certificate-bound token presented as a bearer token is refused', () => {
-    expect(parse({ active: true, token_type: 'DPoP', cnf: { jkt: 'x' } }).kind).toBe('invalid');
-    expect(parse({ active: true, cnf: { 'x5t#S256': 'x' } }).kind).toBe('invalid');
-    expect(parse({ active: true, token_type: 'Bearer' }).kind).toBe('valid');
+  it('a bound token is a valid verdict carrying its cnf: possession is checked per request', () => {
+    const dpop = parse({ active: true, token_type: 'DPoP', cnf: { jkt: 'x' } });
+    expect(dpop.kind === 'valid' && dpop.claims.cnf).toEqual({ jkt: 'x' });
+    const mtls = parse({ active: true, cnf: { 'x5t#S256': 'x' } });
+    expect(mtls.kind === 'valid' && mtls.claims.cnf).toEqual({ 'x5t#S256': 'x' });
   });
 });

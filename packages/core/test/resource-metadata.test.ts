@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TokenGuardConfigError } from '../src/errors.js';
 import { buildChallenge } from '../src/http/build-challenge.js';
+import { normalizeOptions } from '../src/options/normalize-options.js';
 import { createResourceMetadata } from '../src/resource-metadata/create-resource-metadata.js';
 import { serveResourceMetadata } from '../src/resource-metadata/serve-resource-metadata.js';
 
@@ -46,6 +47,25 @@ describe('RFC 9728 protected resource metadata', () => {
       { ...context, dpopAlgorithms: ['ES256'] },
     );
     expect(metadata.document.dpop_signing_alg_values_supported).toEqual(['ES256']);
+  });
+
+  it('§2 / RFC 8705 §3.3: DPoP-only and certificate-bound tokens are published from the guard options', () => {
+    const { resourceMetadata } = normalizeOptions({
+      issuer: 'https://idp.example',
+      jwt: { audience: 'api' },
+      dpop: { mode: 'required', algorithms: ['ES256', 'EdDSA'] },
+      mtls: { certificateFrom: 'socket' },
+      resourceMetadata: { resource: 'https://api.example' },
+      logger: { warn() {}, error() {} },
+    });
+    expect(resourceMetadata?.document).toMatchObject({
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA'],
+      dpop_bound_access_tokens_required: true,
+      tls_client_certificate_bound_access_tokens: true,
+    });
+    const plain = createResourceMetadata({ resource: 'https://api.example' }, context);
+    expect(Object.keys(plain.document)).not.toContain('dpop_bound_access_tokens_required');
+    expect(Object.keys(plain.document)).not.toContain('tls_client_certificate_bound_access_tokens');
   });
 
   it.each([

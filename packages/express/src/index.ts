@@ -97,6 +97,7 @@ export const {
   requireBrand,
   requireClaims,
   requireAuthContext,
+  requireDpop,
 }: RequirementHelpers<RouteMiddleware> = createRequirementHelpers((route): RouteMiddleware => {
   return (req, res, next) => {
     const adapter = adapterOf(req);

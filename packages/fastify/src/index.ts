@@ -164,6 +164,7 @@ export const {
   requireBrand,
   requireClaims,
   requireAuthContext,
+  requireDpop,
 }: RequirementHelpers<preHandlerAsyncHookHandler> = createRequirementHelpers(
   (route): preHandlerAsyncHookHandler => {
     return async function requireToken(request, reply) {

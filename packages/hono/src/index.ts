@@ -72,6 +72,7 @@ export const {
   requireBrand,
   requireClaims,
   requireAuthContext,
+  requireDpop,
 }: RequirementHelpers<MiddlewareHandler> = createRequirementHelpers((route): MiddlewareHandler => {
   return async (c, next) => {
     const adapter = adapterOf(c);

@@ -1,10 +1,19 @@
 /**
  * What only the Hono adapter does (the shared behaviour runs in test/conformance through
  * `@hono/node-server`): the Fetch path, where no Node message exists (`app.request()`, as on
- * Bun, Deno or Workers), form bodies read by the adapter, the context tag.
+ * Bun, Deno or Workers), form bodies read by the adapter, the context tag, DPoP `htu` from the
+ * runtime's URL, and no client certificate without a socket.
  */
 import type { GuardOptions } from '@tokenguard/core';
-import { createIdentityServer, type IdentityServer } from '@tokenguard/testing';
+import {
+  certificateBinding,
+  createDpopKey,
+  createDpopProof,
+  createIdentityServer,
+  createTestCertificate,
+  dpopBinding,
+  type IdentityServer,
+} from '@tokenguard/testing';
 import { Hono } from 'hono';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireScopes, TokenGuardConfigError, tokenGuard } from '../src/index.js';
@@ -87,5 +96,51 @@ describe('@tokenguard/hono on the Fetch path (no Node message)', () => {
 
   it('a bad option throws when the middleware is built, not per request', () => {
     expect(() => tokenGuard({ maxHeaderBytes: -1 } as GuardOptions)).toThrow(TokenGuardConfigError);
+  });
+});
+
+describe('@tokenguard/hono sender-constrained tokens on the Fetch path', () => {
+  const ALGS = 'algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"';
+
+  it("RFC 9449 §4.3 (9): htu is checked against the runtime's URL (scheme and authority)", async () => {
+    const key = await createDpopKey();
+    const app = appWith({ dpop: 'allowed' });
+    const token = idp.mintToken({ sub: 'dpop', ...dpopBinding(key) });
+    const url = 'https://api.example/';
+    const ok = await app.request(url, {
+      headers: {
+        authorization: `DPoP ${token}`,
+        dpop: await createDpopProof(key, { method: 'GET', url, accessToken: token }),
+      },
+    });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ sub: 'dpop' });
+
+    // The same proof shape for plain http: not the URI this request was served at.
+    const wrong = await app.request(url, {
+      headers: {
+        authorization: `DPoP ${token}`,
+        dpop: await createDpopProof(key, {
+          method: 'GET',
+          url: 'http://api.example/',
+          accessToken: token,
+        }),
+      },
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe(
+      `Bearer realm="test", DPoP realm="test", error="invalid_dpop_proof", ${ALGS}`,
+    );
+  });
+
+  it('RFC 8705 §3: no socket, no client certificate: a certificate-bound token is refused', async () => {
+    const client = createTestCertificate('client');
+    const app = appWith({ mtls: { certificateFrom: 'socket' } });
+    const token = idp.mintToken({ ...certificateBinding(client) });
+    const answer = await app.request('https://api.example/', { headers: bearer(token) });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('www-authenticate')).toBe(
+      'Bearer realm="test", error="invalid_token"',
+    );
   });
 });

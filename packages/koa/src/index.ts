@@ -87,6 +87,7 @@ export const {
   requireBrand,
   requireClaims,
   requireAuthContext,
+  requireDpop,
 }: RequirementHelpers<Koa.Middleware> = createRequirementHelpers((route): Koa.Middleware => {
   return async (ctx: Ctx, next) => {
     const adapter = adapterOf(ctx);

@@ -1,4 +1,19 @@
+export {
+  certificateBinding,
+  createTestCertificate,
+  type TestCertificate,
+} from './certificates.js';
 export { createIdentityServer } from './create-identity-server.js';
+export {
+  accessTokenHash,
+  type BadDpopProofKind,
+  createBadDpopProof,
+  createDpopKey,
+  createDpopProof,
+  type DpopKey,
+  type DpopProofOptions,
+  dpopBinding,
+} from './dpop.js';
 export { type ClientKeyPair, generateClientKeyPair } from './generate-client-key-pair.js';
 export { UNKNOWN_CRIT_PARAMETER, WRONG_AUDIENCE, WRONG_ISSUER } from './mint-jwt.js';
 export { CAEP_CREDENTIAL_CHANGE, CAEP_SESSION_REVOKED } from './security-events.js';

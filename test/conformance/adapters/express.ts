@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
   requireAnyScope,
   requireAuthContext,
   requireBrand,
   requireClaims,
+  requireDpop,
   requireScopes,
   sharedSignalsReceiver,
   type TokenGuardMiddleware,
@@ -28,6 +30,7 @@ import {
   STEP_UP_RECENT,
   subjectIsAlice,
   throwingPredicate,
+  tlsServerOptions,
   whereView,
 } from '../harness.js';
 import { listen } from './listen.js';
@@ -100,13 +103,17 @@ export function expressHarness(name: string, createExpress: typeof express): Ada
       app.options('/protected', (_req, res) => {
         res.status(204).end();
       });
+      app.get('/dpop/required', requireDpop(), answer);
+      app.get('/dpop/disabled', requireDpop('disabled'), answer);
       const onError: ErrorRequestHandler = (error, _req, res, _next) => {
         const view = spec.detailedErrors ? detailedFrameworkView(error) : frameworkView(error);
         res.status(PASS_ERRORS_STATUS).json(view);
       };
       app.use(onError);
 
-      const server = await listen(createServer(app));
+      const server = await listen(
+        spec.tls ? createTlsServer(tlsServerOptions(spec.tls), app) : createServer(app),
+      );
       return {
         url: server.url,
         guard: middleware?.guard,

@@ -4,11 +4,12 @@ import {
   requireAuthContext,
   requireBrand,
   requireClaims,
+  requireDpop,
   sharedSignalsReceiver,
   tokenGuard,
 } from '@tokenguard/fastify';
 import type fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import {
   type AdapterHarness,
   BRAND_LIST,
@@ -25,6 +26,7 @@ import {
   STEP_UP_RECENT,
   subjectIsAlice,
   throwingPredicate,
+  tlsServerOptions,
   whereView,
 } from '../harness.js';
 
@@ -38,7 +40,10 @@ export function fastifyHarness(name: string, createFastify: typeof fastify): Ada
     name,
     requestLogs: true,
     async createApp(spec) {
-      const app = createFastify();
+      // Typed as the plain-http instance: the routes and hooks are the same over TLS.
+      const app: FastifyInstance = spec.tls
+        ? (createFastify({ https: tlsServerOptions(spec.tls) }) as unknown as FastifyInstance)
+        : createFastify();
       app.setErrorHandler((error, _request, reply) => {
         reply
           .code(PASS_ERRORS_STATUS)
@@ -115,6 +120,8 @@ export function fastifyHarness(name: string, createFastify: typeof fastify): Ada
       app.get('/step-up/acr', { config: { tokenguard: { authContext: STEP_UP_ACR } } }, answer);
       app.get('/step-up/recent', { preHandler: requireAuthContext(STEP_UP_RECENT) }, answer);
       app.options('/protected', async (_request, reply) => reply.code(204).send());
+      app.get('/dpop/required', { preHandler: requireDpop() }, answer);
+      app.get('/dpop/disabled', { config: { tokenguard: { dpop: 'disabled' } } }, answer);
 
       try {
         // Plugins load here (the plugin awaits the guard's ready()): a refused option or a
@@ -127,7 +134,7 @@ export function fastifyHarness(name: string, createFastify: typeof fastify): Ada
       const address = app.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
       return {
-        url: `http://127.0.0.1:${port}`,
+        url: `${spec.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
         guard: spec.withoutGuard ? undefined : app.tokenGuard,
         // The plugin closes the guard it built in its onClose hook.
         close: () => app.close(),

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createAdaptorServer } from '@hono/node-server';
 import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
@@ -6,6 +7,7 @@ import {
   requireAuthContext,
   requireBrand,
   requireClaims,
+  requireDpop,
   requireScopes,
   sharedSignalsReceiver,
   type TokenGuardMiddleware,
@@ -28,6 +30,7 @@ import {
   STEP_UP_RECENT,
   subjectIsAlice,
   throwingPredicate,
+  tlsServerOptions,
   whereView,
 } from '../harness.js';
 import { listen } from './listen.js';
@@ -91,8 +94,21 @@ export function honoHarness(name = 'hono 4'): AdapterHarness {
       app.get('/step-up/recent', requireAuthContext(STEP_UP_RECENT), answer);
       // The app's own CORS answer, reached only if the guard let the preflight through.
       app.options('/protected', (c) => c.body(null, 204));
+      app.get('/dpop/required', requireDpop(), answer);
+      app.get('/dpop/disabled', requireDpop('disabled'), answer);
 
-      const server = await listen(createAdaptorServer({ fetch: app.fetch }) as Server);
+      // Over TLS the adapter reads the client certificate from `c.env.incoming.socket`.
+      const server = await listen(
+        createAdaptorServer(
+          spec.tls
+            ? {
+                fetch: app.fetch,
+                createServer: createTlsServer,
+                serverOptions: tlsServerOptions(spec.tls),
+              }
+            : { fetch: app.fetch },
+        ) as Server,
+      );
       return {
         url: server.url,
         guard: middleware?.guard,

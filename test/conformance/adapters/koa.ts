@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import Router from '@koa/router';
 import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
@@ -6,6 +7,7 @@ import {
   requireAuthContext,
   requireBrand,
   requireClaims,
+  requireDpop,
   requireScopes,
   sharedSignalsReceiver,
   type TokenGuardMiddleware,
@@ -28,6 +30,7 @@ import {
   STEP_UP_RECENT,
   subjectIsAlice,
   throwingPredicate,
+  tlsServerOptions,
   whereView,
 } from '../harness.js';
 import { listen } from './listen.js';
@@ -130,9 +133,15 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
       router.options('/protected', (ctx) => {
         ctx.status = 204;
       });
+      router.get('/dpop/required', requireDpop(), answer);
+      router.get('/dpop/disabled', requireDpop('disabled'), answer);
       app.use(router.routes());
 
-      const server = await listen(createServer(app.callback()));
+      const server = await listen(
+        spec.tls
+          ? createTlsServer(tlsServerOptions(spec.tls), app.callback())
+          : createServer(app.callback()),
+      );
       return {
         url: server.url,
         guard: middleware?.guard,

@@ -44,6 +44,12 @@ export interface RequirementHelpers<Middleware> {
    * with `acr_values` / `max_age` in the challenge.
    */
   requireAuthContext(required: AuthContextRequirement): Middleware;
+  /**
+   * Route middleware: DPoP (RFC 9449) on this route. `'required'` (the default) refuses
+   * bearer tokens with a DPoP challenge; `'disabled'` refuses DPoP tokens. It narrows the
+   * guard's `dpop` mode and cannot accept DPoP where the guard does not.
+   */
+  requireDpop(mode?: 'required' | 'disabled'): Middleware;
 }
 
 /** The helpers, each building `toMiddleware(requirement)`. */
@@ -58,6 +64,7 @@ export function createRequirementHelpers<Middleware>(
     requireBrand: (brand) => define({ brand }, 'requireBrand'),
     requireClaims: (predicate) => define({ predicate }, 'requireClaims'),
     requireAuthContext: (authContext) => define({ authContext }, 'requireAuthContext'),
+    requireDpop: (mode = 'required') => define({ dpop: mode }, 'requireDpop'),
   };
 }
 

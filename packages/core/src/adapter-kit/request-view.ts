@@ -5,12 +5,14 @@
  * joins repeated field lines into one value (RFC 9110 §5.3). A field added to the view here
  * (say a peer certificate for mTLS) reaches every adapter.
  */
-import type { HeaderBag, RequestLike } from '../types.js';
+import type { HeaderBag, PeerSocket, RequestLike } from '../types.js';
 
 /** The part of Node's `IncomingMessage` the view reads. */
 export interface NodeMessage {
   readonly headers: HeaderBag;
   readonly rawHeaders: readonly string[];
+  /** The connection: TLS or not, peer address, client certificate (DPoP `htu`, mTLS). */
+  readonly socket?: PeerSocket | null;
 }
 
 /**
@@ -23,12 +25,21 @@ export function nodeRequestView(
   message: NodeMessage,
   body: unknown,
 ): RequestLike {
-  return { method, url, headers: message.headers, rawHeaders: message.rawHeaders, body };
+  return {
+    method,
+    url,
+    headers: message.headers,
+    rawHeaders: message.rawHeaders,
+    body,
+    socket: message.socket ?? undefined,
+  };
 }
 
 /**
  * The view of a Fetch `Request`. Its headers come combined (no raw field lines), which the
- * core is told, so two Authorization fields joined into one value are still refused.
+ * core is told, so two Authorization fields joined into one value are still refused. The
+ * runtime's URL gives the origin a DPoP proof's `htu` is checked against (RFC 9449 §4.3);
+ * no socket exists, so no client certificate either (mTLS from `'socket'` refuses).
  */
 export function fetchRequestView(request: Request, body?: unknown): RequestLike {
   const headers: Record<string, string> = {};
@@ -41,6 +52,7 @@ export function fetchRequestView(request: Request, body?: unknown): RequestLike 
     headers,
     combinedHeaders: true,
     body,
+    origin: url.origin,
   };
 }
 

@@ -23,7 +23,6 @@ import type {
   NormalizedIntrospection,
   NormalizedValidation,
 } from '../options/normalize-options.js';
-import { isSenderConstrained } from '../token/is-sender-constrained.js';
 import type { ValidationStrategy } from '../types.js';
 import type { ValidationTrace } from '../validation-trace.js';
 import type { EndpointResolver } from './create-endpoint-resolver.js';
@@ -128,8 +127,7 @@ function byJwt(
   return async (token) => {
     try {
       const claims = await verifier.verify(token);
-      // RFC 9449 / RFC 8705: a sender-constrained token is not a bearer token.
-      if (isSenderConstrained(claims)) return { kind: 'invalid', reason: 'sender_constrained' };
+      // A bound token (`cnf`) is a valid verdict: possession is checked per request.
       // `maxTokenAgeSec` keeps applying to a cached verdict: it ends when verifying the token
       // afresh would refuse it as too old (same rule, same tolerance).
       const iat = claims.iat;

@@ -4,6 +4,8 @@
  * so nothing from a token, an option or an upstream answer can break the header.
  */
 export interface ChallengeAttributes {
+  /** The auth-scheme: `Bearer` (RFC 6750 §3) unless `DPoP` (RFC 9449 §7.1). */
+  readonly scheme?: 'Bearer' | 'DPoP';
   readonly realm?: string;
   readonly error?: string;
   readonly errorDescription?: string;
@@ -15,6 +17,8 @@ export interface ChallengeAttributes {
   readonly maxAgeSec?: number;
   /** RFC 9728 §5.1: the URL of the protected resource's metadata document. */
   readonly resourceMetadata?: string;
+  /** RFC 9449 §7.1: space-separated JWS algorithms accepted for DPoP proofs. */
+  readonly algs?: string;
 }
 
 // RFC 6750 §3: error, error_description and scope use %x20-21 / %x23-5B / %x5D-7E;
@@ -47,5 +51,7 @@ export function buildChallenge(attributes: ChallengeAttributes): string {
   add('acr_values', attributes.acrValues);
   add('max_age', attributes.maxAgeSec === undefined ? undefined : String(attributes.maxAgeSec));
   add('resource_metadata', attributes.resourceMetadata);
-  return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`;
+  add('algs', attributes.algs);
+  const scheme = attributes.scheme ?? 'Bearer';
+  return parts.length === 0 ? scheme : `${scheme} ${parts.join(', ')}`;
 }

@@ -7,7 +7,6 @@
  * never be able to look like an outage, or it could open the breaker for everyone.
  */
 import { type RefusalReason, UpstreamUnavailableError } from '../errors.js';
-import { isSenderConstrained } from '../token/is-sender-constrained.js';
 import type { TokenClaims } from '../types.js';
 
 export type IntrospectionVerdict =
@@ -82,7 +81,8 @@ export function parseIntrospectionResponse(
       }
     }
   }
-  if (isSenderConstrained(body)) return invalid('sender_constrained');
+  // A bound token (`cnf`, RFC 7800) is valid here: whether the request proves
+  // possession (RFC 9449, RFC 8705) is checked per request, never cached.
 
   // A `brand` that is not a string cannot satisfy a brand requirement: it is dropped, so a
   // route requiring a brand answers 403 while routes without one still serve the token.

@@ -18,6 +18,12 @@ import {
   createResourceMetadata,
   type ResourceMetadata,
 } from '../resource-metadata/create-resource-metadata.js';
+import {
+  type NormalizedDpop,
+  normalizeDpopOption,
+  normalizeMtlsOption,
+} from '../sender-constraint/normalize-sender-constraint-options.js';
+import type { CertificateSource } from '../sender-constraint/read-client-certificate.js';
 import type { ExtractionSettings } from '../token/extract-bearer-token.js';
 import { normalizeTokenLocations } from '../token/normalize-token-locations.js';
 import { consoleLogger } from './console-logger.js';
@@ -103,6 +109,10 @@ export interface NormalizedConfig {
   readonly passCorsPreflight: boolean;
   /** The RFC 9728 document, when configured. */
   readonly resourceMetadata: ResourceMetadata | undefined;
+  /** RFC 9449: proof settings and mode (`disabled` unless set). */
+  readonly dpop: NormalizedDpop;
+  /** RFC 8705 §3: where the client certificate comes from; `undefined` refuses cert-bound tokens. */
+  readonly mtls: { readonly certificateFrom: CertificateSource } | undefined;
   /** Fingerprint of the validation settings: part of every cache key. */
   readonly namespace: string;
 }
@@ -135,6 +145,8 @@ const GUARD_KEYS = optionKeys<GuardOptions>({
   predicate: true,
   logger: true,
   errorDescriptions: true,
+  dpop: true,
+  mtls: true,
 });
 
 const INTROSPECTION_KEYS = optionKeys<IntrospectionOptions>({
@@ -230,8 +242,11 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     issuers === undefined ? chooseStrategy(raw.strategy, introspection, jwt) : undefined;
   const strategy = validation?.strategy;
 
+  const dpop = normalizeDpopOption(raw.dpop);
+  const mtls = normalizeMtlsOption(raw.mtls);
   const extraction: ExtractionSettings = Object.freeze({
     realm,
+    allowDpopScheme: dpop.mode !== 'disabled',
     allowBodyToken: optionalBoolean(raw.allowBodyToken, 'allowBodyToken', false),
     allowQueryToken: optionalBoolean(raw.allowQueryToken, 'allowQueryToken', false),
     maxHeaderBytes: optionalInteger(raw.maxHeaderBytes, 'maxHeaderBytes', DEFAULTS.maxHeaderBytes, {
@@ -263,6 +278,10 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
             ...(extraction.allowQueryToken ? (['query'] as const) : []),
           ],
           allowInsecureHttp,
+          // RFC 9728 §2 / RFC 9449 §5.1: what sender-constrained tokens the resource takes.
+          dpopAlgorithms: dpop.mode === 'disabled' ? undefined : dpop.algorithms,
+          dpopRequired: dpop.mode === 'required',
+          certificateBound: mtls !== undefined,
         });
 
   const config: Omit<NormalizedConfig, 'namespace'> = {
@@ -291,6 +310,8 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     ),
     logger,
     errorDescriptions: optionalBoolean(raw.errorDescriptions, 'errorDescriptions', false),
+    dpop,
+    mtls,
   };
   // Everything that decides validity goes into the cache namespace, so guards sharing a
   // store with different settings never serve each other's results.

@@ -7,6 +7,10 @@ import type { Dispatcher } from 'undici';
 import type { CacheStore } from '../cache/cache-store.js';
 import type { IssuerOptions, IssuerResolver, IssuerSelector } from '../issuers/issuer-options.js';
 import type { ResourceMetadataOptions } from '../resource-metadata/create-resource-metadata.js';
+import type {
+  DpopOption,
+  MtlsOptions,
+} from '../sender-constraint/normalize-sender-constraint-options.js';
 import type { BrandRequirement, ClaimsPredicate, TokenGetter } from '../types.js';
 
 /**
@@ -321,6 +325,17 @@ export interface GuardOptions {
   readonly anyScope?: readonly string[];
   readonly brand?: BrandRequirement;
   readonly predicate?: ClaimsPredicate;
+  /**
+   * DPoP (RFC 9449): `'disabled'` (default: bearer tokens only; DPoP-bound tokens are
+   * refused), `'allowed'` (bearer and DPoP tokens), `'required'` (DPoP tokens only), or an
+   * object with the mode and proof settings.
+   */
+  readonly dpop?: DpopOption;
+  /**
+   * Certificate-bound tokens (RFC 8705 §3): where the TLS client certificate comes from.
+   * Default: none, and certificate-bound tokens are refused.
+   */
+  readonly mtls?: MtlsOptions;
   /** Where warnings and upstream details go. Default: `console.warn`/`console.error` for warnings only. */
   readonly logger?: TokenGuardLogger;
   /**

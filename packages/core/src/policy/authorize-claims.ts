@@ -6,6 +6,7 @@ import {
   AccessDeniedError,
   InsufficientScopeError,
   InvalidBrandError,
+  InvalidTokenError,
   ServerError,
 } from '../errors.js';
 import { checkAuthContext } from '../step-up/check-auth-context.js';
@@ -27,6 +28,21 @@ export async function authorizeClaims(
   realm?: string,
 ): Promise<void> {
   if (requirements.isEmpty) return;
+  // RFC 9449 per route: a route may insist on DPoP, or refuse it, before anything else.
+  if (requirements.dpop === 'required' && auth.binding !== 'dpop') {
+    throw new InvalidTokenError({
+      message: 'this route requires a DPoP-bound token',
+      reason: 'dpop_required',
+      realm,
+    });
+  }
+  if (requirements.dpop === 'disabled' && auth.binding === 'dpop') {
+    throw new InvalidTokenError({
+      message: 'this route does not accept DPoP tokens',
+      reason: 'dpop_refused',
+      realm,
+    });
+  }
   // RFC 9470: a 401 (authenticate again) comes before any 403 (this token will never do).
   if (requirements.authContext !== undefined) {
     checkAuthContext(auth.claims, requirements.authContext, realm);

@@ -51,18 +51,25 @@ export function normalizeRequirements(
   if (predicate !== undefined && typeof predicate !== 'function') {
     throw new TokenGuardConfigError(`${path}.predicate`, 'must be a function');
   }
+  const dpop = requirements.dpop;
+  if (dpop !== undefined && dpop !== 'disabled' && dpop !== 'allowed' && dpop !== 'required') {
+    throw new TokenGuardConfigError(`${path}.dpop`, "must be 'disabled', 'allowed' or 'required'");
+  }
   const result: NormalizedRequirements = Object.freeze({
     scopes,
     anyScope,
     brand,
     predicate,
     authContext,
+    // 'allowed' narrows nothing: the guard's own mode already decided.
+    dpop: dpop === 'allowed' ? undefined : dpop,
     isEmpty:
       !scopes &&
       !anyScope &&
       brand === undefined &&
       predicate === undefined &&
-      authContext === undefined,
+      authContext === undefined &&
+      (dpop === undefined || dpop === 'allowed'),
   });
   normalized.add(result);
   return result;

@@ -72,6 +72,10 @@ export interface ResourceMetadataContext {
   readonly allowInsecureHttp: boolean;
   /** `dpop_signing_alg_values_supported`, when sender-constrained tokens are accepted. */
   readonly dpopAlgorithms?: readonly string[];
+  /** `dpop_bound_access_tokens_required`: the guard's `dpop` mode is `'required'`. */
+  readonly dpopRequired?: boolean;
+  /** RFC 8705 §3.3 `tls_client_certificate_bound_access_tokens`: `mtls` is configured. */
+  readonly certificateBound?: boolean;
 }
 
 export function createResourceMetadata(
@@ -120,6 +124,11 @@ export function createResourceMetadata(
   document.bearer_methods_supported = [...context.bearerMethods];
   if (context.dpopAlgorithms !== undefined && context.dpopAlgorithms.length > 0) {
     document.dpop_signing_alg_values_supported = [...context.dpopAlgorithms];
+  }
+  // Both default to false (RFC 9728 §2, RFC 8705 §3.3): sent only when true.
+  if (context.dpopRequired === true) document.dpop_bound_access_tokens_required = true;
+  if (context.certificateBound === true) {
+    document.tls_client_certificate_bound_access_tokens = true;
   }
   if (resourceName !== undefined) document.resource_name = resourceName;
   if (resourceDocumentation !== undefined) document.resource_documentation = resourceDocumentation;

@@ -11,6 +11,8 @@ import { tokenFromCookie } from './token-from-cookie.js';
 export interface ExtractionSettings {
   readonly allowQueryToken: boolean;
   readonly allowBodyToken: boolean;
+  /** RFC 9449 §7.1: accept `Authorization: DPoP <token>` too (`dpop` not disabled). */
+  readonly allowDpopScheme?: boolean;
   /** Longest accepted Authorization header (and token elsewhere), in bytes. */
   readonly maxHeaderBytes: number;
   /** The realm of the challenge a refusal carries (RFC 6750 §3). Default `api`. */
@@ -104,7 +106,7 @@ export function checkTokenSyntax(token: string, settings: SyntaxSettings): strin
 
 function tokenFromAuthorizationHeader(
   request: RequestLike,
-  settings: SyntaxSettings,
+  settings: ExtractionSettings,
 ): string | undefined {
   const header = singleAuthorizationHeader(request, settings.realm);
   if (header === undefined) return undefined;
@@ -117,7 +119,9 @@ function tokenFromAuthorizationHeader(
   // carries no bearer credentials at all (answered 401, not 400).
   const space = header.indexOf(' ');
   const scheme = space === -1 ? header : header.slice(0, space);
-  if (scheme.toLowerCase() !== 'bearer') return undefined;
+  const name = scheme.toLowerCase();
+  if (name !== 'bearer' && !(settings.allowDpopScheme === true && name === 'dpop'))
+    return undefined;
   // RFC 6750 §2.1: "Bearer" 1*SP b64token — exactly one credential after the scheme.
   // We accept runs of spaces between them (1*SP) but nothing after the token.
   const credentials = space === -1 ? '' : header.slice(space + 1).replace(/^ +/, '');
@@ -209,4 +213,15 @@ function singleParameter(
     });
   }
   return checkTokenSyntax(values[0] as string, settings);
+}
+
+/**
+ * The scheme of the request's Authorization header, `DPoP` or `Bearer` (the token may
+ * also come from the body or query: that is Bearer, RFC 6750 §2.2–2.3). Called only
+ * after extraction found a token, so the header is known to be well-formed.
+ */
+export function presentedScheme(request: RequestLike): 'Bearer' | 'DPoP' {
+  const header = request.headers.authorization;
+  const value = typeof header === 'string' ? header : header?.[0];
+  return value !== undefined && /^dpop /i.test(value) ? 'DPoP' : 'Bearer';
 }

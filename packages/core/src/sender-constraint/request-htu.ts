@@ -1,0 +1,60 @@
+/**
+ * The URI a DPoP proof's `htu` must match (RFC 9449 §4.3): the request's target URI
+ * (RFC 9110 §7.1) without query and fragment. The scheme comes from the connection
+ * (TLS or not) and the authority from `Host`, as the server received them; behind a
+ * TLS-terminating proxy the application names its public origin(s) explicitly
+ * (`dpop.origins`). Forwarded headers (`X-Forwarded-Proto`, `Forwarded`) are never read:
+ * any client can send them.
+ */
+import type { RequestLike } from '../types.js';
+import { normalizeHtu } from './normalize-htu.js';
+
+/**
+ * Every URI the request may legitimately be addressed as, normalised. With configured
+ * origins, one per origin; otherwise the one the connection and `Host` give.
+ */
+export function requestHtus(
+  request: RequestLike,
+  origins: readonly string[] | undefined,
+): readonly string[] {
+  const path = pathOf(request.url);
+  if (origins !== undefined) {
+    const result: string[] = [];
+    for (const origin of origins) {
+      const htu = normalizeHtu(origin + path);
+      if (htu !== undefined) result.push(htu);
+    }
+    return result;
+  }
+  const htu = normalizeHtu(`${originOf(request)}${path}`);
+  return htu === undefined ? [] : [htu];
+}
+
+/**
+ * Scheme and authority: the connection's TLS state and `Host` on Node; on a Fetch runtime
+ * the origin of the URL it built (`RequestLike.origin`). `''` when neither is known, which
+ * no proof matches.
+ */
+function originOf(request: RequestLike): string {
+  if (request.origin !== undefined) return request.origin;
+  const host = request.headers.host;
+  if (typeof host !== 'string' || host === '') return '';
+  return `${request.socket?.encrypted === true ? 'https' : 'http'}://${host}`;
+}
+
+/** The path of a request target: origin-form as received, or the path of an absolute-form. */
+function pathOf(target: string): string {
+  let end = target.length;
+  const query = target.indexOf('?');
+  if (query !== -1) end = query;
+  const hash = target.indexOf('#');
+  if (hash !== -1 && hash < end) end = hash;
+  const path = target.slice(0, end);
+  if (path.startsWith('/')) return path;
+  // Absolute-form (RFC 9112 §3.2.2), as sent to proxies: keep only its path.
+  try {
+    return new URL(path).pathname;
+  } catch {
+    return '/';
+  }
+}

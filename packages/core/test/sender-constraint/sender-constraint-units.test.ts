@@ -1,0 +1,173 @@
+import { createTestCertificate } from '@tokenguard/testing';
+import { describe, expect, it } from 'vitest';
+import { certificateThumbprint } from '../../src/sender-constraint/certificate-thumbprint.js';
+import { createDpopNonces } from '../../src/sender-constraint/create-dpop-nonces.js';
+import { createReplayCache } from '../../src/sender-constraint/create-replay-cache.js';
+import {
+  normalizeDpopOption,
+  normalizeMtlsOption,
+} from '../../src/sender-constraint/normalize-sender-constraint-options.js';
+import {
+  certificateFromHeader,
+  readClientCertificate,
+} from '../../src/sender-constraint/read-client-certificate.js';
+import { requestHtus } from '../../src/sender-constraint/request-htu.js';
+
+describe('DPoP replay cache (RFC 9449 §11.1)', () => {
+  it('a key is a first use once, then a replay until its TTL passes', () => {
+    const cache = createReplayCache({ storeTimeoutMs: 100, maxEntries: 10 });
+    expect(cache.firstUse('a', 60_000)).toBe(true);
+    expect(cache.firstUse('a', 60_000)).toBe(false);
+    expect(cache.firstUse('b', 60_000)).toBe(true);
+  });
+
+  it('a shared store with add() decides across instances: a replay elsewhere is refused', async () => {
+    const shared = new Set<string>();
+    const store = {
+      add(key: string) {
+        if (shared.has(key)) return false;
+        shared.add(key);
+        return true;
+      },
+    };
+    const one = createReplayCache({ store, storeTimeoutMs: 100, maxEntries: 10 });
+    const two = createReplayCache({ store, storeTimeoutMs: 100, maxEntries: 10 });
+    expect(await one.firstUse('k', 60_000)).toBe(true);
+    expect(await two.firstUse('k', 60_000)).toBe(false);
+  });
+
+  it('a failing or hanging store is an outage (503), never a first use', async () => {
+    const failing = createReplayCache({
+      store: { add: () => Promise.reject(new Error('down')) },
+      storeTimeoutMs: 50,
+      maxEntries: 10,
+    });
+    await expect(failing.firstUse('k', 1000)).rejects.toMatchObject({ status: 503 });
+    const hanging = createReplayCache({
+      store: { add: () => new Promise<boolean>(() => {}) },
+      storeTimeoutMs: 20,
+      maxEntries: 10,
+    });
+    await expect(hanging.firstUse('k', 1000)).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('keeps at most maxEntries', () => {
+    const cache = createReplayCache({ storeTimeoutMs: 100, maxEntries: 3 });
+    for (const k of ['1', '2', '3', '4', '5']) cache.firstUse(k, 60_000);
+    // The oldest were dropped to stay within the bound; recent ones are still replays.
+    expect(cache.firstUse('5', 60_000)).toBe(false);
+  });
+});
+
+describe('DPoP nonces (RFC 9449 §9)', () => {
+  it('accepts its own current nonce, refuses forged and expired ones', () => {
+    const nonces = createDpopNonces({ maxAgeSec: 300 });
+    const now = 1_800_000_000;
+    const nonce = nonces.current(now);
+    expect(nonces.accepts(nonce, now + 10)).toBe(true);
+    expect(nonces.accepts(nonce, now + 1000)).toBe(false);
+    expect(nonces.accepts(`${nonce}x`, now)).toBe(false);
+    expect(nonces.accepts('abc.def', now)).toBe(false);
+  });
+
+  it('instances sharing a secret accept each other’s nonces', () => {
+    const secret = new Uint8Array(32).fill(7);
+    const a = createDpopNonces({ secret, maxAgeSec: 60 });
+    const b = createDpopNonces({ secret, maxAgeSec: 60 });
+    expect(b.accepts(a.current(1_800_000_000), 1_800_000_010)).toBe(true);
+  });
+});
+
+describe('client certificate (RFC 8705 §3)', () => {
+  const cert = createTestCertificate('client');
+
+  it('x5t#S256 is the base64url SHA-256 of the DER certificate', () => {
+    expect(certificateThumbprint(cert.der)).toBe(cert.thumbprint);
+  });
+
+  it('reads the socket’s peer certificate', () => {
+    const socket = { getPeerCertificate: () => ({ raw: cert.der }) };
+    const request = { method: 'GET', url: '/', headers: {}, socket };
+    expect(readClientCertificate(request, 'socket')).toEqual(cert.der);
+    expect(
+      readClientCertificate({ ...request, socket: { getPeerCertificate: () => ({}) } }, 'socket'),
+    ).toBeUndefined();
+  });
+
+  it('reads a proxy header only from a trusted proxy, in RFC 9440 and PEM forms', () => {
+    const source = { header: 'client-cert', trustedProxies: ['10.0.0.1'] };
+    const rfc9440 = `:${cert.der.toString('base64')}:`;
+    const from = (remoteAddress: string, value: string) =>
+      readClientCertificate(
+        { method: 'GET', url: '/', headers: { 'client-cert': value }, socket: { remoteAddress } },
+        source,
+      );
+    expect(from('::ffff:10.0.0.1', rfc9440)).toEqual(cert.der);
+    expect(from('10.0.0.2', rfc9440)).toBeUndefined();
+    expect(certificateFromHeader(encodeURIComponent(cert.cert))).toEqual(cert.der);
+    expect(certificateFromHeader('not a certificate')).toBeUndefined();
+  });
+});
+
+describe('request htu (RFC 9449 §4.3, RFC 9110 §7.1)', () => {
+  it('scheme from the connection, authority from Host; forwarded headers ignored', () => {
+    const request = {
+      method: 'GET',
+      url: '/orders?x=1',
+      headers: {
+        host: 'API.example.com',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'evil',
+      },
+    };
+    expect(requestHtus(request, undefined)).toEqual(['http://api.example.com/orders']);
+    expect(requestHtus({ ...request, socket: { encrypted: true } }, undefined)).toEqual([
+      'https://api.example.com/orders',
+    ]);
+  });
+
+  it("a Fetch runtime's origin (no socket) replaces the socket's scheme and Host", () => {
+    const request = {
+      method: 'GET',
+      url: '/orders',
+      headers: { host: 'other.example' },
+      origin: 'https://API.example.com',
+    };
+    expect(requestHtus(request, undefined)).toEqual(['https://api.example.com/orders']);
+    expect(requestHtus({ method: 'GET', url: '/orders', headers: {} }, undefined)).toEqual([]);
+  });
+
+  it('configured origins replace scheme and Host', () => {
+    const request = { method: 'GET', url: '/orders', headers: { host: 'internal:8080' } };
+    expect(requestHtus(request, ['https://api.example.com'])).toEqual([
+      'https://api.example.com/orders',
+    ]);
+  });
+});
+
+describe('options', () => {
+  it("dpop defaults to 'disabled'; bad modes, MAC algorithms and paths in origins throw", () => {
+    expect(normalizeDpopOption(undefined).mode).toBe('disabled');
+    expect(() => normalizeDpopOption('sometimes')).toThrow(/dpop/);
+    expect(() => normalizeDpopOption({ mode: 'allowed', algorithms: ['HS256'] })).toThrow(
+      /dpop\.algorithms/,
+    );
+    expect(() => normalizeDpopOption({ mode: 'allowed', algorithms: ['none'] })).toThrow();
+    expect(() =>
+      normalizeDpopOption({ mode: 'allowed', origins: ['https://a.example/x'] }),
+    ).toThrow(/dpop\.origins/);
+    expect(
+      normalizeDpopOption({ mode: 'allowed', origins: ['https://A.example:443'] }).origins,
+    ).toEqual(['https://a.example']);
+  });
+
+  it('mtls: a proxy header needs trusted proxies', () => {
+    expect(() => normalizeMtlsOption({ certificateFrom: { header: 'client-cert' } })).toThrow(
+      /trustedProxies/,
+    );
+    expect(() => normalizeMtlsOption({ certificateFrom: 'header' })).toThrow(/certificateFrom/);
+    expect(normalizeMtlsOption({ certificateFrom: 'socket' })).toEqual({
+      certificateFrom: 'socket',
+    });
+  });
+});
