@@ -26,7 +26,7 @@ import {
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectRefusal } from './expect-answer.js';
-import type { AdapterHarness, AppSpec, RunningApp } from './harness.js';
+import { type AdapterHarness, appPerBlock, type RunningApp } from './harness.js';
 import { type Answer, bearer, send } from './http.js';
 
 const quietLogger: TokenGuardLogger = { warn() {}, error() {} };
@@ -118,22 +118,6 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
       };
     }
 
-    function appFor(spec: () => AppSpec): () => RunningApp {
-      let app: RunningApp | undefined;
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: called once per describe block.
-      beforeAll(async () => {
-        app = await harness.createApp(spec());
-      });
-      // biome-ignore lint/suspicious/noDuplicateTestHooks: as above.
-      afterAll(async () => {
-        await app?.close();
-      });
-      return () => {
-        if (app === undefined) throw new Error('app not started');
-        return app;
-      };
-    }
-
     const bound = {
       jwt: () => idp.mintJwt({ scope: 'orders:read', ...dpopBinding(key) }),
       opaque: async () => idp.mintToken({ scope: 'orders:read', ...dpopBinding(key) }),
@@ -153,7 +137,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
     }
 
     describe("dpop: 'allowed' — bearer and DPoP tokens", () => {
-      const app = appFor(() => ({ guardOptions: options({ dpop: 'allowed' }) }));
+      const app = appPerBlock(harness, () => ({ guardOptions: options({ dpop: 'allowed' }) }));
 
       for (const kind of ['jwt', 'opaque'] as const) {
         it(`RFC 9449 §7.1: a DPoP-bound ${kind} token with a valid proof passes`, async () => {
@@ -296,7 +280,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
       const server = createTestCertificate('localhost');
       const client = createTestCertificate('client');
       const other = createTestCertificate('other-client');
-      const app = appFor(() => ({
+      const app = appPerBlock(harness, () => ({
         guardOptions: options({
           dpop: { mode: 'allowed', nonce: true },
           mtls: { certificateFrom: 'socket' },
@@ -387,7 +371,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
     });
 
     describe("dpop: 'required' — bearer tokens refused", () => {
-      const app = appFor(() => ({ guardOptions: options({ dpop: 'required' }) }));
+      const app = appPerBlock(harness, () => ({ guardOptions: options({ dpop: 'required' }) }));
 
       it('RFC 9449 §7.1: a bearer token is refused with a DPoP challenge only', async () => {
         expectRefusal(
@@ -404,7 +388,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
     });
 
     describe("dpop: 'disabled' (default) — bound tokens refused as before", () => {
-      const app = appFor(() => ({ guardOptions: options() }));
+      const app = appPerBlock(harness, () => ({ guardOptions: options() }));
 
       it('RFC 9449 §7.2: a DPoP-bound token is refused, with a Bearer-only challenge', async () => {
         const token = await bound.jwt();
@@ -424,7 +408,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
     });
 
     describe('RFC 9449 §9: server-provided nonces', () => {
-      const app = appFor(() => ({
+      const app = appPerBlock(harness, () => ({
         guardOptions: options({ dpop: { mode: 'allowed', nonce: true } }),
       }));
 
@@ -461,7 +445,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
       const server = createTestCertificate('localhost');
       const client = createTestCertificate('client');
       const other = createTestCertificate('other-client');
-      const app = appFor(() => ({
+      const app = appPerBlock(harness, () => ({
         guardOptions: options({ mtls: { certificateFrom: 'socket' } }),
         tls: server,
       }));
@@ -509,7 +493,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
 
     describe('RFC 8705 §3: certificate from a trusted proxy header only', () => {
       const client = createTestCertificate('client');
-      const app = appFor(() => ({
+      const app = appPerBlock(harness, () => ({
         guardOptions: options({
           mtls: { certificateFrom: { header: 'client-cert', trustedProxies: ['10.9.9.9'] } },
         }),
@@ -524,7 +508,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
       });
 
       describe('from a trusted proxy (the loopback peer)', () => {
-        const proxied = appFor(() => ({
+        const proxied = appPerBlock(harness, () => ({
           guardOptions: options({
             mtls: { certificateFrom: { header: 'client-cert', trustedProxies: ['127.0.0.1'] } },
           }),
@@ -553,7 +537,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
     describe('without mtls: certificate-bound tokens refused', () => {
       const server = createTestCertificate('localhost');
       const client = createTestCertificate('client');
-      const app = appFor(() => ({ guardOptions: options(), tls: server }));
+      const app = appPerBlock(harness, () => ({ guardOptions: options(), tls: server }));
 
       it('even with the right certificate, a certificate-bound token is refused', async () => {
         const token = idp.mintToken({ ...certificateBinding(client) });
