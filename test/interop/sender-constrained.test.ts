@@ -110,6 +110,8 @@ describe('oidc-provider × tokenguard: sender-constrained tokens', () => {
       allowInsecureHttp: true,
       strategy: 'auto',
       introspection: {
+        // The opaque tokens are issued for their own resource (RFC 7662 §2.2 `aud`).
+        audience: [op.opaqueResource],
         clientAuth: {
           method: 'client_secret_basic',
           clientId: op.resourceServer.clientId,
