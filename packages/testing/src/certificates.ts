@@ -25,8 +25,10 @@ export function createTestCertificate(commonName = 'localhost'): TestCertificate
   const ecdsaWithSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(commonName, 'utf8')))));
   const now = Date.now();
+  // RFC 5280 §4.1.2.2: a positive INTEGER; X.690 §8.3.2 DER forbids a leading zero byte, so
+  // the first byte is kept in 0x40–0x7f (positive, never zero).
   const serial = randomBytes(8);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
   // subjectAltName: DNS localhost, IP 127.0.0.1 and ::1 (RFC 5280 §4.2.1.6).
   const san = seq(
     tlv(0x82, Buffer.from('localhost')),
