@@ -9,6 +9,7 @@ import {
   type Adapter,
   type AdapterOptions,
   type Answer,
+  type AuthResult,
   adapterOf,
   createAdapter,
   createRequirementHelpers,
@@ -129,9 +130,6 @@ export function sharedSignalsReceiver(options: SharedSignalsRouteOptions): Reque
     endpoint.handle(req.method, req.headers, req.body, req).then((a) => send(res, a), next);
   };
 }
-
-/** What `authenticate` returns: a promise on a miss, the result itself when it can. */
-type AuthResult = AuthContext | undefined | Promise<AuthContext | undefined>;
 
 function accept(adapter: Adapter, req: Request, auth: AuthContext | undefined, next: NextFunction) {
   adapter.attach(req, auth);

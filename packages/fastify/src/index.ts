@@ -18,6 +18,7 @@ import {
   type Adapter,
   type AdapterOptions,
   type Answer,
+  type AuthResult,
   adapterOf,
   createAdapter,
   createRequirementHelpers,
@@ -132,7 +133,7 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
     adapter.tag(request);
     const route = settingsOf(config);
     const view = toView(request);
-    let result: AuthContext | undefined | Promise<AuthContext | undefined>;
+    let result: AuthResult;
     try {
       result = adapter.authenticate(view, adapter.callContext(request.log, route?.optional));
     } catch (error) {

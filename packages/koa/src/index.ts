@@ -9,6 +9,7 @@ import {
   type Adapter,
   type AdapterOptions,
   type Answer,
+  type AuthResult,
   adapterOf,
   createAdapter,
   createRequirementHelpers,
@@ -39,7 +40,6 @@ export interface KoaAdapterOptions extends AdapterOptions<StateProperty> {}
 export type TokenGuardMiddleware = GuardMiddleware<Koa.Middleware>;
 
 type Ctx = Koa.Context & { log?: unknown };
-type AuthResult = AuthContext | undefined | Promise<AuthContext | undefined>;
 
 /**
  * Validates every request's bearer token and sets `ctx.state.auth`. The guard is built

@@ -26,6 +26,7 @@
  */
 
 export type { RequestLog } from '../guard-types.js';
+export type { AuthResult } from '../internal/authenticate-now.js';
 export { kAdapter, kGuard } from '../internal/symbols.js';
 export { ADAPTER_OPTION_KEYS, type AdapterOptions } from './adapter-options.js';
 export {

@@ -10,9 +10,9 @@ import type { AuthContext, RequestLike } from '../types.js';
 /** A value now, or a promise of it. */
 export type Pending<T> = T | Promise<T>;
 
-export type AuthenticateNow = (
-  request: RequestLike,
-  context?: CallContext,
-) => Pending<AuthContext | undefined>;
+/** What the adapters get back: the auth context on a cached verdict, a promise on a miss. */
+export type AuthResult = Pending<AuthContext | undefined>;
+
+export type AuthenticateNow = (request: RequestLike, context?: CallContext) => AuthResult;
 
 export const kAuthenticateNow: unique symbol = Symbol('tokenguard.authenticateNow');
