@@ -25,6 +25,8 @@
  * @property {TargetGroup | undefined} target
  * @property {string | undefined} coalesce label in the coalescing test, for servers that take part
  * @property {boolean} prewarm send every token once before the first window (cached paths)
+ * @property {TargetGroup | undefined} floor a hand-written scenario: the floor of that target,
+ *   quoted beside it
  */
 
 /** @type {Framework[]} */
@@ -55,6 +57,15 @@ export function buildScenarios(idp) {
       ...(cache === undefined ? {} : { cache }),
     },
   });
+  const handwritten = (/** @type {Record<string, unknown>} */ settings) => ({
+    auth: 'handwritten',
+    endpoint: idp.introspectionEndpoint,
+    callerToken: idp.callerToken,
+    issuer: idp.issuer,
+    audience: 'api',
+    publicKeyPem: idp.publicKeyPem,
+    ...settings,
+  });
   const jwtPeer = (/** @type {string} */ auth) => ({
     auth,
     issuer: idp.issuer,
@@ -80,6 +91,7 @@ export function buildScenarios(idp) {
       target: s.target,
       coalesce: s.coalesce,
       prewarm: s.prewarm ?? false,
+      floor: s.floor,
     });
   };
 
@@ -150,6 +162,27 @@ export function buildScenarios(idp) {
       check: 'jwt',
       target: 'jwt-nocache',
     });
+    // The floors: what a user could write by hand, on the same framework.
+    add({
+      framework,
+      name: 'handwritten-hit',
+      prewarm: true,
+      label: 'hand-written undici + lru-cache, cached, 1,000 tokens',
+      config: handwritten({ kind: 'introspection', cache: true }),
+      tokens: 'opaque1000',
+      check: 'opaque',
+      coalesce: framework === 'express' ? 'hand-written (express)' : undefined,
+      floor: 'introspection-hit',
+    });
+    add({
+      framework,
+      name: 'handwritten-jwt',
+      label: 'hand-written node:crypto RS256 check, 1,000 tokens',
+      config: handwritten({ kind: 'jwt' }),
+      tokens: 'jwt1000',
+      check: 'jwt',
+      floor: 'jwt-nocache',
+    });
     if (framework === 'express') {
       add({
         framework,
@@ -169,31 +202,12 @@ export function buildScenarios(idp) {
       });
       add({
         framework,
-        name: 'handwritten-hit',
-        prewarm: true,
-        label: 'hand-written undici + lru-cache, cached, 1,000 tokens',
-        config: {
-          auth: 'handwritten',
-          endpoint: idp.introspectionEndpoint,
-          callerToken: idp.callerToken,
-          cache: true,
-        },
-        tokens: 'opaque1000',
-        check: 'opaque',
-        coalesce: 'hand-written (express)',
-      });
-      add({
-        framework,
         name: 'handwritten-miss-0ms',
         label: 'hand-written undici, cache off, upstream 0 ms',
-        config: {
-          auth: 'handwritten',
-          endpoint: idp.introspectionEndpoint,
-          callerToken: idp.callerToken,
-          cache: false,
-        },
+        config: handwritten({ kind: 'introspection', cache: false }),
         tokens: 'opaque1000',
         check: 'opaque',
+        floor: 'introspection-miss',
       });
     }
     if (framework === 'koa') {

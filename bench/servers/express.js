@@ -2,7 +2,7 @@
 /**
  * Express scenario server. BENCH_CONFIG.auth chooses what guards `GET /`:
  * `none` (baseline), `tokenguard`, `auth0` (express-oauth2-jwt-bearer), `express-jwt`
- * (with jwks-rsa) or `handwritten` (undici + lru-cache). Imports are dynamic so that a
+ * (with jwks-rsa) or `handwritten` (lib/handwritten.js). Imports are dynamic so that a
  * baseline runs even when the other libraries are not built.
  */
 import express from 'express';
@@ -53,14 +53,29 @@ switch (config.auth) {
     break;
   }
   case 'handwritten': {
-    const { handwrittenIntrospection } = await import('../lib/handwritten.js');
-    app.use(
-      handwrittenIntrospection({
-        endpoint: config.endpoint,
-        callerToken: config.callerToken,
-        cache: config.cache,
-      }),
-    );
+    const { handwrittenCheck } = await import('../lib/handwritten.js');
+    const check = handwrittenCheck(config);
+    /** @type {(res: import('express').Response, r: any) => void} */
+    const refuse = (res, r) => void res.status(r.status).set(r.headers).json(r.body);
+    app.use((req, res, next) => {
+      let got;
+      try {
+        got = check(req.headers.authorization);
+      } catch (r) {
+        return refuse(res, r);
+      }
+      if (!(got instanceof Promise)) {
+        /** @type {any} */ (req).auth = got;
+        return next();
+      }
+      got.then(
+        (claims) => {
+          /** @type {any} */ (req).auth = claims;
+          next();
+        },
+        (r) => refuse(res, r),
+      );
+    });
     subOf = (req) => req.auth.sub;
     break;
   }

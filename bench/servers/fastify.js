@@ -2,7 +2,7 @@
 /**
  * Fastify scenario server. BENCH_CONFIG.auth: `none` (baseline), `tokenguard` or
  * `fastify-jwt` (@fastify/jwt with the identity server's RS256 public key, verified in an
- * onRequest hook as its README shows).
+ * onRequest hook as its README shows) or `handwritten` (lib/handwritten.js, in an onRequest hook).
  */
 import Fastify from 'fastify';
 import { announce, listenPort, readConfig } from '../lib/child.js';
@@ -32,6 +32,34 @@ switch (config.auth) {
       await request.jwtVerify();
     });
     subOf = (request) => request.user.sub;
+    break;
+  }
+  case 'handwritten': {
+    const { handwrittenCheck } = await import('../lib/handwritten.js');
+    const check = handwrittenCheck(config);
+    /** @type {(reply: import('fastify').FastifyReply, r: any) => void} */
+    const refuse = (reply, r) => void reply.code(r.status).headers(r.headers).send(r.body);
+    app.decorateRequest('auth', null);
+    app.addHook('onRequest', (request, reply, done) => {
+      let got;
+      try {
+        got = check(request.headers.authorization);
+      } catch (r) {
+        return refuse(reply, r);
+      }
+      if (!(got instanceof Promise)) {
+        /** @type {any} */ (request).auth = got;
+        return done();
+      }
+      got.then(
+        (claims) => {
+          /** @type {any} */ (request).auth = claims;
+          done();
+        },
+        (r) => refuse(reply, r),
+      );
+    });
+    subOf = (request) => request.auth.sub;
     break;
   }
   default:

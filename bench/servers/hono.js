@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Hono scenario server, on Node through @hono/node-server. BENCH_CONFIG.auth: `none`
- * (baseline) or `tokenguard`.
+ * (baseline), `tokenguard` or `handwritten` (lib/handwritten.js).
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -20,6 +20,33 @@ switch (config.auth) {
     const { tokenGuard } = await import('@tokenguard/hono');
     app.use(tokenGuard(config.options));
     subOf = (c) => c.get('auth')?.claims.sub;
+    break;
+  }
+  case 'handwritten': {
+    const { handwrittenCheck } = await import('../lib/handwritten.js');
+    const check = handwrittenCheck(config);
+    /** @type {(c: import('hono').Context, r: any) => Response} */
+    const refuse = (c, r) => c.json(r.body, r.status, r.headers);
+    app.use((c, next) => {
+      let got;
+      try {
+        got = check(c.req.header('authorization'));
+      } catch (r) {
+        return refuse(c, r);
+      }
+      if (!(got instanceof Promise)) {
+        c.set('auth', got);
+        return next();
+      }
+      return got.then(
+        (claims) => {
+          c.set('auth', claims);
+          return next();
+        },
+        (r) => refuse(c, r),
+      );
+    });
+    subOf = (c) => c.get('auth')?.sub;
     break;
   }
   default:

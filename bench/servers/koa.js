@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * Koa scenario server. BENCH_CONFIG.auth: `none` (baseline), `tokenguard` or `koa-jwt`
- * (with jwks-rsa's koaJwtSecret, as koa-jwt's README shows).
+ * Koa scenario server. BENCH_CONFIG.auth: `none` (baseline), `tokenguard`, `koa-jwt`
+ * (with jwks-rsa's koaJwtSecret, as koa-jwt's README shows) or `handwritten` (lib/handwritten.js).
  */
 import Koa from 'koa';
 import { announce, listenPort, readConfig } from '../lib/child.js';
@@ -35,6 +35,37 @@ switch (config.auth) {
       }),
     );
     subOf = (ctx) => ctx.state.user.sub;
+    break;
+  }
+  case 'handwritten': {
+    const { handwrittenCheck } = await import('../lib/handwritten.js');
+    const check = handwrittenCheck(config);
+    /** @type {(ctx: import('koa').Context, r: any) => void} */
+    const refuse = (ctx, r) => {
+      ctx.status = r.status;
+      ctx.set(r.headers);
+      ctx.body = r.body;
+    };
+    app.use((ctx, next) => {
+      let got;
+      try {
+        got = check(ctx.headers.authorization);
+      } catch (r) {
+        return refuse(ctx, r);
+      }
+      if (!(got instanceof Promise)) {
+        ctx.state.auth = got;
+        return next();
+      }
+      return got.then(
+        (claims) => {
+          ctx.state.auth = claims;
+          return next();
+        },
+        (r) => refuse(ctx, r),
+      );
+    });
+    subOf = (ctx) => ctx.state.auth.sub;
     break;
   }
   default:
