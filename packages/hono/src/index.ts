@@ -50,13 +50,18 @@ export function tokenGuard(
   const adapter = createAdapter(options, adapterOptions);
   return adapter.middleware((optional): MiddlewareHandler => {
     return async (c, next) => {
+      const node = nodeMessageOf(c);
       // RFC 9728 metadata is public: served before any token is looked for.
-      const document = adapter.document(c.req.method, requestTarget(c));
+      const document = adapter.document(c.req.method, node?.url ?? requestTarget(c));
       if (document !== undefined) return write(c, document);
       adapter.tag(c);
-      const view = await viewOf(c, adapter.bodyToken);
+      // Only a form body to read, or a miss, waits: a cached verdict is answered in this tick.
+      const view = readsBody(c, node, adapter.bodyToken)
+        ? viewOf(c, node, await c.req.text())
+        : viewOf(c, node, undefined);
       try {
-        const auth = await adapter.authenticate(view, adapter.callContext(undefined, optional));
+        const result = adapter.authenticate(view, adapter.callContext(undefined, optional));
+        const auth = result instanceof Promise ? await result : result;
         if (auth !== undefined) c.set(adapter.property as 'auth', auth);
       } catch (error) {
         return write(c, adapter.refuse(error, view));
@@ -77,7 +82,7 @@ export const {
   return async (c, next) => {
     const adapter = adapterOf(c);
     if (adapter === undefined) return write(c, unguardedAnswer(route));
-    const view = await viewOf(c, false);
+    const view = viewOf(c, nodeMessageOf(c), undefined);
     try {
       await adapter.guard.authorize(c.get(adapter.property as 'auth'), route.requirements, view);
     } catch (error) {
@@ -118,16 +123,29 @@ function write(c: Context, answer: Answer): Response {
   return c.body(answer.body, answer.status as 400, answer.headers);
 }
 
+type NodeIncoming = NodeMessage & { url?: string };
+
+/** The Node message under the Fetch request on `@hono/node-server` (none on other runtimes). */
+function nodeMessageOf(c: Context): NodeIncoming | undefined {
+  const node = (c.env as { incoming?: NodeIncoming } | undefined)?.incoming;
+  return node?.rawHeaders === undefined ? undefined : node;
+}
+
+/**
+ * Hono parses no body by itself: a form body is read (and kept for handlers) only when the
+ * guard takes body tokens (RFC 6750 §2.2).
+ */
+function readsBody(c: Context, node: NodeIncoming | undefined, bodyToken: boolean): boolean {
+  if (!bodyToken) return false;
+  const type = node ? node.headers['content-type'] : c.req.header('content-type');
+  return hasFormBody(c.req.method, type as string | undefined);
+}
+
 /**
  * On `@hono/node-server` the Node message keeps every header line (the duplicate check);
- * elsewhere the Fetch request's combined headers. Hono parses no body by itself: a form body
- * is read (and kept for handlers) only when the guard takes body tokens (RFC 6750 §2.2).
+ * elsewhere the Fetch request's combined headers.
  */
-async function viewOf(c: Context, bodyToken: boolean): Promise<RequestLike> {
-  const node = (c.env as { incoming?: NodeMessage & { url?: string } } | undefined)?.incoming;
-  const type = node?.rawHeaders ? node.headers['content-type'] : c.req.header('content-type');
-  const form = bodyToken && hasFormBody(c.req.method, type as string | undefined);
-  const body = form ? await c.req.text() : undefined;
-  if (node?.rawHeaders === undefined) return fetchRequestView(c.req.raw, body);
+function viewOf(c: Context, node: NodeIncoming | undefined, body: string | undefined): RequestLike {
+  if (node === undefined) return fetchRequestView(c.req.raw, body);
   return nodeRequestView(c.req.method, node.url ?? c.req.path, node, body);
 }

@@ -22,7 +22,7 @@ const isString = (value: unknown) => typeof value === 'string' && value !== '';
 const isTime = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
 
 /** The type each registered claim must have (RFC 7519 §4.1, RFC 9068 §2.2, RFC 8693 §4.3). */
-const CLAIM_TYPES: Readonly<Record<string, (value: unknown) => boolean>> = {
+const CLAIM_TYPES: ReadonlyArray<readonly [string, (value: unknown) => boolean]> = Object.entries({
   iss: isString,
   sub: isString,
   client_id: isString,
@@ -32,7 +32,7 @@ const CLAIM_TYPES: Readonly<Record<string, (value: unknown) => boolean>> = {
   nbf: isTime,
   aud: (value) =>
     isString(value) || (Array.isArray(value) && value.length > 0 && value.every(isString)),
-};
+} satisfies Record<string, (value: unknown) => boolean>);
 
 /**
  * Throws `InvalidTokenError` (`claim_missing` / `claim_invalid`) unless every claim in
@@ -48,7 +48,7 @@ export function checkRequiredClaims(payload: JWTPayload, required: readonly stri
       throw new InvalidTokenError({ message: `jwt: ${name} missing`, reason: 'claim_missing' });
     }
   }
-  for (const [name, isValid] of Object.entries(CLAIM_TYPES)) {
+  for (const [name, isValid] of CLAIM_TYPES) {
     const value = payload[name];
     if (value !== undefined && !isValid(value)) {
       throw new InvalidTokenError({ message: `jwt: ${name} invalid`, reason: 'claim_invalid' });

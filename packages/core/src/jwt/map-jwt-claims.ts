@@ -23,17 +23,17 @@ import type { TokenClaims } from '../types.js';
  */
 export function mapJwtClaims(payload: JWTPayload): TokenClaims {
   const claims: Record<string, unknown> = { ...payload };
-  for (const name of ['sub', 'client_id', 'token_type', 'azp'] as const) {
-    if (claims[name] !== undefined && typeof claims[name] !== 'string') throw claimInvalid(name);
-  }
+  if (!isOptionalString(payload.sub)) throw claimInvalid('sub');
+  if (!isOptionalString(payload.client_id)) throw claimInvalid('client_id');
+  if (!isOptionalString(payload.token_type)) throw claimInvalid('token_type');
+  if (!isOptionalString(payload.azp)) throw claimInvalid('azp');
   if (claims.brand !== undefined && typeof claims.brand !== 'string') delete claims.brand;
-  for (const name of ['scope', 'scp'] as const) {
-    if (payload[name] !== undefined && scopeString(payload[name]) === undefined)
-      throw claimInvalid(name);
-  }
-  const scope = scopeString(payload.scope) ?? scopeString(payload.scp);
-  if (scope === undefined) delete claims.scope;
-  else claims.scope = scope;
+  const scope = payload.scope === undefined ? undefined : scopeString(payload.scope);
+  if (payload.scope !== undefined && scope === undefined) throw claimInvalid('scope');
+  const scp = payload.scp === undefined ? undefined : scopeString(payload.scp);
+  if (payload.scp !== undefined && scp === undefined) throw claimInvalid('scp');
+  if (scope !== undefined) claims.scope = scope;
+  else if (scp !== undefined) claims.scope = scp;
   if (claims.client_id === undefined && typeof payload.azp === 'string')
     claims.client_id = payload.azp;
   // A signed token that passed verification is active by definition (RFC 7662 §2.2's meaning);
@@ -42,9 +42,18 @@ export function mapJwtClaims(payload: JWTPayload): TokenClaims {
   return Object.freeze(claims) as TokenClaims;
 }
 
+function isOptionalString(value: unknown): boolean {
+  return value === undefined || typeof value === 'string';
+}
+
 /** A scope string from a space-separated string or a list of scope tokens (RFC 6749 §3.3). */
 function scopeString(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.split(' ').filter(Boolean).join(' ');
+  if (typeof value === 'string') {
+    // The common case, a well-formed list, is returned as is.
+    return value.includes('  ') || value.startsWith(' ') || value.endsWith(' ')
+      ? value.split(' ').filter(Boolean).join(' ')
+      : value;
+  }
   if (
     Array.isArray(value) &&
     value.every((item) => typeof item === 'string' && !item.includes(' '))

@@ -29,6 +29,7 @@ import {
   type JWTVerifyResult,
   jwtVerify,
 } from 'jose';
+import { deepFreeze } from '../cache/deep-freeze.js';
 import { isBase64Url } from './is-base64url.js';
 
 /** How each supported `alg` is checked; the key's imported algorithm must match `imported`. */
@@ -104,9 +105,7 @@ export async function verifyJwt(
   const parts = token.split('.');
   if (parts.length !== 3) throw new errors.JWSInvalid('Invalid Compact JWS');
   const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
-  const header = parseJsonObject(encodedHeader, () => {
-    throw new errors.JWSInvalid('JWS Protected Header is invalid');
-  });
+  const header = protectedHeaderOf(encodedHeader);
   const b64 = checkCrit(header);
   const alg = header.alg;
   if (typeof alg !== 'string' || alg === '') {
@@ -149,6 +148,28 @@ export async function verifyJwt(
   }) as JWTPayload;
   validateClaims(header, payload, options);
   return { payload, protectedHeader: header as JWTVerifyResult['protectedHeader'] };
+}
+
+/**
+ * Parsed protected headers by their encoded form: one issuer's tokens share a handful, so the
+ * decode and parse are done once. Frozen, since every token with that header shares the
+ * object; bounded, cleared when full (a header is not a credential: no signature in it).
+ */
+const protectedHeaders = new Map<string, Record<string, unknown>>();
+const MAX_PROTECTED_HEADERS = 256;
+
+function protectedHeaderOf(encoded: string): Record<string, unknown> {
+  let header = protectedHeaders.get(encoded);
+  if (header === undefined) {
+    header = deepFreeze(
+      parseJsonObject(encoded, () => {
+        throw new errors.JWSInvalid('JWS Protected Header is invalid');
+      }),
+    );
+    if (protectedHeaders.size >= MAX_PROTECTED_HEADERS) protectedHeaders.clear();
+    protectedHeaders.set(encoded, header);
+  }
+  return header;
 }
 
 function isPlainOptions(options: JWTVerifyOptions): boolean {
@@ -276,6 +297,22 @@ function checkSignature(
   return cryptoVerify(rule.digest, data, key, signature);
 }
 
+/** The claims that must be present, in jose's order; worked out once per options object. */
+const presenceLists = new WeakMap<JWTVerifyOptions, readonly string[]>();
+
+function presenceOf(options: JWTVerifyOptions): readonly string[] {
+  let list = presenceLists.get(options);
+  if (list === undefined) {
+    const presence = [...(options.requiredClaims ?? [])];
+    if (options.maxTokenAge !== undefined) presence.push('iat');
+    if (options.audience !== undefined) presence.push('aud');
+    if (options.issuer !== undefined) presence.push('iss');
+    list = [...new Set(presence.reverse())];
+    presenceLists.set(options, list);
+  }
+  return list;
+}
+
 /** jose's JWT claims-set rules (RFC 7519 §4.1) for the options the verifier uses. */
 function validateClaims(
   header: Record<string, unknown>,
@@ -294,11 +331,7 @@ function validateClaims(
     fail('unexpected "typ" JWT header value', 'typ', 'check_failed');
   }
   const { issuer, audience, maxTokenAge } = options;
-  const presence = [...(options.requiredClaims ?? [])];
-  if (maxTokenAge !== undefined) presence.push('iat');
-  if (audience !== undefined) presence.push('aud');
-  if (issuer !== undefined) presence.push('iss');
-  for (const claim of new Set(presence.reverse())) {
+  for (const claim of presenceOf(options)) {
     if (!Object.hasOwn(claims, claim)) fail(`missing required "${claim}" claim`, claim, 'missing');
   }
   const issuers: readonly unknown[] | undefined =
