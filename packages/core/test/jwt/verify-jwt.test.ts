@@ -269,4 +269,24 @@ describe('verifyJwt answers as jose’s jwtVerify', () => {
       expect((await expectSameAsJose(bad)).ok).toBe(false);
     }
   });
+
+  it('a protected header parsed once is shared frozen, and never lets another token through', async () => {
+    const first = await verifyJwt(await sign('ES256'), jwks, OPTIONS);
+    const second = await verifyJwt(
+      await sign('ES256', { ...goodClaims(), sub: 'bob' }),
+      jwks,
+      OPTIONS,
+    );
+    expect(second.protectedHeader).toBe(first.protectedHeader);
+    expect(Object.isFrozen(first.protectedHeader)).toBe(true);
+    expect(second.payload.sub).toBe('bob');
+    // Same header, another key's signature: refused although the header is known.
+    const foreign = await sign('ES256', goodClaims(), {}, others.get('ES256')?.privateKey);
+    expect((await expectSameAsJose(foreign)).ok).toBe(false);
+    // More distinct headers than are kept: each still verified on its own.
+    for (let i = 0; i < 300; i++) {
+      const token = await sign('ES256', goodClaims(), { nonce: String(i) });
+      expect((await verifyJwt(token, jwks, OPTIONS)).protectedHeader.nonce).toBe(String(i));
+    }
+  });
 });
