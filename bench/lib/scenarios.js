@@ -183,6 +183,15 @@ export function buildScenarios(idp) {
       check: 'jwt',
       floor: 'jwt-nocache',
     });
+    add({
+      framework,
+      name: 'handwritten-miss-0ms',
+      label: 'hand-written undici, cache off, upstream 0 ms',
+      config: handwritten({ kind: 'introspection', cache: false }),
+      tokens: 'opaque1000',
+      check: 'opaque',
+      floor: 'introspection-miss',
+    });
     if (framework === 'express') {
       add({
         framework,
@@ -199,15 +208,6 @@ export function buildScenarios(idp) {
         config: jwtPeer('express-jwt'),
         tokens: 'jwt1',
         check: 'jwt',
-      });
-      add({
-        framework,
-        name: 'handwritten-miss-0ms',
-        label: 'hand-written undici, cache off, upstream 0 ms',
-        config: handwritten({ kind: 'introspection', cache: false }),
-        tokens: 'opaque1000',
-        check: 'opaque',
-        floor: 'introspection-miss',
       });
     }
     if (framework === 'koa') {
