@@ -19,7 +19,7 @@ import { buildRequests, cannon, median, prewarm } from './lib/load.js';
 import { startServer } from './lib/proc.js';
 import { forkHelper } from './lib/rpc.js';
 
-const usage = `usage: node bench/soak.js [--seconds 60] [--warmup <s>] [--connections 200] [--only express,koa,fastify]`;
+const usage = `usage: node bench/soak.js [--seconds 60] [--warmup <s>] [--connections 200] [--only express,koa,fastify,hono]`;
 /** @type {Record<string, any>} */
 let args;
 try {
@@ -40,7 +40,7 @@ if (args.help) {
 }
 const seconds = args.seconds ?? 60;
 const connections = Math.round(args.connections ?? 200);
-const adapters = ['express', 'koa', 'fastify'].filter(
+const adapters = ['express', 'koa', 'fastify', 'hono'].filter(
   (a) => !args.only || String(args.only).split(',').includes(a),
 );
 
