@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Many instances on one Redis (issue 12), measured on this machine:
+ * Many instances on one Redis, measured on this machine:
  *
  * 1. local-tier hit vs a plain lru-cache lookup (in process, ns per lookup);
  * 2. Express over HTTP: in-process cache hit, local-tier hit with the Redis store behind it,
