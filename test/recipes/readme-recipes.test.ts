@@ -1,20 +1,23 @@
-// The README's "Testing your app" recipe must stay the code that runs here (app.ts, app.test.ts).
+// The "Testing your app" guide's recipes must stay the code that runs here (app.ts, app.test.ts, breaker.test.ts).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const guide = readFileSync(new URL('../../docs/testing.md', import.meta.url), 'utf8');
 
-/** The README code block whose first line is `// <file>`. */
-function readmeBlock(file: string): string | undefined {
-  const start = readme.indexOf(`\`\`\`ts\n// ${file}\n`);
+/** The guide's code block whose first line is `// <file>`. */
+function guideBlock(file: string): string | undefined {
+  const start = guide.indexOf(`\`\`\`ts\n// ${file}\n`);
   if (start < 0) return undefined;
-  const body = readme.indexOf('\n', start) + 1;
-  return readme.slice(body, readme.indexOf('```', body));
+  const body = guide.indexOf('\n', start) + 1;
+  return guide.slice(body, guide.indexOf('```', body));
 }
 
-describe('README "Testing your app"', () => {
-  it.each(['app.ts', 'app.test.ts'])('%s in the README is the tested file', (file) => {
-    const tested = readFileSync(new URL(file, import.meta.url), 'utf8');
-    expect(readmeBlock(file)).toBe(tested);
-  });
+describe('docs/testing.md', () => {
+  it.each(['app.ts', 'app.test.ts', 'breaker.test.ts'])(
+    '%s in the guide is the tested file',
+    (file) => {
+      const tested = readFileSync(new URL(file, import.meta.url), 'utf8');
+      expect(guideBlock(file)).toBe(tested);
+    },
+  );
 });

@@ -19,7 +19,7 @@ export const DEFAULTS = Object.freeze({
   maxConcurrent: 256,
   /** How long a call waits for a free slot before it is answered 503, in ms. */
   queueTimeoutMs: 1000,
-  /** Consecutive upstream faults that open the circuit breaker. */
+  /** Distinct tokens (of the last twice as many) meeting an upstream fault that open the circuit breaker. */
   breakerThreshold: 20,
   /** How long the open breaker answers 503 before one probe, in ms. */
   breakerCooldownMs: 5000,

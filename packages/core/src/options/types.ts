@@ -117,7 +117,11 @@ export interface IntrospectionOptions {
   readonly maxConcurrent?: number;
   /** How long a request waits for an upstream slot before a 503, in milliseconds. Default 1000. */
   readonly queueTimeoutMs?: number;
-  /** Circuit breaker: consecutive upstream faults that open it. Default 20; 0 disables it. */
+  /**
+   * Circuit breaker: it opens when this many distinct tokens, among the last twice this many,
+   * met an upstream fault (one token counts once, so no single token can open it); while open,
+   * every introspection is answered 503 without a call. Default 20; 0 disables it.
+   */
   readonly breakerThreshold?: number;
   /** Circuit breaker: how long it stays open before one probe, in milliseconds. Default 5000. */
   readonly breakerCooldownMs?: number;
@@ -139,7 +143,12 @@ export interface IntrospectionOptions {
  * const keys: JwtKeySource = { jwksUri: 'https://identity.example/.well-known/jwks.json' };
  */
 export type JwtKeySource =
-  | { readonly jwksUri: string; readonly keys?: never; readonly secret?: never }
+  | {
+      /** The issuer's JWKS URI. Default: discovery's `jwks_uri`. */
+      readonly jwksUri: string;
+      readonly keys?: never;
+      readonly secret?: never;
+    }
   | {
       /** A JWK, a JWKS (`{ keys: [...] }`), or a PEM SPKI public key, or a list of them. */
       readonly keys: unknown;
@@ -267,7 +276,9 @@ export interface GuardOptions {
   readonly issuer?: string;
   /** Which strategy validates tokens. Default: `auto` when both are configured, else the configured one. */
   readonly strategy?: 'introspection' | 'jwt' | 'auto';
+  /** RFC 7662 introspection of opaque tokens: endpoint, our credentials, bounds. Default: none. */
   readonly introspection?: IntrospectionOptions;
+  /** Local verification of RFC 9068 JWT access tokens. Default: none. */
   readonly jwt?: JwtOptions;
   /** `false` turns caching off. */
   readonly cache?: CacheOptions | false;
@@ -320,10 +331,16 @@ export interface GuardOptions {
   readonly allowInsecureHttp?: boolean;
   /** A request without a token passes with no auth; a bad token still fails. Default false. */
   readonly optional?: boolean;
-  /** Requirements every request must meet. */
+  /** Scopes every request's token must carry, all of them (403 `insufficient_scope`). Default: none. */
   readonly scopes?: readonly string[];
+  /** Scopes of which every request's token must carry at least one. Default: none. */
   readonly anyScope?: readonly string[];
+  /**
+   * The brand every request's token must carry in its own `brand` claim: one, any of a list,
+   * or a function of the request (403 `invalid_brand`). Default: none.
+   */
   readonly brand?: BrandRequirement;
+  /** Your own rule on the validated auth context; `false` refuses with 403 `access_denied`. Default: none. */
   readonly predicate?: ClaimsPredicate;
   /**
    * DPoP (RFC 9449): `'disabled'` (default: bearer tokens only; DPoP-bound tokens are
@@ -336,7 +353,11 @@ export interface GuardOptions {
    * Default: none, and certificate-bound tokens are refused.
    */
   readonly mtls?: MtlsOptions;
-  /** Where warnings and upstream details go. Default: `console.warn`/`console.error` for warnings only. */
+  /**
+   * Where warnings and upstream details go: `{ warn, error, debug? }`; with `debug`, one line
+   * per refusal with its reason code (never the token). Fastify logs through `request.log`.
+   * Default: `console.warn`/`console.error`, no debug lines.
+   */
   readonly logger?: TokenGuardLogger;
   /**
    * Put the fixed text of the refusal reason (e.g. "The access token has expired") in
