@@ -270,6 +270,21 @@ function matchesImport(key: CryptoKey, rule: SignatureRule): boolean {
   );
 }
 
+/**
+ * Checks a JWS signature (RFC 7515 §5.2) over `signingInput` with a node:crypto key already
+ * checked to suit `alg`; `false` for an algorithm without a rule here. The DPoP proof check
+ * uses it, so one table says how every algorithm is verified.
+ */
+export function verifyJwsSignature(
+  alg: string,
+  key: KeyObject,
+  signingInput: Buffer,
+  signature: Buffer,
+): boolean {
+  const rule = RULES[alg];
+  return rule !== undefined && checkSignature(rule, key, signingInput, signature);
+}
+
 function checkSignature(
   rule: SignatureRule,
   key: KeyObject,

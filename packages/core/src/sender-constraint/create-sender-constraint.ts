@@ -5,20 +5,21 @@
  * certificate (RFC 8705 §3). A bound token presented as a plain bearer token is refused
  * whatever the mode (RFC 9449 §7.2: no downgrade).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   InvalidDpopProofError,
   InvalidTokenError,
   TokenGuardError,
   UseDpopNonceError,
 } from '../errors.js';
+import { isDpopTokenType } from '../token/is-sender-constrained.js';
 import type { RequestLike, TokenClaims } from '../types.js';
 import { certificateThumbprint } from './certificate-thumbprint.js';
 import type { DpopNonces } from './create-dpop-nonces.js';
 import type { ReplayCache } from './create-replay-cache.js';
 import { type CertificateSource, readClientCertificate } from './read-client-certificate.js';
 import { requestHtus } from './request-htu.js';
-import { verifyDpopProof } from './verify-dpop-proof.js';
+import { checkDpopProof } from './verify-dpop-proof.js';
 
 /** Whether DPoP tokens are accepted: never, beside bearer tokens, or only them. */
 export type DpopMode = 'disabled' | 'allowed' | 'required';
@@ -88,14 +89,20 @@ export function createSenderConstraint(settings: SenderConstraintSettings): Send
     return 'mtls';
   }
 
-  async function proofMatches(
+  /**
+   * Synchronous unless the replay check waits on the shared store: a proof verified in
+   * process answers in the same tick, like a cached bearer token.
+   */
+  function proofMatches(
     request: RequestLike,
     token: string,
     jkt: string,
-  ): Promise<TokenBinding> {
+  ): TokenBinding | Promise<TokenBinding> {
     const header = singleDpopHeader(request);
     const nowSec = Math.floor(Date.now() / 1000);
-    const proof = await verifyDpopProof(header, {
+    // RFC 9449 §7.1: the proof's key is the one the token is bound to (`jkt`), compared
+    // before the signature is checked.
+    const proof = checkDpopProof(header, {
       method: request.method,
       htus: requestHtus(request, dpop.origins),
       accessToken: token,
@@ -103,11 +110,8 @@ export function createSenderConstraint(settings: SenderConstraintSettings): Send
       maxAgeSec: dpop.maxProofAgeSec,
       clockToleranceSec: dpop.clockToleranceSec,
       nowSec,
+      jkt,
     });
-    // RFC 9449 §7.1: the proof's key is the one the token is bound to.
-    if (proof.jkt !== jkt) {
-      throw new InvalidDpopProofError({ message: 'the DPoP proof key is not the token key' });
-    }
     // §9: a nonce we did not issue, or a stale one, gets a fresh one to retry with.
     if (dpop.nonces !== undefined) {
       if (proof.nonce === undefined || !dpop.nonces.accepts(proof.nonce, nowSec)) {
@@ -117,16 +121,9 @@ export function createSenderConstraint(settings: SenderConstraintSettings): Send
       }
     }
     // §11.1: last, so that only proofs that passed every other check use up a jti.
-    const key = createHash('sha256')
-      .update(`${settings.namespace}\0dpop-jti\0${jkt}\0${proof.jti}`)
-      .digest('hex');
-    if (!(await dpop.replay.firstUse(key, replayTtlMs))) {
-      throw new InvalidDpopProofError({
-        message: 'the DPoP proof was already used',
-        reason: 'dpop_proof_replayed',
-      });
-    }
-    return 'dpop';
+    const key = hash('sha256', `${settings.namespace}\0dpop-jti\0${jkt}\0${proof.jti}`, 'hex');
+    const first = dpop.replay.firstUse(key, replayTtlMs);
+    return first instanceof Promise ? first.then(boundOrReplayed) : boundOrReplayed(first);
   }
 
   /** Every refusal made here carries the guard's realm (RFC 6750 §3). */
@@ -142,8 +139,7 @@ export function createSenderConstraint(settings: SenderConstraintSettings): Send
     claims: TokenClaims,
   ): TokenBinding | undefined | Promise<TokenBinding | undefined> {
     const cnf = claims.cnf;
-    const dpopTyped =
-      typeof claims.token_type === 'string' && claims.token_type.toLowerCase() === 'dpop';
+    const dpopTyped = isDpopTokenType(claims.token_type);
     if (cnf === undefined) {
       if (scheme === 'DPoP' || dpopTyped) {
         // RFC 9449 §7.1: the DPoP scheme is for DPoP-bound tokens only.
@@ -167,10 +163,9 @@ export function createSenderConstraint(settings: SenderConstraintSettings): Send
       });
     }
     const confirmation = cnf as Record<string, unknown>;
-    const members = Object.keys(confirmation);
     // A confirmation method we cannot check (RFC 7800 `jwk`, `jku`, …) is refused: the
     // token is bound to something this request cannot be shown to hold.
-    if (members.length === 0 || !members.every((m) => KNOWN_CONFIRMATIONS.has(m))) {
+    if (!onlyKnownConfirmations(confirmation)) {
       throw new InvalidTokenError({
         message: 'token bound by an unsupported cnf method',
         reason: 'claim_invalid',
@@ -220,6 +215,27 @@ export function createSenderConstraint(settings: SenderConstraintSettings): Send
       }
     },
   };
+}
+
+/** At least one confirmation member, and every one of them a method checked here. */
+function onlyKnownConfirmations(confirmation: Record<string, unknown>): boolean {
+  let count = 0;
+  for (const member in confirmation) {
+    if (!Object.hasOwn(confirmation, member)) continue;
+    if (!KNOWN_CONFIRMATIONS.has(member)) return false;
+    count++;
+  }
+  return count > 0;
+}
+
+function boundOrReplayed(firstUse: boolean): TokenBinding {
+  if (!firstUse) {
+    throw new InvalidDpopProofError({
+      message: 'the DPoP proof was already used',
+      reason: 'dpop_proof_replayed',
+    });
+  }
+  return 'dpop';
 }
 
 /** RFC 9449 §4.3 checks 1–2: exactly one DPoP header, holding one JWT. */

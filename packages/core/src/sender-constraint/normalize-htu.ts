@@ -5,8 +5,28 @@
  * percent-encoded unreserved characters.
  */
 
+/**
+ * Normalised forms already worked out: every DPoP request normalises its own URI, and an API
+ * sees a limited set of them. Bounded (short inputs only, cleared when full): the function is
+ * pure, so a forgotten entry only costs a parse.
+ */
+const normalized = new Map<string, string | undefined>();
+const MAX_NORMALIZED = 1024;
+const MAX_REMEMBERED_LENGTH = 512;
+
 /** The normalised form of an absolute http(s) URI without query and fragment, or `undefined`. */
 export function normalizeHtu(value: string): string | undefined {
+  const known = normalized.get(value);
+  if (known !== undefined || normalized.has(value)) return known;
+  const result = parseHtu(value);
+  if (value.length <= MAX_REMEMBERED_LENGTH) {
+    if (normalized.size >= MAX_NORMALIZED) normalized.clear();
+    normalized.set(value, result);
+  }
+  return result;
+}
+
+function parseHtu(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);

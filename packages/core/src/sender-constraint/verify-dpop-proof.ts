@@ -1,10 +1,15 @@
 /**
- * Verifies one DPoP proof JWT (RFC 9449 §4.3) with jose. Pure apart from the clock:
- * replay (`jti`) and nonce checks are the caller's, since they need shared state.
+ * Verifies one DPoP proof JWT (RFC 9449 §4.3) with node:crypto. Pure apart from the clock and
+ * the memo of checked proof headers (dpop-proof-key.ts): replay (`jti`) and nonce checks are
+ * the caller's, since they need shared state. Every check of §4.3 is made on every proof;
+ * what repeats from one proof of a client to the next (its header, key and thumbprint) is
+ * worked out once.
  */
-import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from 'jose';
+import { hash } from 'node:crypto';
 import { InvalidDpopProofError } from '../errors.js';
+import { isBase64Url } from '../jwt/is-base64url.js';
+import { verifyJwsSignature } from '../jwt/verify-jwt.js';
+import { DpopHeaderError, dpopProofKey, importDpopProofKey } from './dpop-proof-key.js';
 import { normalizeHtu } from './normalize-htu.js';
 
 export interface DpopProofExpectations {
@@ -22,6 +27,11 @@ export interface DpopProofExpectations {
   readonly clockToleranceSec: number;
   /** The time to check against, in seconds since the epoch. */
   readonly nowSec: number;
+  /**
+   * The thumbprint the token is bound to (`cnf.jkt`, RFC 9449 §6.1). When given, a proof
+   * signed with another key is refused before its signature is checked.
+   */
+  readonly jkt?: string;
 }
 
 export interface VerifiedDpopProof {
@@ -33,59 +43,57 @@ export interface VerifiedDpopProof {
   readonly nonce?: string;
 }
 
-// Members of private (or symmetric) JWKs (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** `ath` (§4.2): base64url of the SHA-256 of the ASCII access token. */
 export function accessTokenHash(token: string): string {
-  return createHash('sha256').update(token, 'ascii').digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
+/** `checkDpopProof` as a promise (a refusal rejects). */
 export async function verifyDpopProof(
   proof: string,
   expected: DpopProofExpectations,
 ): Promise<VerifiedDpopProof> {
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(proof);
-  } catch {
+  return checkDpopProof(proof, expected);
+}
+
+/**
+ * Verifies a DPoP proof synchronously; throws `InvalidDpopProofError` for any failed check.
+ * Cheap checks come first, the signature last, so a proof that fails any other check costs
+ * no signature verification (§4.3 lists the checks, not their order).
+ */
+export function checkDpopProof(proof: string, expected: DpopProofExpectations): VerifiedDpopProof {
+  const firstDot = proof.indexOf('.');
+  const secondDot = proof.indexOf('.', firstDot + 1);
+  if (firstDot === -1 || secondDot === -1 || proof.indexOf('.', secondDot + 1) !== -1) {
     throw invalid('the DPoP proof is not a JWS');
   }
+  const encodedPayload = proof.slice(firstDot + 1, secondDot);
+  const encodedSignature = proof.slice(secondDot + 1);
   // §4.3 checks 4–6: typ, an asymmetric alg we allow (never none or HMAC), a public jwk.
-  if (header.typ !== 'dpop+jwt') throw invalid('the DPoP proof typ is not dpop+jwt');
-  if (typeof header.alg !== 'string' || !expected.algorithms.includes(header.alg)) {
-    throw invalid('the DPoP proof alg is not allowed');
-  }
-  const jwk = header.jwk;
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
-    throw invalid('the DPoP proof has no jwk header');
-  }
-  // §4.3 check 6: "does not contain a private key". jose refuses private keys too; we
-  // refuse any private member outright, before a key is even imported.
-  for (const member of PRIVATE_MEMBERS) {
-    if (member in jwk) throw invalid('the DPoP proof jwk contains private key material');
-  }
-
-  let payload: Record<string, unknown>;
+  let checked: ReturnType<typeof dpopProofKey>;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
-      typ: 'dpop+jwt',
-      algorithms: [...expected.algorithms],
-      // iat is checked below with the proof window; exp/nbf, if present, with our tolerance.
-      clockTolerance: expected.clockToleranceSec,
-      currentDate: new Date(expected.nowSec * 1000),
-    }));
-  } catch {
-    throw invalid('the DPoP proof signature or structure is invalid');
+    checked = dpopProofKey(proof.slice(0, firstDot));
+  } catch (error) {
+    if (error instanceof DpopHeaderError) throw invalid(error.message);
+    throw error;
+  }
+  if (!expected.algorithms.includes(checked.alg))
+    throw invalid('the DPoP proof alg is not allowed');
+  // §7.1 (and §4.3 check 12's intent): the proof's key must be the token's; compared before
+  // any signature work, so a proof made with another key costs a string comparison.
+  if (expected.jkt !== undefined && checked.jkt !== expected.jkt) {
+    throw invalid('the DPoP proof key is not the token key');
   }
 
+  const payload = parsePayload(encodedPayload);
   const { jti, htm, htu, iat, ath, nonce } = payload;
   if (typeof jti !== 'string' || jti === '' || jti.length > 256) {
     throw invalid('the DPoP proof has no usable jti');
   }
   if (htm !== expected.method) throw invalid('the DPoP proof htm does not match the method');
-  const proofHtu = typeof htu === 'string' ? normalizeHtu(htu) : undefined;
-  if (proofHtu === undefined || !expected.htus.includes(proofHtu)) {
+  if (typeof htu !== 'string' || !htuMatches(htu, expected.htus)) {
     throw invalid('the DPoP proof htu does not match the request URI');
   }
   if (typeof iat !== 'number' || !Number.isFinite(iat)) {
@@ -97,14 +105,73 @@ export async function verifyDpopProof(
   if (iat < expected.nowSec - expected.maxAgeSec - expected.clockToleranceSec) {
     throw invalid('the DPoP proof is too old');
   }
-  if (ath !== accessTokenHash(expected.accessToken)) {
+  // RFC 7519 §4.1.4–4.1.5: exp and nbf, when present, are numbers and hold (with the skew).
+  const { exp, nbf } = payload;
+  if (
+    exp !== undefined &&
+    (typeof exp !== 'number' || exp <= expected.nowSec - expected.clockToleranceSec)
+  ) {
+    throw invalid('the DPoP proof has expired');
+  }
+  if (
+    nbf !== undefined &&
+    (typeof nbf !== 'number' || nbf > expected.nowSec + expected.clockToleranceSec)
+  ) {
+    throw invalid('the DPoP proof is not yet valid');
+  }
+  if (typeof ath !== 'string' || ath !== accessTokenHash(expected.accessToken)) {
     throw invalid('the DPoP proof ath does not match the access token');
   }
   if (nonce !== undefined && typeof nonce !== 'string') {
     throw invalid('the DPoP proof nonce is not a string');
   }
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+
+  // §4.3 check 7: the signature, with the key in the header.
+  let key: ReturnType<typeof importDpopProofKey>;
+  try {
+    key = importDpopProofKey(checked);
+  } catch (error) {
+    if (error instanceof DpopHeaderError) throw invalid(error.message);
+    throw error;
+  }
+  if (
+    !isBase64Url(encodedSignature) ||
+    !verifyJwsSignature(
+      checked.alg,
+      key,
+      Buffer.from(proof.slice(0, secondDot), 'latin1'),
+      Buffer.from(encodedSignature, 'base64url'),
+    )
+  ) {
+    throw invalid('the DPoP proof signature or structure is invalid');
+  }
+  const jkt = checked.jkt;
   return nonce === undefined ? { jkt, jti, iat } : { jkt, jti, iat, nonce };
+}
+
+/** The claims of a proof: a JSON object in strict base64url and UTF-8 (RFC 7519 §7.2). */
+function parsePayload(encoded: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    if (!isBase64Url(encoded)) throw new Error('not base64url');
+    parsed = JSON.parse(strictUtf8.decode(Buffer.from(encoded, 'base64url')));
+  } catch {
+    throw invalid('the DPoP proof signature or structure is invalid');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalid('the DPoP proof signature or structure is invalid');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Whether the proof's `htu` names one of the request's URIs (§4.3 check 9). The request's are
+ * normalised already: a proof that names one exactly (what clients send) needs no parse.
+ */
+function htuMatches(htu: string, htus: readonly string[]): boolean {
+  if (htus.includes(htu)) return true;
+  const normalized = normalizeHtu(htu);
+  return normalized !== undefined && htus.includes(normalized);
 }
 
 function invalid(message: string): InvalidDpopProofError {

@@ -4,9 +4,15 @@
  * tokens are refused whichever strategy validated them.
  */
 export function isSenderConstrained(claims: Readonly<Record<string, unknown>>): boolean {
-  const tokenType = claims.token_type;
+  return claims.cnf !== undefined || isDpopTokenType(claims.token_type);
+}
+
+/**
+ * RFC 9449 §5: `token_type` `DPoP`, compared case-insensitively (RFC 6749 §7.1). Every
+ * request reads it: only a four-character value is lower-cased, so a `Bearer` costs nothing.
+ */
+export function isDpopTokenType(tokenType: unknown): boolean {
   return (
-    claims.cnf !== undefined ||
-    (typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop')
+    typeof tokenType === 'string' && tokenType.length === 4 && tokenType.toLowerCase() === 'dpop'
   );
 }
