@@ -4,8 +4,8 @@
  * a clear error, never a silent skip: install it with `apt-get install -y redis-server`
  * (Debian/Ubuntu), `brew install redis` (macOS), or pass `binary`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { baseArgs, endProcess, freePort, launchRedis } from './internal/redis-process.js';
 
 export interface RedisServerOptions {
   /** The server binary. Default `redis-server` from `PATH`. */
@@ -32,22 +32,20 @@ export interface RedisServer {
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const binary = options.binary ?? 'redis-server';
   const port = options.port ?? (await freePort());
-  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const timeoutMs = options.startTimeoutMs ?? 10_000;
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
-    child = await launch(binary, port, startTimeoutMs);
+    child = await launchRedis(binary, baseArgs(port), {
+      readyLine: 'Ready to accept connections',
+      timeoutMs,
+    });
   }
 
   async function end(signal: NodeJS.Signals): Promise<void> {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill(signal);
-    const timer = setTimeout(() => running.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
+    await endProcess(running, signal);
   }
 
   await start();
@@ -61,79 +59,4 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       await start();
     },
   };
-}
-
-function launch(binary: string, port: number, timeoutMs: number): Promise<ChildProcess> {
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'no',
-    '--protected-mode',
-    'yes',
-    '--loglevel',
-    'notice',
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(
-          `redis-server did not become ready within ${timeoutMs} ms:\n${output.slice(-2000)}`,
-        ),
-      );
-    }, timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (output.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        // Keep draining, so a full pipe never blocks the server.
-        child.stdout?.resume();
-        child.stderr?.resume();
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        error.code === 'ENOENT'
-          ? new Error(
-              `redis-server is not installed (no \`${binary}\` on PATH). The shared-cache tests need a real one: ` +
-                'apt-get install -y redis-server (Debian/Ubuntu), brew install redis (macOS).',
-            )
-          : error,
-      );
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(
-        new Error(
-          `redis-server exited (${signal ?? code}) before it was ready:\n${output.slice(-2000)}`,
-        ),
-      );
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
