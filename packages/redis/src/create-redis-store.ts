@@ -6,12 +6,15 @@
  * Layout (every name under `keyPrefix`, default `tokenguard:`):
  * - `e:<key>`   an entry: HMAC-authenticated compact value, `PX` TTL from the guard (never
  *               past the token's `exp`; inactive results short);
- * - `s:<subjectKey>` a set of the entry keys of one subject, for `evictSubject`;
+ * - `s:{<subjectKey>}` a set of the entry keys of one subject, for `evictSubject` (the
+ *               subject is its hash tag: one slot per subject on a cluster);
  * - `l:<key>`   the opt-in single-flight lock (`SET NX PX`, released by its owner only);
  * - channel `invalidations`: evictions (and "filled" notices for lock waiters), each
- *   authenticated like the values.
+ *   authenticated like the values; sharded pub/sub (`SPUBLISH`) on a cluster.
  *
- * Every key touches one slot, so the store works on a cluster unchanged.
+ * Every command touches one key, so each goes to one slot's master on a cluster; the design
+ * for a cluster (why the index is written before the entry, what a failover can lose) is in
+ * the package README.
  */
 import { randomUUID } from 'node:crypto';
 import type { CacheEntry, CacheStore, Invalidation, Unsubscribe } from '@tokenguard/core';
@@ -34,6 +37,10 @@ export interface RedisClientLike {
   sMembers(key: string): Promise<unknown>;
   pExpire(key: string, ms: number, mode?: 'NX' | 'XX' | 'GT' | 'LT'): Promise<unknown>;
   publish(channel: string, message: string): Promise<unknown>;
+  /** Sharded publish (`SPUBLISH`, Redis 7): used on a cluster. */
+  sPublish?(channel: string, message: string): Promise<unknown>;
+  /** node-redis's cluster client lists its masters; the store uses it to tell a cluster. */
+  readonly masters?: readonly unknown[];
   eval(script: string, options?: { keys?: string[]; arguments?: string[] }): Promise<unknown>;
   ping?(): Promise<unknown>;
   duplicate(): RedisSubscriberLike;
@@ -44,6 +51,11 @@ export interface RedisSubscriberLike {
   readonly isOpen: boolean;
   connect(): Promise<unknown>;
   subscribe(
+    channel: string,
+    listener: (message: string, channel: string) => unknown,
+  ): Promise<unknown>;
+  /** Sharded subscribe (`SSUBSCRIBE`, Redis 7): used on a cluster. */
+  sSubscribe?(
     channel: string,
     listener: (message: string, channel: string) => unknown,
   ): Promise<unknown>;
@@ -72,6 +84,15 @@ export interface RedisStoreOptions {
    * themselves when it is slow or gone. Default off.
    */
   readonly lock?: boolean | RedisLockOptions;
+  /**
+   * How invalidations travel. `'sharded'`: `SPUBLISH` / `SSUBSCRIBE` (Redis 7): on a cluster
+   * the messages stay within the one shard that owns the channel's slot instead of being
+   * broadcast over the cluster bus to every node. `'classic'`: `PUBLISH` / `SUBSCRIBE`.
+   * Default: `'sharded'` for a cluster client (`createCluster`), `'classic'` otherwise. Set
+   * `'classic'` for a cluster running Redis 6 (no sharded pub/sub). Every instance must use
+   * the same mode: the two kinds of channel do not hear each other.
+   */
+  readonly pubSub?: 'sharded' | 'classic';
   /** Where a value that fails its check, or a failing subscriber, is reported (once). */
   readonly logger?: { warn(message: string): void };
 }
@@ -115,6 +136,15 @@ export type RedisStore = Omit<CacheStore, 'metrics'> & {
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 /**
+ * Adds an entry key to a subject's index. The index lives as long as its longest entry: a
+ * TTL is set if it has none, extended if this entry lives longer (Redis 7 PEXPIRE NX / GT).
+ */
+const INDEX_ENTRY = `redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2], 'NX')
+redis.call('PEXPIRE', KEYS[1], ARGV[2], 'GT')
+return 1`;
+
+/**
  * Creates the shared store. Pass it as `cache.store` to every guard of every instance.
  *
  * @example
@@ -131,12 +161,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     logger = { warn: (message: string) => console.warn(`[tokenguard] ${message}`) },
   } = checkOptions(options);
   const lock = normalizeLock(options.lock);
+  const sharded =
+    (options.pubSub ?? (Array.isArray(client.masters) ? 'sharded' : 'classic')) === 'sharded';
   const codec = createEntryCodec(
     typeof hmacKey === 'string' ? Buffer.from(hmacKey, 'utf8') : hmacKey,
   );
   const channel = `${keyPrefix}invalidations`;
   const entryKey = (key: string) => `${keyPrefix}e:${key}`;
-  const subjectSetKey = (subjectKey: string) => `${keyPrefix}s:${subjectKey}`;
+  // The subject's index carries the subject as its hash tag: on a cluster, every key about
+  // one subject lives in one slot, so it is written and read by single-slot commands and
+  // scripts. Entries are keyed by token hash alone and spread over every slot.
+  const subjectSetKey = (subjectKey: string) => `${keyPrefix}s:{${subjectKey}}`;
   const lockKey = (key: string) => `${keyPrefix}l:${key}`;
 
   const counts = {
@@ -225,7 +260,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         );
       });
       if (!connection.isOpen) await connection.connect();
-      await connection.subscribe(channel, onMessage);
+      if (sharded) {
+        if (connection.sSubscribe === undefined) {
+          throw new Error(
+            'the subscriber connection has no sSubscribe (sharded pub/sub needs node-redis v5+ and Redis 7)',
+          );
+        }
+        await connection.sSubscribe(channel, onMessage);
+      } else {
+        await connection.subscribe(channel, onMessage);
+      }
       subscriber = connection;
     })().catch((error: unknown) => {
       subscribing = undefined;
@@ -235,7 +279,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
 
   async function publish(message: ChannelMessage): Promise<void> {
-    await command(() => client.publish(channel, codec.encodeMessage(channel, message)));
+    const value = codec.encodeMessage(channel, message);
+    await command(() =>
+      sharded && client.sPublish !== undefined
+        ? client.sPublish(channel, value)
+        : client.publish(channel, value),
+    );
   }
 
   // --- single-flight ----------------------------------------------------------------------
@@ -302,25 +351,20 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async set(key, entry, ttlMs) {
       const redisKey = entryKey(key);
       const ttl = Math.max(1, Math.floor(ttlMs));
-      await command(async () => {
-        const writes: Promise<unknown>[] = [
-          client.set(redisKey, codec.encode(redisKey, entry), {
-            expiration: { type: 'PX', value: ttl },
-          }),
-        ];
-        if (entry.subjectKey !== undefined) {
-          const set = subjectSetKey(entry.subjectKey);
-          writes.push(
-            client
-              .sAdd(set, redisKey)
-              // The index lives as long as its longest entry: set a TTL if it has none,
-              // extend it if this entry lives longer (Redis 7 PEXPIRE NX / GT).
-              .then(() => client.pExpire(set, ttl, 'NX'))
-              .then(() => client.pExpire(set, ttl, 'GT')),
-          );
-        }
-        await Promise.all(writes);
-      });
+      const value = codec.encode(redisKey, entry);
+      const write = () => client.set(redisKey, value, { expiration: { type: 'PX', value: ttl } });
+      if (entry.subjectKey === undefined) {
+        await command(write);
+        return;
+      }
+      // The index first, the entry after it: an entry is never in Redis without its index
+      // member (a failed index write means no entry, only a miss). On a cluster the two
+      // live in different slots, so they cannot be one atomic command.
+      const set = subjectSetKey(entry.subjectKey);
+      await command(() =>
+        client.eval(INDEX_ENTRY, { keys: [set], arguments: [redisKey, String(ttl)] }),
+      );
+      await command(write);
     },
 
     async delete(key) {

@@ -130,7 +130,7 @@ describe('createRedisStore', () => {
     await store.set('a1', entry('zoe'), 5000);
     await store.set('a2', entry('zoe'), 9000);
     await store.set('b1', entry('yann'), 5000);
-    const indexTtl = await client.pTTL('tokenguard:s:subject-of-zoe');
+    const indexTtl = await client.pTTL('tokenguard:s:{subject-of-zoe}');
     expect(indexTtl).toBeGreaterThan(5000);
     await store.deleteSubject?.('subject-of-zoe');
     expect(await store.get('a1')).toBeUndefined();
