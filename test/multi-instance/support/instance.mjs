@@ -3,17 +3,31 @@
 // (`pnpm build` first; `pnpm test` does it). Configuration arrives as JSON in argv[2];
 // the parent drives it over the IPC channel: { id, op: 'evict' | 'evictSubject' |
 // 'metrics' | 'invalidations' | 'ready', arg } → { id, ok, value | error }.
+// Redis is one server (`redisUrl`), a cluster (`redis: { kind: 'cluster', rootNodes }`) or
+// a Sentinel setup (`redis: { kind: 'sentinel', name, sentinelRootNodes }`).
 import { createServer } from 'node:http';
-import { createClient } from 'redis';
+import { createClient, createCluster, createSentinel } from 'redis';
 import { createRedisStore } from '../../../packages/redis/dist/index.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 
-const client = createClient({
-  url: config.redisUrl,
-  // Reconnect quickly after a restart; the guard treats the time in between as misses.
-  socket: { reconnectStrategy: (retries) => Math.min(50 * (retries + 1), 200) },
-});
+// Reconnect quickly after a restart or a failover; the guard treats the time in between
+// as misses (every store call is bounded by `storeTimeoutMs`).
+const socket = {
+  reconnectStrategy: (retries) => Math.min(50 * (retries + 1), 200),
+  connectTimeout: 1000,
+};
+const client =
+  config.redis?.kind === 'cluster'
+    ? createCluster({ rootNodes: config.redis.rootNodes, defaults: { socket } })
+    : config.redis?.kind === 'sentinel'
+      ? createSentinel({
+          name: config.redis.name,
+          sentinelRootNodes: config.redis.sentinelRootNodes,
+          nodeClientOptions: { socket },
+          sentinelClientOptions: { socket },
+        })
+      : createClient({ url: config.redisUrl, socket });
 client.on('error', () => {});
 await client.connect();
 
@@ -38,7 +52,10 @@ const guardOptions = {
     breakerThreshold: 0,
   },
   cache: { store, storeTimeoutMs: 200, ...(config.cache ?? {}) },
+  ...(config.dpop === undefined ? {} : { dpop: config.dpop }),
 };
+/** The Shared Signals receiver's options, when `config.ssf` is set (mounted at /ssf). */
+const ssf = config.ssf === undefined ? undefined : { ...config.ssf, allowInsecureHttp: true };
 
 const describe = (auth) =>
   auth === undefined
@@ -52,9 +69,12 @@ await guard.ready();
 
 async function startExpress() {
   const { default: express } = await import('express');
-  const { tokenGuard } = await import('../../../packages/express/dist/index.js');
+  const { tokenGuard, sharedSignalsReceiver } = await import(
+    '../../../packages/express/dist/index.js'
+  );
   const app = express();
   const middleware = tokenGuard(guardOptions);
+  if (ssf) app.post('/ssf', sharedSignalsReceiver({ guard: middleware, ...ssf }));
   app.use(middleware);
   app.get('/protected', (req, res) => res.json(describe(req.auth)));
   return { guard: middleware.guard, server: createServer(app) };
@@ -63,9 +83,12 @@ async function startExpress() {
 async function startKoa() {
   const { default: Koa } = await import('koa');
   const { default: Router } = await import('@koa/router');
-  const { tokenGuard } = await import('../../../packages/koa/dist/index.js');
+  const { tokenGuard, sharedSignalsReceiver } = await import('../../../packages/koa/dist/index.js');
   const app = new Koa();
   const middleware = tokenGuard(guardOptions);
+  const open = new Router();
+  if (ssf) open.post('/ssf', sharedSignalsReceiver({ guard: middleware, ...ssf }));
+  app.use(open.routes());
   app.use(middleware);
   const router = new Router();
   router.get('/protected', (ctx) => {
@@ -77,7 +100,9 @@ async function startKoa() {
 
 async function startFastify() {
   const { default: Fastify } = await import('fastify');
-  const { tokenGuard } = await import('../../../packages/fastify/dist/index.js');
+  const { tokenGuard, sharedSignalsReceiver } = await import(
+    '../../../packages/fastify/dist/index.js'
+  );
   let server;
   const app = Fastify({
     serverFactory: (handler) => {
@@ -86,6 +111,9 @@ async function startFastify() {
     },
   });
   await app.register(tokenGuard, guardOptions);
+  if (ssf) {
+    await app.register(sharedSignalsReceiver, { path: '/ssf', guard: app.tokenGuard, ...ssf });
+  }
   app.get('/protected', async (request) => describe(request.auth));
   await app.ready();
   return { guard: app.tokenGuard, server };

@@ -10,7 +10,19 @@ export type Framework = 'express' | 'koa' | 'fastify';
 
 export interface InstanceConfig {
   readonly framework: Framework;
-  readonly redisUrl: string;
+  /** One server (`redisUrl`), or a cluster / Sentinel setup (`redis`). */
+  readonly redisUrl?: string;
+  readonly redis?:
+    | { readonly kind: 'cluster'; readonly rootNodes: readonly { readonly url: string }[] }
+    | {
+        readonly kind: 'sentinel';
+        readonly name: string;
+        readonly sentinelRootNodes: readonly { readonly host: string; readonly port: number }[];
+      };
+  /** The guard's `dpop` option. */
+  readonly dpop?: unknown;
+  /** Mounts the Shared Signals receiver at `/ssf` with these options. */
+  readonly ssf?: { readonly issuer: string; readonly jwksUri: string; readonly audience: string };
   readonly hmacKey: string;
   readonly introspectionEndpoint: string;
   readonly clientAuth: Record<string, unknown>;

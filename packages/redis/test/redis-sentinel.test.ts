@@ -1,0 +1,53 @@
+/**
+ * The store behind Redis Sentinel: one master, one replica, three sentinels, started by
+ * `startRedisSentinel` (a machine without redis-server fails here with the install command).
+ * Everything the single server does, then the master killed: the sentinels promote the
+ * replica, the node-redis sentinel client follows, and the store works again.
+ */
+import type { RedisSentinelSetup } from '@tokenguard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entry, storeCases, storeFactory } from './support/store-cases.js';
+import { startTopology, type Topology } from './support/topologies.js';
+
+let topology: Topology & { sentinel?: RedisSentinelSetup };
+const setup = () => topology.sentinel as RedisSentinelSetup;
+
+beforeAll(async () => {
+  topology = await startTopology('sentinel');
+}, 60_000);
+afterAll(async () => {
+  await topology?.stop();
+});
+
+describe('createRedisStore behind Redis Sentinel (master, replica, 3 sentinels)', () => {
+  storeCases(() => topology);
+});
+
+describe('createRedisStore: a Sentinel failover', () => {
+  const storeOn = storeFactory(() => topology);
+
+  it('the master killed: the replica is promoted, entries written before are read back, invalidations flow again', async () => {
+    const { store: one } = await storeOn();
+    const { store: two } = await storeOn();
+    const heard: unknown[] = [];
+    await two.subscribe?.((m) => heard.push(m));
+    const e = entry('failover');
+    await one.set('before-failover', e, 30_000);
+    const before = await setup().master();
+    const { promoted, ms } = await setup().killMaster();
+    expect(promoted).not.toBe(before);
+    expect(ms).toBeLessThan(15_000);
+    const started = Date.now();
+    while (!heard.some((m) => (m as { key?: string }).key === 'after-failover')) {
+      if (Date.now() - started > 15_000) break;
+      await Promise.resolve(one.publish?.({ kind: 'key', key: 'after-failover' })).catch(() => {});
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(heard).toContainEqual({ kind: 'key', key: 'after-failover' });
+    // The replica had the entry (waitUntilHealthy waited for its sync before the test).
+    expect(await two.get('before-failover')).toEqual(e);
+    await one.set('after-failover', e, 30_000);
+    expect(await two.get('after-failover')).toEqual(e);
+    await setup().restart(before);
+  }, 60_000);
+});
