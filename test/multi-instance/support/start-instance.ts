@@ -55,7 +55,7 @@ export async function startInstance(config: InstanceConfig): Promise<Instance> {
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('instance did not start within 15 s')), 15_000);
+    const timer = setTimeout(() => reject(new Error('instance did not start within 60 s')), 60_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`instance exited with ${code} before it was ready`));
