@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 // CI asks for a machine-readable summary too (pnpm's own `--reporter` flag would swallow
@@ -27,6 +27,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // Runtime-only files (Bun.serve, Deno.serve): vitest.runtimes.config.ts runs them there.
+    exclude: [...configDefaults.exclude, 'test/runtimes/**'],
     typecheck: {
       enabled: true,
       include: ['packages/*/test/**/*.test-d.ts', 'test/**/*.test-d.ts'],

@@ -16,7 +16,8 @@ import type {
   RequestLog,
   SharedSignalsRouteOptions,
 } from '@tokenguard/core/adapter-kit';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { nodeTlsClientCertificateGap } from './adapters/node-tls-capability.js';
 
 export interface AppSpec {
   readonly guardOptions: GuardOptions;
@@ -72,6 +73,28 @@ export interface AdapterHarness {
   readonly requestLogs: boolean;
   /** Builds, starts and returns the app; rejects when the adapter refuses the options. */
   createApp(spec: AppSpec): Promise<RunningApp>;
+  /**
+   * What the server under this harness cannot give the adapter, each with why. The cases that
+   * need it are skipped with that reason in their name: counted as skips, never as passes.
+   */
+  readonly cannot?: { readonly [C in ServerCapability]?: string };
+}
+
+/** What some runtimes' servers do not expose to a request handler. */
+export type ServerCapability = 'tlsClientCertificate';
+
+/** `describe`, or a skip that names the reason when the harness cannot serve `capability`. */
+export function describeWith(
+  harness: AdapterHarness,
+  capability: ServerCapability,
+  title: string,
+  body: () => void,
+): void {
+  const reason =
+    harness.cannot?.[capability] ??
+    (capability === 'tlsClientCertificate' ? nodeTlsClientCertificateGap : undefined);
+  if (reason === undefined) describe(title, body);
+  else describe.skip(`${title} — skipped on ${harness.name}: ${reason}`, body);
 }
 
 /**

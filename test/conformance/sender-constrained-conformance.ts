@@ -26,7 +26,7 @@ import {
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectRefusal } from './expect-answer.js';
-import { type AdapterHarness, appPerBlock, type RunningApp } from './harness.js';
+import { type AdapterHarness, appPerBlock, describeWith, type RunningApp } from './harness.js';
 import { type Answer, bearer, send } from './http.js';
 
 const quietLogger: TokenGuardLogger = { warn() {}, error() {} };
@@ -276,99 +276,104 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('refusal reasons (errorDescriptions: true)', () => {
-      const server = createTestCertificate('localhost');
-      const client = createTestCertificate('client');
-      const other = createTestCertificate('other-client');
-      const app = appPerBlock(harness, () => ({
-        guardOptions: options({
-          dpop: { mode: 'allowed', nonce: true },
-          mtls: { certificateFrom: 'socket' },
-          errorDescriptions: true,
-        }),
-        tls: server,
-      }));
-      const because = (answer: Answer, error: string, reason: RefusalReason) => {
-        expect(answer.status).toBe(401);
-        expect(answer.body).toEqual({ error, error_description: REASON_DESCRIPTIONS[reason] });
-      };
-      /** A current server nonce (RFC 9449 §9), from the 401 a proof without one gets. */
-      async function currentNonce(token: string): Promise<string> {
-        const url = `${app().url}/protected`;
-        const answer = await sendTls(app().url, '/protected', {
-          authorization: `DPoP ${token}`,
-          dpop: await createDpopProof(key, { method: 'GET', url, accessToken: token }),
-        });
-        return String(answer.headers['dpop-nonce']);
-      }
-      async function noncedProof(path: string, token: string): Promise<string> {
-        const url = app().url + path;
-        const nonce = await currentNonce(token);
-        return createDpopProof(key, { method: 'GET', url, accessToken: token, nonce });
-      }
-      const dpopTls = (path: string, token: string, proof: string) =>
-        sendTls(app().url, path, { authorization: `DPoP ${token}`, dpop: proof }, client);
+    describeWith(
+      harness,
+      'tlsClientCertificate',
+      'refusal reasons (errorDescriptions: true)',
+      () => {
+        const server = createTestCertificate('localhost');
+        const client = createTestCertificate('client');
+        const other = createTestCertificate('other-client');
+        const app = appPerBlock(harness, () => ({
+          guardOptions: options({
+            dpop: { mode: 'allowed', nonce: true },
+            mtls: { certificateFrom: 'socket' },
+            errorDescriptions: true,
+          }),
+          tls: server,
+        }));
+        const because = (answer: Answer, error: string, reason: RefusalReason) => {
+          expect(answer.status).toBe(401);
+          expect(answer.body).toEqual({ error, error_description: REASON_DESCRIPTIONS[reason] });
+        };
+        /** A current server nonce (RFC 9449 §9), from the 401 a proof without one gets. */
+        async function currentNonce(token: string): Promise<string> {
+          const url = `${app().url}/protected`;
+          const answer = await sendTls(app().url, '/protected', {
+            authorization: `DPoP ${token}`,
+            dpop: await createDpopProof(key, { method: 'GET', url, accessToken: token }),
+          });
+          return String(answer.headers['dpop-nonce']);
+        }
+        async function noncedProof(path: string, token: string): Promise<string> {
+          const url = app().url + path;
+          const nonce = await currentNonce(token);
+          return createDpopProof(key, { method: 'GET', url, accessToken: token, nonce });
+        }
+        const dpopTls = (path: string, token: string, proof: string) =>
+          sendTls(app().url, path, { authorization: `DPoP ${token}`, dpop: proof }, client);
 
-      it('each possession failure names its reason', async () => {
-        const token = await bound.jwt();
-        because(
-          await sendTls(app().url, '/protected', bearer(token), client),
-          'invalid_token',
-          'sender_constrained',
-        );
-        because(
-          await dpopTls(
-            '/protected',
-            token,
-            await createDpopProof(key, {
-              method: 'GET',
-              url: `${app().url}/protected`,
-              accessToken: token,
-            }),
-          ),
-          'use_dpop_nonce',
-          'dpop_nonce_required',
-        );
-        because(
-          await dpopTls('/protected', token, 'not.a.proof'),
-          'invalid_dpop_proof',
-          'dpop_proof_invalid',
-        );
-        const proof = await noncedProof('/protected', token);
-        expectOk(await dpopTls('/protected', token, proof));
-        because(
-          await dpopTls('/protected', token, proof),
-          'invalid_dpop_proof',
-          'dpop_proof_replayed',
-        );
-        // Refused before any proof is looked at: the token is not DPoP-bound at all.
-        because(
-          await dpopTls('/protected', idp.mintToken({ scope: 'orders:read' }), 'not.a.proof'),
-          'invalid_token',
-          'dpop_not_bound',
-        );
-        because(
-          await sendTls(app().url, '/dpop/required', bearer(idp.mintToken()), client),
-          'invalid_token',
-          'dpop_required',
-        );
-        because(
-          await dpopTls('/dpop/disabled', token, await noncedProof('/dpop/disabled', token)),
-          'invalid_token',
-          'dpop_refused',
-        );
-        because(
-          await sendTls(
-            app().url,
-            '/protected',
-            bearer(idp.mintToken({ ...certificateBinding(client) })),
-            other,
-          ),
-          'invalid_token',
-          'certificate_mismatch',
-        );
-      });
-    });
+        it('each possession failure names its reason', async () => {
+          const token = await bound.jwt();
+          because(
+            await sendTls(app().url, '/protected', bearer(token), client),
+            'invalid_token',
+            'sender_constrained',
+          );
+          because(
+            await dpopTls(
+              '/protected',
+              token,
+              await createDpopProof(key, {
+                method: 'GET',
+                url: `${app().url}/protected`,
+                accessToken: token,
+              }),
+            ),
+            'use_dpop_nonce',
+            'dpop_nonce_required',
+          );
+          because(
+            await dpopTls('/protected', token, 'not.a.proof'),
+            'invalid_dpop_proof',
+            'dpop_proof_invalid',
+          );
+          const proof = await noncedProof('/protected', token);
+          expectOk(await dpopTls('/protected', token, proof));
+          because(
+            await dpopTls('/protected', token, proof),
+            'invalid_dpop_proof',
+            'dpop_proof_replayed',
+          );
+          // Refused before any proof is looked at: the token is not DPoP-bound at all.
+          because(
+            await dpopTls('/protected', idp.mintToken({ scope: 'orders:read' }), 'not.a.proof'),
+            'invalid_token',
+            'dpop_not_bound',
+          );
+          because(
+            await sendTls(app().url, '/dpop/required', bearer(idp.mintToken()), client),
+            'invalid_token',
+            'dpop_required',
+          );
+          because(
+            await dpopTls('/dpop/disabled', token, await noncedProof('/dpop/disabled', token)),
+            'invalid_token',
+            'dpop_refused',
+          );
+          because(
+            await sendTls(
+              app().url,
+              '/protected',
+              bearer(idp.mintToken({ ...certificateBinding(client) })),
+              other,
+            ),
+            'invalid_token',
+            'certificate_mismatch',
+          );
+        });
+      },
+    );
 
     describe("dpop: 'required' — bearer tokens refused", () => {
       const app = appPerBlock(harness, () => ({ guardOptions: options({ dpop: 'required' }) }));
@@ -441,55 +446,61 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('RFC 8705 §3: certificate-bound tokens over TLS', () => {
-      const server = createTestCertificate('localhost');
-      const client = createTestCertificate('client');
-      const other = createTestCertificate('other-client');
-      const app = appPerBlock(harness, () => ({
-        guardOptions: options({ mtls: { certificateFrom: 'socket' } }),
-        tls: server,
-      }));
-      const mtlsBound = {
-        jwt: () => idp.mintJwt({ scope: 'orders:read', ...certificateBinding(client) }),
-        opaque: async () => idp.mintToken({ scope: 'orders:read', ...certificateBinding(client) }),
-      };
+    describeWith(
+      harness,
+      'tlsClientCertificate',
+      'RFC 8705 §3: certificate-bound tokens over TLS',
+      () => {
+        const server = createTestCertificate('localhost');
+        const client = createTestCertificate('client');
+        const other = createTestCertificate('other-client');
+        const app = appPerBlock(harness, () => ({
+          guardOptions: options({ mtls: { certificateFrom: 'socket' } }),
+          tls: server,
+        }));
+        const mtlsBound = {
+          jwt: () => idp.mintJwt({ scope: 'orders:read', ...certificateBinding(client) }),
+          opaque: async () =>
+            idp.mintToken({ scope: 'orders:read', ...certificateBinding(client) }),
+        };
 
-      for (const kind of ['jwt', 'opaque'] as const) {
-        it(`a ${kind} token bound to the client certificate passes with that certificate`, async () => {
-          const answer = await sendTls(
-            app().url,
-            '/protected',
-            bearer(await mtlsBound[kind]()),
-            client,
-          );
-          expectOk(answer);
-          expect(answer.body.auth).toMatchObject({ binding: 'mtls' });
+        for (const kind of ['jwt', 'opaque'] as const) {
+          it(`a ${kind} token bound to the client certificate passes with that certificate`, async () => {
+            const answer = await sendTls(
+              app().url,
+              '/protected',
+              bearer(await mtlsBound[kind]()),
+              client,
+            );
+            expectOk(answer);
+            expect(answer.body.auth).toMatchObject({ binding: 'mtls' });
+          });
+
+          it(`a ${kind} token without a client certificate is refused (401 invalid_token)`, async () => {
+            expectRefusal(
+              await sendTls(app().url, '/protected', bearer(await mtlsBound[kind]())),
+              401,
+              BEARER_INVALID,
+              'invalid_token',
+            );
+          });
+
+          it(`a ${kind} token with another client certificate is refused (401 invalid_token)`, async () => {
+            expectRefusal(
+              await sendTls(app().url, '/protected', bearer(await mtlsBound[kind]()), other),
+              401,
+              BEARER_INVALID,
+              'invalid_token',
+            );
+          });
+        }
+
+        it('an unbound token passes over TLS with or without a certificate', async () => {
+          expectOk(await sendTls(app().url, '/protected', bearer(idp.mintToken()), client));
+          expectOk(await sendTls(app().url, '/protected', bearer(idp.mintToken())));
         });
-
-        it(`a ${kind} token without a client certificate is refused (401 invalid_token)`, async () => {
-          expectRefusal(
-            await sendTls(app().url, '/protected', bearer(await mtlsBound[kind]())),
-            401,
-            BEARER_INVALID,
-            'invalid_token',
-          );
-        });
-
-        it(`a ${kind} token with another client certificate is refused (401 invalid_token)`, async () => {
-          expectRefusal(
-            await sendTls(app().url, '/protected', bearer(await mtlsBound[kind]()), other),
-            401,
-            BEARER_INVALID,
-            'invalid_token',
-          );
-        });
-      }
-
-      it('an unbound token passes over TLS with or without a certificate', async () => {
-        expectOk(await sendTls(app().url, '/protected', bearer(idp.mintToken()), client));
-        expectOk(await sendTls(app().url, '/protected', bearer(idp.mintToken())));
-      });
-    });
+      },
+    );
 
     describe('RFC 8705 §3: certificate from a trusted proxy header only', () => {
       const client = createTestCertificate('client');
@@ -534,20 +545,25 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('without mtls: certificate-bound tokens refused', () => {
-      const server = createTestCertificate('localhost');
-      const client = createTestCertificate('client');
-      const app = appPerBlock(harness, () => ({ guardOptions: options(), tls: server }));
+    describeWith(
+      harness,
+      'tlsClientCertificate',
+      'without mtls: certificate-bound tokens refused',
+      () => {
+        const server = createTestCertificate('localhost');
+        const client = createTestCertificate('client');
+        const app = appPerBlock(harness, () => ({ guardOptions: options(), tls: server }));
 
-      it('even with the right certificate, a certificate-bound token is refused', async () => {
-        const token = idp.mintToken({ ...certificateBinding(client) });
-        expectRefusal(
-          await sendTls(app().url, '/protected', bearer(token), client),
-          401,
-          BEARER_INVALID,
-          'invalid_token',
-        );
-      });
-    });
+        it('even with the right certificate, a certificate-bound token is refused', async () => {
+          const token = idp.mintToken({ ...certificateBinding(client) });
+          expectRefusal(
+            await sendTls(app().url, '/protected', bearer(token), client),
+            401,
+            BEARER_INVALID,
+            'invalid_token',
+          );
+        });
+      },
+    );
   });
 }

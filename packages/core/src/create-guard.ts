@@ -92,6 +92,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
     maxResponseBytes: introspectionSettings?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
     connections: introspectionSettings?.connections,
     dispatcher: introspectionSettings?.dispatcher,
+    fetch: config.http.fetch,
     onComplete: metrics.upstreamCompleted,
   });
   const discovery =
@@ -111,7 +112,8 @@ export function createGuard(options: GuardOptions): TokenGuard {
       metrics,
     });
   // Several issuers: each with its own discovery, validator, breaker and cache namespace.
-  const issuers = config.issuers && createIssuerRouter(config.issuers, metrics, config.realm);
+  const issuers =
+    config.issuers && createIssuerRouter(config.issuers, metrics, config.realm, config.http);
   /** The issuer a single-issuer guard names in the auth context. */
   const guardIssuer = config.issuer ?? config.jwt?.issuer;
   const cache = createResultCache(

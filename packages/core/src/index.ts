@@ -62,6 +62,7 @@ export type {
   ClientAuthentication,
   ClientCredentialsAuthentication,
   GuardOptions,
+  HttpOptions,
   IntrospectionOptions,
   JwtKeySource,
   JwtOptions,

@@ -132,6 +132,22 @@ function nodeMessageOf(c: Context): NodeIncoming | undefined {
 }
 
 /**
+ * The peer's address from the runtime's server, which Hono passes as `c.env`: Bun's server
+ * (`requestIP(request)`) or Deno's handler info (`remoteAddr`). Read by what the env offers.
+ */
+function peerAddressOf(c: Context): string | undefined {
+  const env = c.env as
+    | {
+        requestIP?: (request: Request) => { address?: string } | null;
+        remoteAddr?: { hostname?: string };
+      }
+    | undefined;
+  if (typeof env?.requestIP === 'function') return env.requestIP(c.req.raw)?.address;
+  const hostname = env?.remoteAddr?.hostname;
+  return typeof hostname === 'string' ? hostname : undefined;
+}
+
+/**
  * Hono parses no body by itself: a form body is read (and kept for handlers) only when the
  * guard takes body tokens (RFC 6750 §2.2).
  */
@@ -146,6 +162,6 @@ function readsBody(c: Context, node: NodeIncoming | undefined, bodyToken: boolea
  * elsewhere the Fetch request's combined headers.
  */
 function viewOf(c: Context, node: NodeIncoming | undefined, body: string | undefined): RequestLike {
-  if (node === undefined) return fetchRequestView(c.req.raw, body);
+  if (node === undefined) return fetchRequestView(c.req.raw, body, peerAddressOf(c));
   return nodeRequestView(c.req.method, node.url ?? c.req.path, node, body);
 }

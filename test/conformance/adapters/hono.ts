@@ -34,12 +34,20 @@ import {
   whereView,
 } from '../harness.js';
 import { listen } from './listen.js';
+import type { serveFetch } from './serve-fetch.js';
 
-/** The harness for Hono on Node (`@hono/node-server`). Hono has no request-logger convention. */
-export function honoHarness(name = 'hono 4'): AdapterHarness {
+/**
+ * The harness for Hono on Node (`@hono/node-server`), or with `serve`, on the runtime's own
+ * server (the adapter's Fetch path). Hono has no request-logger convention.
+ */
+export function honoHarness(
+  name = 'hono 4',
+  native?: { readonly serve: typeof serveFetch; readonly cannot: AdapterHarness['cannot'] },
+): AdapterHarness {
   return {
     name,
     requestLogs: false,
+    cannot: native?.cannot,
     async createApp(spec) {
       const app = new Hono();
       app.onError((error, c) =>
@@ -97,18 +105,21 @@ export function honoHarness(name = 'hono 4'): AdapterHarness {
       app.get('/dpop/required', requireDpop(), answer);
       app.get('/dpop/disabled', requireDpop('disabled'), answer);
 
+      if (native && spec.tls) throw new Error(`${name} serves no TLS client certificates`);
       // Over TLS the adapter reads the client certificate from `c.env.incoming.socket`.
-      const server = await listen(
-        createAdaptorServer(
-          spec.tls
-            ? {
-                fetch: app.fetch,
-                createServer: createTlsServer,
-                serverOptions: tlsServerOptions(spec.tls),
-              }
-            : { fetch: app.fetch },
-        ) as Server,
-      );
+      const server = native
+        ? await native.serve(app.fetch)
+        : await listen(
+            createAdaptorServer(
+              spec.tls
+                ? {
+                    fetch: app.fetch,
+                    createServer: createTlsServer,
+                    serverOptions: tlsServerOptions(spec.tls),
+                  }
+                : { fetch: app.fetch },
+            ) as Server,
+          );
       return {
         url: server.url,
         guard: middleware?.guard,

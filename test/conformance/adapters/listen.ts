@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { Server as TlsServer } from 'node:https';
+import { Server as HttpsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** Starts `server` on a free loopback port; returns its base URL and a full close. */
@@ -11,7 +11,8 @@ export async function listen(
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
-    url: `${'setSecureContext' in server ? 'https' : 'http'}://127.0.0.1:${port}`,
+    // instanceof, not a TLS-only method: Bun's https.Server lacks `setSecureContext`.
+    url: `${server instanceof HttpsServer ? 'https' : 'http'}://127.0.0.1:${port}`,
     close: async () => {
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();

@@ -39,9 +39,15 @@ export function nodeRequestView(
  * The view of a Fetch `Request`. Its headers come combined (no raw field lines), which the
  * core is told, so two Authorization fields joined into one value are still refused. The
  * runtime's URL gives the origin a DPoP proof's `htu` is checked against (RFC 9449 §4.3);
- * no socket exists, so no client certificate either (mTLS from `'socket'` refuses).
+ * no socket exists, so no client certificate either (mTLS from `'socket'` refuses). The
+ * peer's address, where the runtime's server tells it, lets a trusted proxy's `Client-Cert`
+ * header count (RFC 9440).
  */
-export function fetchRequestView(request: Request, body?: unknown): RequestLike {
+export function fetchRequestView(
+  request: Request,
+  body?: unknown,
+  peerAddress?: string,
+): RequestLike {
   const headers: Record<string, string> = {};
   // Fetch `Headers` iterates lower-case names, repeated fields joined with ", ".
   for (const [name, value] of request.headers) headers[name] = value;
@@ -53,6 +59,7 @@ export function fetchRequestView(request: Request, body?: unknown): RequestLike 
     combinedHeaders: true,
     body,
     origin: url.origin,
+    ...(peerAddress === undefined ? {} : { socket: { remoteAddress: peerAddress } }),
   };
 }
 

@@ -20,5 +20,20 @@ export const authSuccessChannel = channel('tokenguard:auth:success');
 export const authFailureChannel = channel('tokenguard:auth:failure');
 export const upstreamErrorChannel = channel('tokenguard:upstream:error');
 export const validateChannel = tracingChannel<unknown, ValidationTrace>('tokenguard:validate');
+
+/**
+ * Whether anyone listens to the validate trace. `TracingChannel.hasSubscribers` is a recent
+ * addition that not every runtime has (Bun's reads `undefined`); where it is missing, the
+ * five channels it sums up answer the same question.
+ */
+export const validateHasSubscribers: () => boolean =
+  typeof (validateChannel as { hasSubscribers?: unknown }).hasSubscribers === 'boolean'
+    ? () => validateChannel.hasSubscribers
+    : () =>
+        validateChannel.start.hasSubscribers ||
+        validateChannel.end.hasSubscribers ||
+        validateChannel.asyncStart.hasSubscribers ||
+        validateChannel.asyncEnd.hasSubscribers ||
+        validateChannel.error.hasSubscribers;
 export const securityEventChannel = channel('tokenguard:shared-signals:event');
 export const securityEventRefusedChannel = channel('tokenguard:shared-signals:refused');

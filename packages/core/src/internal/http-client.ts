@@ -1,39 +1,45 @@
 /**
- * The one way the core talks HTTP: undici over a keep-alive pool, a whole-call deadline,
- * a bounded body and no redirects (undici's `request` never follows them; a 3xx is a fault).
- * Every transport problem becomes an `UpstreamUnavailableError` whose message names the
- * endpoint's purpose — never the token, never a secret.
+ * The one way the core talks HTTP: a whole-call deadline, a bounded body and no redirects
+ * (a 3xx is a fault for the caller), over one transport (http-transport.ts: undici's pool,
+ * or `fetch` where that pool is not available). Every transport problem becomes an
+ * `UpstreamUnavailableError` whose message names the endpoint's purpose — never the token,
+ * never a secret.
  */
-import { EventEmitter } from 'node:events';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { UpstreamUnavailableError } from '../errors.js';
-import { DEFAULTS } from '../options/defaults.js';
+import {
+  createHttpTransport,
+  TransportFault,
+  type TransportRequest,
+  type TransportResponse,
+} from './http-transport.js';
 
 export interface HttpClientOptions {
   /** Whole-call deadline in milliseconds (connect, headers and body). */
   readonly timeoutMs: number;
   /** Largest accepted body in bytes. */
   readonly maxResponseBytes: number;
-  /** Keep-alive connections per origin. */
+  /** Keep-alive connections per origin (undici's pool). */
   readonly connections?: number;
-  /** A caller-supplied dispatcher (proxy, custom TLS); the client then owns no pool. */
-  readonly dispatcher?: Dispatcher;
+  /**
+   * A caller-supplied dispatcher (proxy, custom TLS), or `'global'` for the runtime's shared
+   * pool (undici's global dispatcher, or `fetch`'s own); the client then owns no pool.
+   */
+  readonly dispatcher?: Dispatcher | 'global';
+  /** A caller-supplied `fetch`; the client then sends every call through it. */
+  readonly fetch?: typeof fetch;
   /** Called after every call with its purpose and whole duration (the upstream latency histogram). */
   readonly onComplete?: (purpose: string, durationMs: number) => void;
 }
 
-export interface HttpResponse {
-  readonly status: number;
-  readonly contentType: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly text: string;
+export type HttpResponse = TransportResponse;
+
+/** The guard-wide outbound settings every client of one guard shares (`http` in the options). */
+export interface OutboundSettings {
+  readonly fetch: typeof fetch | undefined;
 }
 
-export interface HttpRequest {
-  readonly method: 'GET' | 'POST';
-  readonly url: URL;
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
+export interface HttpRequest extends TransportRequest {
   /** What the call is for, used in error messages: `introspection`, `jwks`, … */
   readonly purpose: string;
   /** Per-call override of the client's deadline. */
@@ -48,129 +54,41 @@ export interface HttpClient {
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const ownsDispatcher = options.dispatcher === undefined;
-  const dispatcher =
-    options.dispatcher ??
-    new Agent({
-      connections: options.connections ?? DEFAULTS.connections,
-      keepAliveTimeout: 10_000,
-      connect: { timeout: options.timeoutMs },
-    });
+  const transport = createHttpTransport({
+    fetch: options.fetch,
+    dispatcher: options.dispatcher,
+    connections: options.connections,
+    connectTimeoutMs: options.timeoutMs,
+  });
 
   async function send(req: HttpRequest): Promise<HttpResponse> {
     const timeoutMs = req.timeoutMs ?? options.timeoutMs;
-    // A whole-call deadline (headersTimeout/bodyTimeout only bound inactivity, so a slow drip
-    // would pass them): a cleared timer that fires 'abort' on an EventEmitter, which undici
-    // takes as `signal` like an AbortSignal. On Node 20 an AbortController (an EventTarget)
-    // costs several times more per call, on every introspection miss; AbortSignal.timeout()
-    // more still, and its timer lives for the full deadline.
-    const signal = new DeadlineSignal();
-    const deadline = setTimeout(() => signal.abort(), timeoutMs);
+    const maxBytes = req.maxResponseBytes ?? options.maxResponseBytes;
     const started = options.onComplete === undefined ? 0 : performance.now();
     try {
-      return await sendWithin(req, timeoutMs, signal);
+      return await transport.send(req, timeoutMs, maxBytes);
+    } catch (cause) {
+      throw upstreamFault(req, describe(cause, timeoutMs, maxBytes), cause);
     } finally {
-      clearTimeout(deadline);
       options.onComplete?.(req.purpose, performance.now() - started);
     }
   }
 
-  async function sendWithin(
-    req: HttpRequest,
-    timeoutMs: number,
-    signal: DeadlineSignal,
-  ): Promise<HttpResponse> {
-    const maxBytes = req.maxResponseBytes ?? options.maxResponseBytes;
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        dispatcher,
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (cause) {
-      throw upstreamFault(
-        req,
-        signal.aborted ? `timed out after ${timeoutMs} ms` : describeFailure(cause, timeoutMs),
-        cause,
-      );
-    }
-    const { statusCode, headers, body } = response;
-    try {
-      const declared = Number(headers['content-length']);
-      if (declared > maxBytes) {
-        throw upstreamFault(req, `answered ${declared} bytes, more than ${maxBytes}`);
-      }
-      const text = await readBounded(body, maxBytes, () =>
-        upstreamFault(req, `answered more than ${maxBytes} bytes`),
-      );
-      const contentType = headers['content-type'];
-      return {
-        status: statusCode,
-        contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? '',
-        headers,
-        text,
-      };
-    } catch (cause) {
-      // Free the socket: an unread or half-read body would otherwise pin the connection.
-      // Destroying emits an abort error nobody else listens for; it must not go unhandled.
-      body.on('error', () => {});
-      body.destroy();
-      if (cause instanceof UpstreamUnavailableError) throw cause;
-      throw upstreamFault(
-        req,
-        signal.aborted ? `timed out after ${timeoutMs} ms` : describeFailure(cause, timeoutMs),
-        cause,
-      );
-    }
-  }
-
-  return {
-    send,
-    async close() {
-      if (ownsDispatcher) await dispatcher.destroy();
-    },
-  };
+  return { send, close: () => transport.close() };
 }
 
-/** The deadline as undici's `signal`: an EventEmitter that emits 'abort' once. */
-class DeadlineSignal extends EventEmitter {
-  aborted = false;
-
-  abort(): void {
-    this.aborted = true;
-    this.emit('abort');
+function describe(cause: unknown, timeoutMs: number, maxBytes: number): string {
+  if (!(cause instanceof TransportFault)) return describeFailure(cause, timeoutMs);
+  switch (cause.kind) {
+    case 'timeout':
+      return `timed out after ${timeoutMs} ms`;
+    case 'oversize':
+      return cause.declaredBytes === undefined
+        ? `answered more than ${maxBytes} bytes`
+        : `answered ${cause.declaredBytes} bytes, more than ${maxBytes}`;
+    case 'closed':
+      return 'was not answered before the guard closed';
   }
-}
-
-/**
- * The body as text, refused (`tooLarge()` thrown) past `maxBytes`. Listeners rather than an
- * async iterator: one promise per body instead of one per chunk.
- */
-function readBounded(
-  body: Dispatcher.ResponseData['body'],
-  maxBytes: number,
-  tooLarge: () => Error,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    body.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > maxBytes) {
-        body.removeAllListeners('data');
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    body.once('end', () => resolve(Buffer.concat(chunks, received).toString('utf8')));
-    body.once('error', reject);
-  });
 }
 
 /**
@@ -189,9 +107,13 @@ function hostOf(url: URL): string {
   return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
 }
 
-/** What a transport error means, from its code (Node's socket codes, undici's `UND_ERR_*`). */
+/**
+ * What a transport error means, from its code (Node's socket codes, undici's `UND_ERR_*`);
+ * Node's `fetch` wraps the socket error as its `cause`.
+ */
 function describeFailure(cause: unknown, timeoutMs: number): string {
-  const code = (cause as { code?: unknown } | null)?.code;
+  const error = cause as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = error?.code ?? error?.cause?.code;
   switch (code) {
     case 'ECONNREFUSED':
       return 'refused the connection';

@@ -4,11 +4,11 @@
  */
 import { TokenGuardError } from '../errors.js';
 import type { ValidationTrace } from '../validation-trace.js';
-import { validateChannel } from './diagnostics.js';
+import { validateChannel, validateHasSubscribers } from './diagnostics.js';
 
 /** A fresh trace, or `undefined` when nobody listens (then nothing is recorded). */
 export function startTrace(operation: ValidationTrace['operation']): ValidationTrace | undefined {
-  if (!validateChannel.hasSubscribers) return undefined;
+  if (!validateHasSubscribers()) return undefined;
   return { operation, cacheTier: 'none', upstreamCalled: false, coalesced: false, stale: false };
 }
 

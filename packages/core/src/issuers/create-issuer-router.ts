@@ -16,6 +16,7 @@ import {
   type GuardHealth,
   type HealthOptions,
 } from '../health/check-guard-health.js';
+import type { OutboundSettings } from '../internal/http-client.js';
 import type { BreakerState } from '../introspection/create-upstream-limiter.js';
 import { isJwtRouted } from '../jwt/is-jwt-routed.js';
 import type { RequestLike, ValidationStrategy } from '../types.js';
@@ -56,10 +57,11 @@ export function createIssuerRouter(
   settings: NormalizedIssuers,
   guardMetrics: GuardMetricsRecorder,
   realm?: string,
+  http?: OutboundSettings,
 ): IssuerRouter {
   const configured = new Map<string, IssuerUnit>();
   for (const entry of settings.entries) {
-    configured.set(entry.issuer, createIssuerUnit(entry, guardMetrics));
+    configured.set(entry.issuer, createIssuerUnit(entry, guardMetrics, http));
   }
   const inOrder = [...configured.values()].filter((unit) => unit.introspects);
 
@@ -118,7 +120,7 @@ export function createIssuerRouter(
         realm,
       });
     }
-    const unit = createIssuerUnit(entry, guardMetrics);
+    const unit = createIssuerUnit(entry, guardMetrics, http);
     resolved.set(issuer, unit);
     return unit;
   }

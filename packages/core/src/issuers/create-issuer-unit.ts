@@ -8,7 +8,7 @@ import { createGuardMetrics, type GuardMetricsRecorder } from '../guard/create-g
 import { createValidator, type Validator } from '../guard/create-validator.js';
 import type { IssuerMetrics } from '../guard-types.js';
 import type { HealthSources } from '../health/check-guard-health.js';
-import { createHttpClient } from '../internal/http-client.js';
+import { createHttpClient, type OutboundSettings } from '../internal/http-client.js';
 import type { NormalizedIssuer } from './normalize-issuers.js';
 
 export interface IssuerUnit {
@@ -33,6 +33,7 @@ export interface IssuerUnit {
 export function createIssuerUnit(
   entry: NormalizedIssuer,
   guardMetrics: GuardMetricsRecorder,
+  outbound?: OutboundSettings,
 ): IssuerUnit {
   const { validation } = entry;
   const introspection = validation.strategy === 'jwt' ? undefined : validation.introspection;
@@ -42,6 +43,7 @@ export function createIssuerUnit(
     maxResponseBytes: introspection?.maxResponseBytes ?? 65_536,
     connections: introspection?.connections,
     dispatcher: introspection?.dispatcher,
+    fetch: outbound?.fetch,
     onComplete: guardMetrics.upstreamCompleted,
   });
   const needsDiscovery =

@@ -8,6 +8,7 @@ import { createNamespace } from '../cache/create-namespace.js';
 import type { NormalizedClientAuth } from '../client-auth/client-auth-methods.js';
 import { normalizeClientAuth } from '../client-auth/normalize-client-auth.js';
 import { TokenGuardConfigError } from '../errors.js';
+import type { OutboundSettings } from '../internal/http-client.js';
 import { type NormalizedIssuers, normalizeIssuers } from '../issuers/normalize-issuers.js';
 import { type NormalizedJwtOptions, normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
 import {
@@ -32,6 +33,7 @@ import { optionKeys } from './option-keys.js';
 import type {
   CacheOptions,
   GuardOptions,
+  HttpOptions,
   IntrospectionOptions,
   JwtOptions,
   TokenGuardLogger,
@@ -97,6 +99,8 @@ export interface NormalizedConfig {
   readonly introspection: NormalizedIntrospection | undefined;
   readonly jwt: NormalizedJwtOptions | undefined;
   readonly cache: NormalizedCache | undefined;
+  /** How outbound calls are sent (`fetch` undefined: the default transport). */
+  readonly http: OutboundSettings;
   readonly extraction: ExtractionSettings;
   readonly clockToleranceSec: number;
   readonly allowInsecureHttp: boolean;
@@ -123,6 +127,7 @@ const GUARD_KEYS = optionKeys<GuardOptions>({
   strategy: true,
   introspection: true,
   jwt: true,
+  http: true,
   cache: true,
   allowBodyToken: true,
   allowQueryToken: true,
@@ -148,6 +153,8 @@ const GUARD_KEYS = optionKeys<GuardOptions>({
   dpop: true,
   mtls: true,
 });
+
+const HTTP_KEYS = optionKeys<HttpOptions>({ fetch: true });
 
 const INTROSPECTION_KEYS = optionKeys<IntrospectionOptions>({
   endpoint: true,
@@ -238,6 +245,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           issuer !== undefined,
           jwt?.audience,
         );
+  const http = normalizeHttp(raw.http, raw.introspection);
   const validation =
     issuers === undefined ? chooseStrategy(raw.strategy, introspection, jwt) : undefined;
   const strategy = validation?.strategy;
@@ -293,6 +301,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     introspection,
     jwt,
     cache,
+    http,
     extraction,
     clockToleranceSec,
     allowInsecureHttp,
@@ -549,4 +558,21 @@ function warnAboutPlainHttp(
       );
     }
   }
+}
+
+function normalizeHttp(value: unknown, introspection: unknown): OutboundSettings {
+  if (value === undefined) return Object.freeze({ fetch: undefined });
+  const raw = checkObject(value, 'http');
+  checkKnownKeys(raw, HTTP_KEYS, 'http');
+  if (raw.fetch !== undefined && typeof raw.fetch !== 'function') {
+    throw new TokenGuardConfigError('http.fetch', 'must be a fetch function');
+  }
+  // One transport per guard: a dispatcher or a pool size only means something to undici.
+  const pool = introspection as { dispatcher?: unknown; connections?: unknown } | undefined;
+  for (const key of ['dispatcher', 'connections'] as const) {
+    if (raw.fetch !== undefined && pool?.[key] !== undefined) {
+      throw new TokenGuardConfigError(`introspection.${key}`, 'cannot be used with `http.fetch`');
+    }
+  }
+  return Object.freeze({ fetch: raw.fetch as typeof fetch | undefined });
 }

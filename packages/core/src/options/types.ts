@@ -137,6 +137,24 @@ export interface IntrospectionOptions {
 }
 
 /**
+ * How the guard sends its outbound calls. By default undici's keep-alive pool where undici
+ * can dispatch (Node, Deno), else the runtime's `fetch` (Bun); the deadlines, body bound
+ * and no-redirect rule are the same either way.
+ *
+ * @example
+ * const http: HttpOptions = { fetch: (input, init) => fetch(input, { ...init, client }) };
+ */
+export interface HttpOptions {
+  /**
+   * A WHATWG `fetch` to send every call through (an instrumented or proxy-aware fetch, a
+   * Deno `HttpClient` bound in). The guard passes `redirect: 'manual'` and its own abort
+   * signal, and does not close that fetch's connections. Not with `introspection.dispatcher`
+   * or `introspection.connections`. Default: none.
+   */
+  readonly fetch?: typeof fetch;
+}
+
+/**
  * Where JWT verification keys come from: a JWKS URI, or static keys; never both.
  *
  * @example
@@ -280,6 +298,8 @@ export interface GuardOptions {
   readonly introspection?: IntrospectionOptions;
   /** Local verification of RFC 9068 JWT access tokens. Default: none. */
   readonly jwt?: JwtOptions;
+  /** How every outbound call (introspection, token endpoint, discovery, JWKS) is sent. */
+  readonly http?: HttpOptions;
   /** `false` turns caching off. */
   readonly cache?: CacheOptions | false;
   /** RFC 6750 §2.2: accept `access_token` in a form body. Default false. */

@@ -13,7 +13,6 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import { getGlobalDispatcher } from 'undici';
 import { TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
 import { ASYMMETRIC_ALGORITHMS } from '../internal/asymmetric-algorithms.js';
 import {
@@ -81,7 +80,10 @@ export interface SharedSignalsReceiverOptions {
   readonly maxBodyBytes?: number;
   /** Allow an `http:` JWKS URL (tests, local development). Default `false`. */
   readonly allowInsecureHttp?: boolean;
-  /** An undici dispatcher for the JWKS fetch (proxies, custom TLS). Default: undici's global one. */
+  /**
+   * An undici dispatcher for the JWKS fetch (proxies, custom TLS). Default: undici's global
+   * one, or the runtime's `fetch` where undici cannot dispatch (Bun).
+   */
   readonly dispatcher?: Dispatcher;
 }
 
@@ -143,7 +145,8 @@ export function createSharedSignalsReceiver(
   const http = createHttpClient({
     timeoutMs: settings.timeoutMs,
     maxResponseBytes: 262_144,
-    dispatcher: settings.dispatcher ?? getGlobalDispatcher(),
+    // The receiver has no close(): it borrows the runtime's shared pool.
+    dispatcher: settings.dispatcher ?? 'global',
   });
   const verify = createSecurityEventVerifier({
     issuer: settings.issuer,
