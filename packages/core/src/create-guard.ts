@@ -241,7 +241,14 @@ export function createGuard(options: GuardOptions): TokenGuard {
       trace.strategy = route.strategy;
       trace.tokenHash = key.slice(0, 8);
     }
-    const lookup = cache.getOrValidate(key, () => route.validate(trace), trace);
+    // The token's guard-wide key goes with the entry: `evict` finds it through it, even once
+    // this issuer's unit has left the resolved issuers (or was never held where it runs).
+    const lookup = cache.getOrValidate(
+      key,
+      () => route.validate(trace),
+      trace,
+      hashToken(config.namespace, token),
+    );
     if (lookup instanceof Promise) {
       return lookup.then((result) =>
         toAuthContext(token, key, result, trace, route.issuer, request, scheme),
@@ -434,9 +441,9 @@ export function createGuard(options: GuardOptions): TokenGuard {
       // hash is used, as for every cache key.
       if (typeof token !== 'string' || token === '') return;
       // With several issuers a token's entry lives under its issuer's namespace (or the
-      // in-order one): drop it under each.
-      const namespaces = issuers === undefined ? [config.namespace] : issuers.namespaces();
-      await Promise.all(namespaces.map((namespace) => cache.evict(hashToken(namespace, token))));
+      // in-order one, the guard's): each entry carries the guard-wide key, which reaches
+      // them all, on every instance, whichever issuers each holds.
+      await cache.evict(hashToken(config.namespace, token));
     },
 
     async evictSubject(sub: string) {

@@ -4,19 +4,28 @@
  * under and its payload, with a key only the application holds. A value that fails the
  * check (forged, copied to another token's key, truncated) decodes to `undefined`.
  *
- * Wire form: `1.<base64url MAC>.<JSON payload>`; the payload is `{ f, u?, v }`: `f` the
- * fresh-until time (epoch ms), `u` the subject key, `v` the cached result as the guard made
- * it, whatever fields it carries (claims, strategy, reason, notAfterMs, issuer…).
+ * Wire form: `2.<base64url MAC>.<JSON payload>`; the payload is `{ f, w, u?, t?, v }`: `f`
+ * the fresh-until time (epoch ms), `w` when the verdict was validated (epoch ms: inside the
+ * MAC, so a saved value written back after an eviction is known for what it is), `u` the
+ * subject key, `t` the token's guard-wide key, `v` the cached result as the guard made it,
+ * whatever fields it carries (claims, strategy, reason, notAfterMs, issuer…).
+ *
+ * A value longer than {@link MAX_VALUE_BYTES} is refused before its MAC is computed: a
+ * planted huge value must not cost the event loop a hash over megabytes.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CachedResult, CacheEntry, Invalidation } from '@tokenguard/core';
 
-const VERSION = '1';
+const VERSION = '2';
 const MAC_BYTES = 32;
+/** The longest value (or message) that is checked at all, in bytes: far above any real entry. */
+export const MAX_VALUE_BYTES = 262_144;
 
 interface Payload {
   f: number;
+  w: number;
   u?: string;
+  t?: string;
   v: CachedResult;
 }
 
@@ -43,6 +52,8 @@ export function createEntryCodec(hmacKey: Uint8Array): EntryCodec {
   }
 
   function open(scope: string, value: string): unknown {
+    // Bytes are at least UTF-16 units: this cheap test is enough to refuse before hashing.
+    if (value.length > MAX_VALUE_BYTES) return undefined;
     const first = value.indexOf('.');
     const second = value.indexOf('.', first + 1);
     if (first < 0 || second < 0 || value.slice(0, first) !== VERSION) return undefined;
@@ -60,17 +71,27 @@ export function createEntryCodec(hmacKey: Uint8Array): EntryCodec {
 
   return {
     encode(redisKey, entry) {
-      const payload: Payload = { f: entry.freshUntilMs, u: entry.subjectKey, v: entry.result };
+      const payload: Payload = {
+        f: entry.freshUntilMs,
+        w: entry.validatedAtMs ?? Date.now(),
+        u: entry.subjectKey,
+        t: entry.tokenKey,
+        v: entry.result,
+      };
       return seal(redisKey, JSON.stringify(payload));
     },
 
     decode(redisKey, value) {
       const p = open(redisKey, value) as Payload | undefined;
       if (typeof p !== 'object' || p === null || typeof p.f !== 'number') return undefined;
-      if (!isResult(p.v)) return undefined;
-      return typeof p.u === 'string'
-        ? { result: p.v, freshUntilMs: p.f, subjectKey: p.u }
-        : { result: p.v, freshUntilMs: p.f };
+      if (typeof p.w !== 'number' || !isResult(p.v)) return undefined;
+      return {
+        result: p.v,
+        freshUntilMs: p.f,
+        validatedAtMs: p.w,
+        ...(typeof p.u === 'string' ? { subjectKey: p.u } : {}),
+        ...(typeof p.t === 'string' ? { tokenKey: p.t } : {}),
+      };
     },
 
     encodeMessage(channel, message) {
@@ -80,7 +101,11 @@ export function createEntryCodec(hmacKey: Uint8Array): EntryCodec {
     decodeMessage(channel, value) {
       const m = open(channel, value) as ChannelMessage | undefined;
       if (typeof m !== 'object' || m === null) return undefined;
-      if ((m.kind === 'key' || m.kind === 'filled') && typeof m.key === 'string') return m;
+      if (m.kind === 'filled') return typeof m.key === 'string' ? m : undefined;
+      // `lost` / `resumed` are never published: a store says them only to its own listeners.
+      if (m.kind !== 'key' && m.kind !== 'subject') return undefined;
+      if (m.atMs !== undefined && typeof m.atMs !== 'number') return undefined;
+      if (m.kind === 'key' && typeof m.key === 'string') return m;
       if (m.kind === 'subject' && typeof m.subjectKey === 'string') return m;
       return undefined;
     },

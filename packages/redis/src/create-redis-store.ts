@@ -8,6 +8,8 @@
  *               past the token's `exp`; inactive results short);
  * - `s:{<subjectKey>}` a set of the entry keys of one subject, for `evictSubject` (the
  *               subject is its hash tag: one slot per subject on a cluster);
+ * - `t:{<tokenKey>}` a set of the entry keys of one token under issuers' own namespaces,
+ *               for `evict` (it reaches them whichever issuers the evicting instance holds);
  * - `l:<key>`   the opt-in single-flight lock (`SET NX PX`, released by its owner only);
  * - channel `invalidations`: evictions (and "filled" notices for lock waiters), each
  *   authenticated like the values; sharded pub/sub (`SPUBLISH`) on a cluster.
@@ -18,12 +20,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CacheEntry, CacheStore, Invalidation, Unsubscribe } from '@tokenguard/core';
-import { type ChannelMessage, createEntryCodec } from './create-entry-codec.js';
+import { type ChannelMessage, createEntryCodec, MAX_VALUE_BYTES } from './create-entry-codec.js';
 
 /** What the store needs of a node-redis v6 client, cluster or sentinel client. */
 export interface RedisClientLike {
   readonly isReady: boolean;
   get(key: string): Promise<unknown>;
+  /** GETRANGE: values are read up to a size limit, so a planted huge value is never transferred. */
+  getRange(key: string, start: number, end: number): Promise<unknown>;
   set(
     key: string,
     value: string,
@@ -61,6 +65,11 @@ export interface RedisSubscriberLike {
   ): Promise<unknown>;
   close(): Promise<unknown>;
   on(event: 'error', listener: (error: unknown) => void): unknown;
+  /**
+   * Connection events: `end`/`reconnecting` (messages may be missed from now on) and
+   * `ready` (subscribed again; node-redis resubscribes before it says ready).
+   */
+  on(event: 'end' | 'reconnecting' | 'ready', listener: () => void): unknown;
 }
 
 export interface RedisStoreOptions {
@@ -136,7 +145,7 @@ export type RedisStore = Omit<CacheStore, 'metrics'> & {
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 /**
- * Adds an entry key to a subject's index. The index lives as long as its longest entry: a
+ * Adds an entry key to an index (a subject's, or a token's). The index lives as long as its longest entry: a
  * TTL is set if it has none, extended if this entry lives longer (Redis 7 PEXPIRE NX / GT).
  */
 const INDEX_ENTRY = `redis.call('SADD', KEYS[1], ARGV[1])
@@ -172,6 +181,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   // one subject lives in one slot, so it is written and read by single-slot commands and
   // scripts. Entries are keyed by token hash alone and spread over every slot.
   const subjectSetKey = (subjectKey: string) => `${keyPrefix}s:{${subjectKey}}`;
+  // The same for a token's entries under issuers' namespaces, tagged by the guard-wide key.
+  const tokenSetKey = (tokenKey: string) => `${keyPrefix}t:{${tokenKey}}`;
   const lockKey = (key: string) => `${keyPrefix}l:${key}`;
 
   const counts = {
@@ -206,10 +217,31 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     }
   }
 
+  /** Runs a command under the caller's deadline (the lock's commands get the guard's). */
+  function within<T>(ms: number, run: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        counts.errors++;
+        reject(new Error(`no answer from Redis within ${ms} ms`));
+      }, ms);
+      command(run).then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
   async function read(key: string): Promise<CacheEntry | undefined> {
     const redisKey = entryKey(key);
-    const value = await command(() => client.get(redisKey));
-    if (value === null || value === undefined) {
+    // One byte past the limit: a longer value is refused without being transferred whole.
+    const value = await command(() => client.getRange(redisKey, 0, MAX_VALUE_BYTES));
+    if (value === null || value === undefined || value === '') {
       counts.misses++;
       return undefined;
     }
@@ -249,11 +281,28 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     for (const listener of listeners) listener(message);
   }
 
+  // Whether the channel went down since it last listened: every message published in
+  // between is lost to this instance, so its guards must not trust their local tiers.
+  let gap = false;
+  function channelLost(): void {
+    if (gap || subscriber === undefined) return;
+    gap = true;
+    for (const listener of listeners) listener({ kind: 'lost' });
+  }
+
   function ensureSubscribed(): Promise<void> {
     subscribing ??= (async () => {
       const connection = givenSubscriber ?? client.duplicate();
+      connection.on('end', channelLost);
+      connection.on('reconnecting', channelLost);
+      connection.on('ready', () => {
+        if (!gap) return;
+        gap = false;
+        for (const listener of listeners) listener({ kind: 'resumed' });
+      });
       // node-redis emits reconnection errors as events; unhandled, they would crash the process.
       connection.on('error', (error) => {
+        channelLost();
         warnOnce(
           'subscriber',
           `the Redis invalidation subscriber failed: ${describe(error)}; it reconnects by itself`,
@@ -278,13 +327,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     return subscribing;
   }
 
-  async function publish(message: ChannelMessage): Promise<void> {
+  function send(message: ChannelMessage): Promise<unknown> {
     const value = codec.encodeMessage(channel, message);
-    await command(() =>
-      sharded && client.sPublish !== undefined
-        ? client.sPublish(channel, value)
-        : client.publish(channel, value),
-    );
+    return sharded && client.sPublish !== undefined
+      ? client.sPublish(channel, value)
+      : client.publish(channel, value);
+  }
+
+  async function publish(message: ChannelMessage): Promise<void> {
+    await command(() => send(message));
   }
 
   // --- single-flight ----------------------------------------------------------------------
@@ -303,46 +354,72 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     });
   }
 
-  async function coalesce(key: string, fill: () => Promise<CacheEntry>): Promise<CacheEntry> {
+  async function coalesce(
+    key: string,
+    fill: () => Promise<CacheEntry>,
+    { timeoutMs }: { readonly timeoutMs: number },
+  ): Promise<CacheEntry> {
     if (lock === undefined) return fill();
     const name = lockKey(key);
     const owner = randomUUID();
-    const taken = await command(() =>
+    // Every command here answers within the guard's store deadline, or this instance asks
+    // by itself at once: a stalled Redis (a failover, `CLIENT PAUSE`) adds no more latency
+    // than that to a request.
+    const taken = await within(timeoutMs, () =>
       client.set(name, owner, { condition: 'NX', expiration: { type: 'PX', value: lock.ttlMs } }),
-    );
+    ).catch(() => undefined);
+    if (taken === undefined) {
+      counts.lockFallbacks++;
+      return fill();
+    }
     if (taken === 'OK') {
       counts.lockAcquired++;
       try {
-        const entry = await fill();
-        await publish({ kind: 'filled', key }).catch(() => {});
-        return entry;
+        return await fill();
       } finally {
-        await command(() => client.eval(RELEASE_LOCK, { keys: [name], arguments: [owner] })).catch(
-          () => {},
-        );
+        // Not awaited: the entry is answered now; a notice or release that never arrives
+        // only makes the waiters poll until the lock's TTL.
+        void within(timeoutMs, () => send({ kind: 'filled', key })).catch(() => {});
+        void within(timeoutMs, () =>
+          client.eval(RELEASE_LOCK, { keys: [name], arguments: [owner] }),
+        ).catch(() => {});
       }
     }
     counts.lockWaits++;
     // Another instance is asking: wait for its entry (woken by its "filled" notice, or by
-    // the poll when a notice is lost), until the deadline.
+    // the poll when a notice is lost), until the wait's deadline; a read that passes the
+    // store deadline ends the wait.
     const deadline = Date.now() + lock.waitMs;
+    const readWithin = (): Promise<CacheEntry | undefined | null> =>
+      within(timeoutMs, () => read(key)).catch(() => null);
     await ensureSubscribed().catch(() => {});
     for (;;) {
-      const entry = await read(key).catch(() => undefined);
+      const entry = await readWithin();
+      if (entry === null) break;
       if (entry !== undefined && entry.freshUntilMs > Date.now()) return entry;
       const left = deadline - Date.now();
       if (left <= 0) break;
       await waitForFill(key, Math.min(left, lock.pollMs));
-      const holder = await command(() => client.get(name)).catch(() => null);
+      const holder = await within(timeoutMs, () => client.get(name)).catch(() => null);
       if (holder === null) {
         // Released (or expired) without a usable entry (an outage, or nothing cacheable).
-        const last = await read(key).catch(() => undefined);
-        if (last !== undefined && last.freshUntilMs > Date.now()) return last;
+        const last = await readWithin();
+        if (last != null && last.freshUntilMs > Date.now()) return last;
         break;
       }
     }
     counts.lockFallbacks++;
     return fill();
+  }
+
+  /** Deletes every entry an index set names, then the set. */
+  async function deleteIndexed(set: string): Promise<void> {
+    const members = await command(() => client.sMembers(set));
+    const keys = [...((members as Iterable<string> | null) ?? [])];
+    // One DEL per key: on a cluster the entries live in different slots.
+    const deleted = await command(() => Promise.all(keys.map((k) => client.del(k))));
+    counts.evictions += deleted.reduce<number>((sum, n) => sum + (Number(n) || 0), 0);
+    if (keys.length > 0) await command(() => client.del(set));
   }
 
   const store: RedisStore = {
@@ -353,16 +430,19 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       const ttl = Math.max(1, Math.floor(ttlMs));
       const value = codec.encode(redisKey, entry);
       const write = () => client.set(redisKey, value, { expiration: { type: 'PX', value: ttl } });
-      if (entry.subjectKey === undefined) {
-        await command(write);
-        return;
-      }
-      // The index first, the entry after it: an entry is never in Redis without its index
-      // member (a failed index write means no entry, only a miss). On a cluster the two
+      // The indexes first, the entry after them: an entry is never in Redis without its
+      // index members (a failed index write means no entry, only a miss). On a cluster they
       // live in different slots, so they cannot be one atomic command.
-      const set = subjectSetKey(entry.subjectKey);
+      const indexes = [
+        entry.subjectKey === undefined ? undefined : subjectSetKey(entry.subjectKey),
+        entry.tokenKey === undefined ? undefined : tokenSetKey(entry.tokenKey),
+      ].filter((set) => set !== undefined);
       await command(() =>
-        client.eval(INDEX_ENTRY, { keys: [set], arguments: [redisKey, String(ttl)] }),
+        Promise.all(
+          indexes.map((set) =>
+            client.eval(INDEX_ENTRY, { keys: [set], arguments: [redisKey, String(ttl)] }),
+          ),
+        ),
       );
       await command(write);
     },
@@ -370,16 +450,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async delete(key) {
       const deleted = await command(() => client.del(entryKey(key)));
       counts.evictions += Number(deleted) || 0;
+      // The same token under issuers' own namespaces.
+      await deleteIndexed(tokenSetKey(key));
     },
 
     async deleteSubject(subjectKey) {
-      const set = subjectSetKey(subjectKey);
-      const members = await command(() => client.sMembers(set));
-      const keys = [...((members as Iterable<string> | null) ?? [])];
-      // One DEL per key: on a cluster the entries live in different slots.
-      const deleted = await command(() => Promise.all(keys.map((k) => client.del(k))));
-      counts.evictions += deleted.reduce<number>((sum, n) => sum + (Number(n) || 0), 0);
-      await command(() => client.del(set));
+      await deleteIndexed(subjectSetKey(subjectKey));
     },
 
     async publish(message) {

@@ -9,6 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, type RedisStore } from '../src/index.js';
 
 const HMAC_KEY = 'k'.repeat(32);
+/** The guard's store deadline, as it passes it to `coalesce`. */
+const DEADLINE = { timeoutMs: 1000 };
 function newClient() {
   const client = createClient({ url: server.url });
   client.on('error', () => {});
@@ -60,9 +62,23 @@ const entry = (sub = 'alice', extra: Partial<CacheEntry> = {}): CacheEntry => ({
     strategy: 'introspection',
   },
   freshUntilMs: Date.now() + 60_000,
+  validatedAtMs: Date.now(),
   subjectKey: `subject-of-${sub}`,
   ...extra,
 });
+
+async function bytesSentByServer(client: Client): Promise<number> {
+  const info = await client.info('stats');
+  return Number(/total_net_output_bytes:(\d+)/.exec(info)?.[1]);
+}
+
+async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('createRedisStore', () => {
   it('round-trips an entry: compact, authenticated, with a PX TTL no longer than asked', async () => {
@@ -74,7 +90,7 @@ describe('createRedisStore', () => {
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(5000);
     const raw = (await client.get('tokenguard:e:key-1')) as string;
-    expect(raw).toMatch(/^1\.[A-Za-z0-9_-]{43}\.\{/);
+    expect(raw).toMatch(/^2\.[A-Za-z0-9_-]{43}\.\{/);
     expect(await store.get('absent')).toBeUndefined();
     expect(store.metrics()).toMatchObject({ hits: 1, misses: 1 });
   });
@@ -84,6 +100,7 @@ describe('createRedisStore', () => {
     const negative: CacheEntry = {
       result: { kind: 'invalid', reason: 'token_inactive' },
       freshUntilMs: Date.now() + 1000,
+      validatedAtMs: Date.now(),
     };
     await store.set('neg', negative, 1000);
     expect(await store.get('neg')).toEqual(negative);
@@ -187,8 +204,8 @@ describe('createRedisStore', () => {
       return e;
     };
     const [x, y] = await Promise.all([
-      one.coalesce?.('hot', fillFor(one)),
-      two.coalesce?.('hot', fillFor(two)),
+      one.coalesce?.('hot', fillFor(one), DEADLINE),
+      two.coalesce?.('hot', fillFor(two), DEADLINE),
     ]);
     expect(fills).toBe(1);
     expect(x).toEqual(y);
@@ -201,18 +218,26 @@ describe('createRedisStore', () => {
     const { store: one } = await storeOn({ lock: { waitMs: 200, pollMs: 20 } });
     const { store: two } = await storeOn({ lock: { waitMs: 200, pollMs: 20 } });
     let release: () => void = () => {};
-    const holder = one.coalesce?.('slow', async () => {
-      await new Promise<void>((r) => {
-        release = r;
-      });
-      return entry();
-    });
+    const holder = one.coalesce?.(
+      'slow',
+      async () => {
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        return entry();
+      },
+      DEADLINE,
+    );
     await new Promise((r) => setTimeout(r, 20));
     let waiterFilled = false;
-    const waiter = await two.coalesce?.('slow', async () => {
-      waiterFilled = true;
-      return entry('bob');
-    });
+    const waiter = await two.coalesce?.(
+      'slow',
+      async () => {
+        waiterFilled = true;
+        return entry('bob');
+      },
+      DEADLINE,
+    );
     expect(waiterFilled).toBe(true);
     expect(waiter?.result).toMatchObject({ claims: { sub: 'bob' } });
     expect(two.metrics().lockFallbacks).toBe(1);
@@ -240,6 +265,88 @@ describe('createRedisStore', () => {
     expect(await one.add?.('jti-1', 5000)).toBe(true);
     expect(await two.add?.('jti-1', 5000)).toBe(false);
     expect(await two.add?.('jti-2', 5000)).toBe(true);
+  });
+
+  it('a value over the size limit is refused without being transferred (its MAC is never computed)', async () => {
+    const { store, client } = await storeOn();
+    await client.set('tokenguard:e:huge', `2.${'A'.repeat(43)}.${'x'.repeat(32 * 1024 * 1024)}`);
+    const sentBefore = await bytesSentByServer(client);
+    expect(await store.get('huge')).toBeUndefined();
+    // The server sent the limit's worth of it, not 32 MiB.
+    expect((await bytesSentByServer(client)) - sentBefore).toBeLessThan(1024 * 1024);
+    expect(store.metrics().rejectedValues).toBe(1);
+  });
+
+  it('the validation time is inside the MAC: changing it makes the value a forgery', async () => {
+    const { store, client } = await storeOn();
+    const validatedAtMs = Date.now() - 5000;
+    await store.set('dated', entry('dora', { validatedAtMs }), 5000);
+    expect((await store.get('dated'))?.validatedAtMs).toBe(validatedAtMs);
+    const raw = (await client.get('tokenguard:e:dated')) as string;
+    await client.set(
+      'tokenguard:e:dated',
+      raw.replace(`"w":${validatedAtMs}`, `"w":${Date.now()}`),
+    );
+    expect(await store.get('dated')).toBeUndefined();
+    expect(store.metrics().rejectedValues).toBe(1);
+  });
+
+  it('delete(key) also deletes the entries stored with that tokenKey (the token under issuers’ own namespaces)', async () => {
+    const { store } = await storeOn();
+    await store.set('tenant-1-key', entry('erin', { tokenKey: 'guard-wide' }), 5000);
+    await store.set('tenant-2-key', entry('erin', { tokenKey: 'guard-wide' }), 5000);
+    await store.set('other-token', entry('erin', { tokenKey: 'someone-else' }), 5000);
+    await store.delete?.('guard-wide');
+    expect(await store.get('tenant-1-key')).toBeUndefined();
+    expect(await store.get('tenant-2-key')).toBeUndefined();
+    expect(await store.get('other-token')).toBeDefined();
+  });
+
+  it('lock: every command is bounded by the deadline: a write-paused Redis (CLIENT PAUSE WRITE) costs a local fill, not the pause', async () => {
+    const { store } = await storeOn({ lock: true });
+    const admin = await connect();
+    const probe = await connect();
+    await admin.sendCommand(['CLIENT', 'PAUSE', '5000', 'WRITE']);
+    try {
+      // A write sent now stays blocked for the whole pause.
+      let probeAnswered = false;
+      const blocked = probe.set('tokenguard:probe', '1').then(() => {
+        probeAnswered = true;
+      });
+      let filled = 0;
+      const answer = await store.coalesce?.(
+        'paused',
+        async () => {
+          filled++;
+          return entry('paul');
+        },
+        { timeoutMs: 100 },
+      );
+      expect(answer?.result).toMatchObject({ claims: { sub: 'paul' } });
+      expect(filled).toBe(1);
+      // Answered while Redis still held every write.
+      expect(probeAnswered).toBe(false);
+      expect(store.metrics().lockFallbacks).toBe(1);
+      await admin.sendCommand(['CLIENT', 'UNPAUSE']);
+      await blocked;
+    } finally {
+      await admin.sendCommand(['CLIENT', 'UNPAUSE']);
+    }
+  });
+
+  it('the channel going down and coming back is told to the listeners (lost, then resumed)', async () => {
+    const { store } = await storeOn();
+    const heard: string[] = [];
+    await store.subscribe?.((m) => heard.push(m.kind));
+    await server.kill();
+    await waitFor(() => heard.includes('lost'));
+    await server.restart();
+    await waitFor(() => heard.includes('resumed'));
+    expect(heard).toEqual(['lost', 'resumed']);
+    // Resubscribed: an invalidation published now is heard.
+    const { store: other } = await storeOn();
+    await other.publish?.({ kind: 'key', key: 'after-restart', atMs: 1 });
+    await waitFor(() => heard.includes('key'));
   });
 
   it('refuses bad options with a TypeError naming them', async () => {

@@ -16,7 +16,10 @@ export interface CacheStore {
    * longer. An entry with a `subjectKey` must be found again by `deleteSubject`.
    */
   set(key: string, entry: CacheEntry, ttlMs: number): void | Promise<void>;
-  /** Deletes one entry (`guard.evict`). */
+  /**
+   * Deletes the entry stored under `key`, and every entry stored with `tokenKey === key`
+   * (the same token cached under an issuer's own namespace): `guard.evict`.
+   */
   delete?(key: string): void | Promise<void>;
   /** Deletes every entry stored with this `subjectKey` (`guard.evictSubject`). */
   deleteSubject?(subjectKey: string): void | Promise<void>;
@@ -27,16 +30,25 @@ export interface CacheStore {
   publish?(message: Invalidation): void | Promise<void>;
   /**
    * Registers the guard's listener for invalidations published by any instance (this one
-   * included); returns the function that removes it (`guard.close()` calls it).
+   * included); returns the function that removes it (`guard.close()` calls it). A store
+   * whose channel can drop messages (a lost connection) tells the listener with
+   * `{ kind: 'lost' }` as soon as it knows, and `{ kind: 'resumed' }` once it listens again:
+   * the guard trusts none of its in-process entries in between, and drops them both times.
    */
   subscribe?(listener: (message: Invalidation) => void): Unsubscribe | Promise<Unsubscribe>;
   /**
    * Opt-in single-flight across instances: runs `fill` (validate, then store) here only
    * when no other instance is already doing it for `key`; otherwise waits for that
    * instance's entry and returns it, or runs `fill` itself after a deadline. An error of
-   * `fill` must be passed on unchanged.
+   * `fill` must be passed on unchanged. Every store command it sends (the lock itself
+   * included) must answer within `timeoutMs` (the guard's `cache.storeTimeoutMs`), or
+   * `fill` runs here at once: a stalled store never holds a request longer than that.
    */
-  coalesce?(key: string, fill: () => Promise<CacheEntry>): Promise<CacheEntry>;
+  coalesce?(
+    key: string,
+    fill: () => Promise<CacheEntry>,
+    options: { readonly timeoutMs: number },
+  ): Promise<CacheEntry>;
   /**
    * Atomically records `key` for `ttlMs` milliseconds unless it is already recorded.
    * Resolves `true` when this call recorded it (first use), `false` when it was already
@@ -55,10 +67,17 @@ export interface CacheStore {
 /** Removes an invalidation listener. */
 export type Unsubscribe = () => void | Promise<void>;
 
-/** A message on the invalidation channel: one token's entry, or every entry of a subject. */
+/**
+ * A message on the invalidation channel: one token's entry, or every entry of a subject,
+ * with the time of the eviction (`atMs`, epoch ms): an entry validated before it is never
+ * believed again, wherever it comes from. `lost` and `resumed` are never published: a store
+ * tells its own listeners that its channel went down and came back.
+ */
 export type Invalidation =
-  | { readonly kind: 'key'; readonly key: string }
-  | { readonly kind: 'subject'; readonly subjectKey: string };
+  | { readonly kind: 'key'; readonly key: string; readonly atMs?: number }
+  | { readonly kind: 'subject'; readonly subjectKey: string; readonly atMs?: number }
+  | { readonly kind: 'lost' }
+  | { readonly kind: 'resumed' };
 
 /** What the cache keeps per token: the verdict and when it stops being fresh. */
 export interface CacheEntry {
@@ -70,6 +89,17 @@ export interface CacheEntry {
   readonly freshUntilMs: number;
   /** Hash of the namespace and the token's `sub`, for `evictSubject`; absent without `sub`. */
   readonly subjectKey?: string;
+  /**
+   * The token's guard-wide key, when the entry is stored under another key (an issuer's own
+   * namespace): `evict` reaches the entry through it, whichever issuers are held.
+   */
+  readonly tokenKey?: string;
+  /**
+   * When the verdict was obtained (epoch ms, before the validation began): an entry
+   * validated before an eviction of its key or subject is refused. Absent: never refused
+   * for it (entries of older writers).
+   */
+  readonly validatedAtMs?: number;
 }
 
 /** A validation outcome worth caching: valid claims, or an inactive/invalid token. */

@@ -19,6 +19,9 @@ export function createMemoryStore(maxEntries = 10_000): CacheStore {
     },
     delete: (key) => {
       lru.delete(key);
+      for (const [other, entry] of lru.entries()) {
+        if (entry.tokenKey === key) lru.delete(other);
+      }
     },
     deleteSubject: (subjectKey) => {
       for (const [key, entry] of lru.entries()) {

@@ -78,8 +78,13 @@ export interface ResultCache {
     key: string,
     validate: () => Promise<CachedResult>,
     trace?: CacheTrace,
+    tokenKey?: string,
   ): CacheLookup | Promise<CacheLookup>;
-  /** Drops one token's entry here, in the shared tier, and on every subscribed instance. */
+  /**
+   * Drops one token's entry here, in the shared tier, and on every subscribed instance:
+   * the entry under `key`, and every entry stored with that `tokenKey` (the same token
+   * under an issuer's own namespace).
+   */
   evict(key: string): Promise<void>;
   /** Drops every entry of a subject here, in the shared tier, and on every instance. */
   evictSubject(sub: string): Promise<void>;
@@ -148,37 +153,92 @@ export function createResultCache(
       { timeoutMs: settings.storeTimeoutMs, logger: settings.logger },
       counters,
     );
-  // Bumped by every eviction (local or announced): a validation that started before it
-  // must not store its result, or an evicted verdict could come back.
+  // Bumped by every eviction (local or announced) and every channel gap: a validation that
+  // started before it must not store its result, or an evicted verdict could come back.
   let evictionEpoch = 0;
+  // While the invalidation channel is down, an eviction elsewhere can be missed: the local
+  // tier is neither read nor written, and it is dropped when the channel goes and comes back.
+  let channelDown = false;
+  // Set once an entry is kept under another key than its token's (several issuers): only
+  // then must an eviction look through the local tier for its `tokenKey`.
+  let aliased = false;
+  // Eviction times of keys and subjects, kept as long as an entry can live in the shared
+  // tier: a value validated before its eviction (written back by someone who saved it, or
+  // by an instance that had not heard yet) is never believed again.
+  const tombstoneTtl = maxTtlMs + staleIfErrorMs + CLOCK_SKEW_MS;
+  const keyTombstones = new LRUCache<string, number>({ max: TOMBSTONES, ttl: tombstoneTtl });
+  const subjectTombstones = new LRUCache<string, number>({ max: TOMBSTONES, ttl: tombstoneTtl });
 
   function dropLocal(message: Invalidation): void {
     evictionEpoch++;
-    if (message.kind === 'key') {
-      positive.delete(message.key);
-      negative.delete(message.key);
+    if (message.kind === 'lost' || message.kind === 'resumed') {
+      channelDown = message.kind === 'lost';
+      positive.clear();
+      negative.clear();
       return;
     }
+    const atMs = message.atMs ?? Date.now();
+    if (message.kind === 'key') {
+      bury(keyTombstones, message.key, atMs);
+      positive.delete(message.key);
+      negative.delete(message.key);
+      if (!aliased) return;
+      for (const tier of [positive, negative]) {
+        for (const [key, entry] of tier.entries()) {
+          if (entry.tokenKey === message.key) tier.delete(key);
+        }
+      }
+      return;
+    }
+    bury(subjectTombstones, message.subjectKey, atMs);
     for (const [key, entry] of positive.entries()) {
       if (entry.subjectKey === message.subjectKey) positive.delete(key);
     }
   }
 
+  function bury(tombstones: LRUCache<string, number>, name: string, atMs: number): void {
+    const known = tombstones.get(name);
+    if (known === undefined || known < atMs) tombstones.set(name, atMs);
+  }
+
+  /** Whether an entry from the shared tier was validated before an eviction that covers it. */
+  function isBuried(key: string, entry: CacheEntry): boolean {
+    const evictedAt = Math.max(
+      keyTombstones.get(key) ?? -1,
+      entry.tokenKey === undefined ? -1 : (keyTombstones.get(entry.tokenKey) ?? -1),
+      entry.subjectKey === undefined ? -1 : (subjectTombstones.get(entry.subjectKey) ?? -1),
+    );
+    if (evictedAt < 0) return false;
+    // Instances' clocks differ a little: an entry validated just after an eviction elsewhere
+    // costs one more validation, rather than an evicted one coming back.
+    return entry.validatedAtMs === undefined || entry.validatedAtMs <= evictedAt + CLOCK_SKEW_MS;
+  }
+
   const subscription: Promise<Unsubscribe | undefined> =
     store === undefined ? Promise.resolve(undefined) : store.subscribe(dropLocal);
 
-  /** A new entry for a fresh result, or `undefined` when it must not be cached at all. */
-  function entryFor(result: CachedResult, now: number): CacheEntry | undefined {
+  /**
+   * A new entry for a fresh result, or `undefined` when it must not be cached at all.
+   * `validatedAtMs` is when the validation began; `tokenKey` the token's guard-wide key
+   * when the entry lives under another one.
+   */
+  function entryFor(
+    result: CachedResult,
+    now: number,
+    validatedAtMs: number,
+    tokenKey: string | undefined,
+  ): CacheEntry | undefined {
+    const base = { validatedAtMs, ...(tokenKey === undefined ? {} : { tokenKey }) };
     if (result.kind === 'invalid') {
-      return inactiveTtlMs > 0 ? { result, freshUntilMs: now + inactiveTtlMs } : undefined;
+      return inactiveTtlMs > 0 ? { result, freshUntilMs: now + inactiveTtlMs, ...base } : undefined;
     }
     const freshUntilMs = Math.min(now + maxTtlMs, hardLimitMs(result));
     if (freshUntilMs <= now) return undefined;
     deepFreeze(result.claims);
     const sub = result.claims.sub;
     return typeof sub === 'string'
-      ? { result, freshUntilMs, subjectKey: hashSubject(namespace, sub) }
-      : { result, freshUntilMs };
+      ? { result, freshUntilMs, subjectKey: hashSubject(namespace, sub), ...base }
+      : { result, freshUntilMs, ...base };
   }
 
   /** How long the store may keep an entry: its freshness, plus the stale window for valid ones. */
@@ -189,6 +249,8 @@ export function createResultCache(
   }
 
   function keepLocally(key: string, entry: CacheEntry, now: number): void {
+    if (channelDown) return;
+    if (entry.tokenKey !== undefined) aliased = true;
     const ttl = ttlFor(entry, now);
     if (entry.result.kind === 'invalid') {
       // An inactive answer ends any stale fallback for this token, cached or not.
@@ -218,12 +280,13 @@ export function createResultCache(
     local: CacheEntry | undefined,
     validate: () => Promise<CachedResult>,
     trace: CacheTrace | undefined,
+    tokenKey: string | undefined,
   ): Promise<CacheLookup> {
     let stale = local;
     if (store !== undefined) {
       const found = await store.get(key);
       const now = Date.now();
-      if (found !== undefined && isCacheEntry(found)) {
+      if (found !== undefined && isCacheEntry(found) && !isBuried(key, found)) {
         const entry = capped(found, now);
         if (isFresh(entry, now)) {
           if (entry.result.kind === 'valid') deepFreeze(entry.result.claims);
@@ -245,9 +308,13 @@ export function createResultCache(
     if (trace !== undefined) trace.cacheTier = 'none';
     const epoch = evictionEpoch;
     const fill = async (): Promise<CacheEntry> => {
+      const validatedAtMs = Date.now();
       const result = await validate();
       const now = Date.now();
-      const entry = entryFor(result, now) ?? { result, freshUntilMs: now };
+      const entry = entryFor(result, now, validatedAtMs, tokenKey) ?? {
+        result,
+        freshUntilMs: now,
+      };
       if (store !== undefined && epoch === evictionEpoch) {
         const ttl = ttlFor(entry, now);
         if (ttl > 0) await store.set(key, entry, ttl);
@@ -283,9 +350,9 @@ export function createResultCache(
   }
 
   return {
-    getOrValidate(key, validate, trace) {
+    getOrValidate(key, validate, trace, tokenKey) {
       const now = Date.now();
-      const local = positive.get(key) ?? negative.get(key);
+      const local = channelDown ? undefined : (positive.get(key) ?? negative.get(key));
       // A fresh local hit answers without a promise: it is every request's path, and each
       // avoided microtask hop is measurable.
       if (local !== undefined && isFresh(local, now)) {
@@ -293,28 +360,37 @@ export function createResultCache(
         if (trace !== undefined) trace.cacheTier = 'local';
         return local.result;
       }
-      return shared(key, () => lookup(key, local, validate, trace), trace);
+      const aliasOf = tokenKey === key ? undefined : tokenKey;
+      return shared(key, () => lookup(key, local, validate, trace, aliasOf), trace);
     },
 
     async evict(key) {
       counters.eviction();
-      const message: Invalidation = { kind: 'key', key };
+      const message: Invalidation = { kind: 'key', key, atMs: Date.now() };
       dropLocal(message);
       if (store !== undefined) {
-        const [deleted, published] = await Promise.all([store.delete(key), store.publish(message)]);
+        // Delete, then announce: an instance that hears the announcement and reads the
+        // shared tier again must find nothing there (announced first, it could re-read the
+        // entry and keep it until maxTtlMs). Announced even when the delete failed: the
+        // others then drop their copies and refuse the entry by its eviction time.
+        const deleted = await store.delete(key);
+        const published = await store.publish(message);
         if (!deleted || !published) throw unconfirmed();
       }
     },
 
     async evictSubject(sub) {
       counters.eviction();
-      const message: Invalidation = { kind: 'subject', subjectKey: hashSubject(namespace, sub) };
+      const message: Invalidation = {
+        kind: 'subject',
+        subjectKey: hashSubject(namespace, sub),
+        atMs: Date.now(),
+      };
       dropLocal(message);
       if (store !== undefined) {
-        const [deleted, published] = await Promise.all([
-          store.deleteSubject(message.subjectKey),
-          store.publish(message),
-        ]);
+        // Delete, then announce (as `evict`).
+        const deleted = await store.deleteSubject(message.subjectKey);
+        const published = await store.publish(message);
         if (!deleted || !published) throw unconfirmed();
       }
     },
@@ -333,6 +409,11 @@ export function createResultCache(
     },
   };
 }
+
+/** How far instances' clocks may differ, in milliseconds, when eviction times are compared. */
+const CLOCK_SKEW_MS = 1000;
+/** Most eviction times kept per kind (keys, subjects); the oldest go first. */
+const TOMBSTONES = 100_000;
 
 /**
  * An eviction that reached this instance but not the shared store (or not the other
@@ -366,6 +447,8 @@ function isCacheEntry(value: unknown): value is CacheEntry {
     result.claims !== null &&
     result.claims.active === true &&
     (result.strategy === 'introspection' || result.strategy === 'jwt') &&
-    (result.notAfterMs === undefined || typeof result.notAfterMs === 'number')
+    (result.notAfterMs === undefined || typeof result.notAfterMs === 'number') &&
+    (entry.validatedAtMs === undefined || typeof entry.validatedAtMs === 'number') &&
+    (entry.tokenKey === undefined || typeof entry.tokenKey === 'string')
   );
 }

@@ -161,16 +161,33 @@ export function createStoreCaller(
       // A failure of `fill` (an outage upstream) is passed on; a failure of the store's
       // own machinery only means this instance validates by itself.
       let filling: Promise<CacheEntry> | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let answerFilled: (entry: CacheEntry) => void = () => {};
+      // Once our own fill succeeded, the store's bookkeeping after it (announce, release)
+      // gets the store deadline too: the entry is answered whatever the store does.
+      const filled = new Promise<CacheEntry>((resolve) => {
+        answerFilled = resolve;
+      });
       const tracked = () => {
-        filling ??= fill();
+        if (filling === undefined) {
+          filling = fill();
+          filling.then(
+            (entry) => {
+              timer = setTimeout(() => answerFilled(entry), timeoutMs);
+            },
+            () => {},
+          );
+        }
         return filling;
       };
       try {
-        return await store.coalesce(key, tracked);
+        return await Promise.race([store.coalesce(key, tracked, { timeoutMs }), filled]);
       } catch (error) {
         if (filling !== undefined) return filling;
         failed('coalesce', error);
         return tracked();
+      } finally {
+        clearTimeout(timer);
       }
     },
   };

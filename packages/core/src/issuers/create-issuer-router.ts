@@ -37,8 +37,6 @@ export interface IssuerRoute {
 export interface IssuerRouter {
   /** The route of `token`; throws `InvalidTokenError` for an issuer nobody trusts. */
   route(token: string, request: RequestLike | undefined): IssuerRoute | Promise<IssuerRoute>;
-  /** Every cache namespace in use: each issuer's, and the in-order one. */
-  namespaces(): string[];
   /** Per-issuer counters and breaker states. */
   metrics(): Readonly<Record<string, IssuerMetrics>>;
   /** Each held issuer's health (discovery, key set, breaker; no store: the guard has one). */
@@ -217,13 +215,6 @@ export function createIssuerRouter(
         });
       }
       return tryInOrder(token);
-    },
-
-    namespaces() {
-      return [
-        settings.namespace,
-        ...[...configured.values(), ...resolved.values()].map((unit) => unit.namespace),
-      ];
     },
 
     metrics() {
