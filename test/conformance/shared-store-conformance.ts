@@ -273,16 +273,22 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
       });
     });
 
+    // The store deadlines below are generous: a loaded machine must not turn a write into a
+    // skipped one (the cases need the entry in Redis) or an eviction into an unconfirmed one.
     describe('a saved value written back into Redis after its eviction is refused', () => {
       const instances = instancesOn(
         () => redis,
         {
           keyPrefix: 'written-back:',
-          app: (store) => ({ guardOptions: introspected({ cache: { store } }) }),
+          app: (store) => ({
+            guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
+          }),
         },
         {
           keyPrefix: 'written-back:',
-          app: (store) => ({ guardOptions: introspected({ cache: { store } }) }),
+          app: (store) => ({
+            guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
+          }),
         },
       );
 
@@ -315,13 +321,17 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
         () => restarting,
         {
           keyPrefix: 'restart:',
-          app: (store) => ({ guardOptions: introspected({ cache: { store } }) }),
+          app: (store) => ({
+            guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
+          }),
         },
         {
           keyPrefix: 'restart:',
           // This one's invalidation channel comes back well after the other's.
           subscriberReconnectMs: 1500,
-          app: (store) => ({ guardOptions: introspected({ cache: { store } }) }),
+          app: (store) => ({
+            guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
+          }),
         },
       );
 

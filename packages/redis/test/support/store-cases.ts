@@ -17,6 +17,7 @@ export const entry = (sub = 'alice', extra: Partial<CacheEntry> = {}): CacheEntr
     strategy: 'introspection',
   },
   freshUntilMs: Date.now() + 60_000,
+  validatedAtMs: Date.now(),
   subjectKey: `subject-of-${sub}`,
   ...extra,
 });
@@ -122,8 +123,8 @@ export function storeCases(topology: () => Topology): void {
       return e;
     };
     const [x, y] = await Promise.all([
-      one.coalesce?.('hot', fillFor(one)),
-      two.coalesce?.('hot', fillFor(two)),
+      one.coalesce?.('hot', fillFor(one), { timeoutMs: 1000 }),
+      two.coalesce?.('hot', fillFor(two), { timeoutMs: 1000 }),
     ]);
     expect(fills).toBe(1);
     expect(x).toEqual(y);
