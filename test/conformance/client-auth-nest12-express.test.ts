@@ -1,0 +1,4 @@
+import { nestHarness } from './adapters/nest.js';
+import { runClientAuthConformance } from './client-auth-conformance.js';
+
+runClientAuthConformance(nestHarness(12, 'express'));

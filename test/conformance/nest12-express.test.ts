@@ -1,0 +1,23 @@
+import { runAdapterKitConformance } from './adapter-kit-conformance.js';
+import { nestHarness } from './adapters/nest.js';
+import { runCacheConformance } from './cache-conformance.js';
+import { runIssuersConformance } from './issuers-conformance.js';
+import { runOpsConformance } from './ops-conformance.js';
+import { runResourceMetadataConformance } from './resource-metadata-conformance.js';
+import { runConformance } from './run-conformance.js';
+import { runSenderConstrainedConformance } from './sender-constrained-conformance.js';
+import { runStepUpConformance } from './step-up-conformance.js';
+import { runTokenLocationsConformance } from './token-locations-conformance.js';
+import { runVerdictsConformance } from './verdicts-conformance.js';
+
+const harness = nestHarness(12, 'express');
+runConformance(harness);
+runCacheConformance(harness);
+runOpsConformance(harness);
+runAdapterKitConformance(harness);
+runVerdictsConformance(harness);
+runTokenLocationsConformance(harness);
+runStepUpConformance(harness);
+runResourceMetadataConformance(harness);
+runIssuersConformance(harness);
+runSenderConstrainedConformance(harness);
