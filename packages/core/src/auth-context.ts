@@ -49,9 +49,27 @@ export function createAuthContext(
   return new Auth(token, claims, strategy, stale, issuer, binding);
 }
 
+/**
+ * Scope lists by scope string: the tokens of one API carry a handful of distinct scope
+ * strings, so each is split once and its frozen list shared (cached verdict or not).
+ * Bounded, and cleared when full; long strings are split every time.
+ */
+const scopeLists = new Map<string, readonly string[]>();
+const MAX_SCOPE_LISTS = 256;
+const MAX_REMEMBERED_SCOPE_LENGTH = 512;
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+
 /** RFC 6749 §3.3 / RFC 7662 §2.2: `scope` is a space-separated list. */
 function scopesOf(claims: TokenClaims): readonly string[] {
   const scope = claims.scope;
-  if (typeof scope !== 'string' || scope === '') return [];
-  return scope.split(' ').filter((s) => s !== '');
+  if (typeof scope !== 'string' || scope === '') return NO_SCOPES;
+  let scopes = scopeLists.get(scope);
+  if (scopes === undefined) {
+    scopes = Object.freeze(scope.split(' ').filter((s) => s !== ''));
+    if (scope.length <= MAX_REMEMBERED_SCOPE_LENGTH) {
+      if (scopeLists.size >= MAX_SCOPE_LISTS) scopeLists.clear();
+      scopeLists.set(scope, scopes);
+    }
+  }
+  return scopes;
 }

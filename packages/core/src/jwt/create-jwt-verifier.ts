@@ -20,6 +20,7 @@ import {
 import type { HttpClient } from '../internal/http-client.js';
 import type { TokenClaims } from '../types.js';
 import { checkRequiredClaims } from './check-required-claims.js';
+import { createKeyMemo } from './create-key-memo.js';
 import {
   createRemoteKeySet,
   type KeySetState,
@@ -83,6 +84,8 @@ export function createJwtVerifier(
 ): JwtVerifier {
   const keys = keyResolverFor(config, deps);
   const resolveKey = refuseKeySupplyingHeaders(keys);
+  // Configured keys and secrets never change; a remote set says when it was refreshed.
+  const memo = createKeyMemo('version' in keys ? (keys as RemoteKeySet).version : () => 0);
   const options: JWTVerifyOptions = {
     algorithms: [...config.algorithms],
     issuer: config.issuer,
@@ -103,7 +106,7 @@ export function createJwtVerifier(
     async verify(token: string): Promise<TokenClaims> {
       let result: JWTVerifyResult;
       try {
-        result = await verifyJwt(token, resolveKey, options);
+        result = await verifyJwt(token, resolveKey, options, memo);
       } catch (error) {
         if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw toVerifierError(error);
         result = await verifyWithCandidates(token, error, options);

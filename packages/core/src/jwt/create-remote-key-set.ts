@@ -43,6 +43,11 @@ export type RemoteKeySet = JWTVerifyGetKey & {
   readonly state: () => KeySetState;
   /** Fetches the set unless it is loaded (a readiness probe); rejects with the outage. */
   readonly load: () => Promise<void>;
+  /**
+   * Changes whenever a fetched set replaces the keys (0 before the first). Reading it starts
+   * the background refresh of a set older than `maxAgeMs`, as a key lookup does.
+   */
+  readonly version: () => number;
 };
 
 /**
@@ -83,6 +88,8 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   let oversizedKids: ReadonlySet<string> = new Set();
   /** When the current set was fetched (0: never). */
   let fetchedAt = 0;
+  /** Bumped each time `local` is replaced (see `version`). */
+  let generation = 0;
   /** Whether the last fetch failed (read by `state()` for `guard.health()`). */
   let lastFetchFailed = false;
   // One fetch at a time, shared by every waiting request and background refresh; a failure
@@ -137,17 +144,21 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     local = next;
     oversizedKids = bounded.oversizedKids;
     fetchedAt = Date.now();
+    generation++;
   }
 
   async function ensureLoaded(): Promise<LocalKeySet> {
-    if (local === undefined) {
-      await refresh();
-    } else if (Date.now() - fetchedAt >= maxAgeMs) {
+    if (local === undefined) await refresh();
+    else refreshIfStale();
+    return local as unknown as LocalKeySet;
+  }
+
+  function refreshIfStale(): void {
+    if (Date.now() - fetchedAt >= maxAgeMs) {
       // Stale but usable: refresh without making this request wait (joining one in flight,
       // or answered by a failure still kept); a failure is remembered.
       refresh().catch(() => undefined);
     }
-    return local as unknown as LocalKeySet;
   }
 
   const resolve: JWTVerifyGetKey = async (protectedHeader, token) => {
@@ -175,5 +186,9 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   const load = async (): Promise<void> => {
     await ensureLoaded();
   };
-  return Object.assign(resolve, { state, load });
+  const version = (): number => {
+    if (local !== undefined) refreshIfStale();
+    return generation;
+  };
+  return Object.assign(resolve, { state, load, version });
 }

@@ -30,6 +30,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { deepFreeze } from '../cache/deep-freeze.js';
+import type { KeyMemo } from './create-key-memo.js';
 import { isBase64Url } from './is-base64url.js';
 
 /** How each supported `alg` is checked; the key's imported algorithm must match `imported`. */
@@ -101,6 +102,7 @@ export async function verifyJwt(
   token: string,
   key: JWTVerifyGetKey | VerificationKey,
   options: JWTVerifyOptions,
+  memo?: KeyMemo,
 ): Promise<JWTVerifyResult> {
   const parts = token.split('.');
   if (parts.length !== 3) throw new errors.JWSInvalid('Invalid Compact JWS');
@@ -120,21 +122,31 @@ export async function verifyJwt(
     return jwtVerify(token, key as JWTVerifyGetKey, options);
   }
 
-  const resolved =
-    typeof key === 'function'
-      ? await key(header as JWTVerifyResult['protectedHeader'], {
-          payload: encodedPayload,
-          signature: encodedSignature,
-        })
-      : key;
-  if (!isBase64Url(encodedSignature)) {
+  // A header seen before under the same key set has its key already (create-key-memo.ts).
+  let keyObject = typeof key === 'function' ? memo?.get(header) : undefined;
+  if (keyObject === undefined) {
+    const version = memo?.version();
+    const resolved =
+      typeof key === 'function'
+        ? await key(header as JWTVerifyResult['protectedHeader'], {
+            payload: encodedPayload,
+            signature: encodedSignature,
+          })
+        : key;
+    if (!isBase64Url(encodedSignature)) {
+      throw new errors.JWSInvalid('Failed to base64url decode the signature');
+    }
+    if (!(resolved instanceof Uint8Array || resolved instanceof CryptoKeyClass)) {
+      return jwtVerify(token, resolved, options);
+    }
+    keyObject = toKeyObject(resolved, rule, alg);
+    if (memo !== undefined && version !== undefined && typeof key === 'function') {
+      memo.set(header, keyObject, version);
+    }
+  } else if (!isBase64Url(encodedSignature)) {
     throw new errors.JWSInvalid('Failed to base64url decode the signature');
   }
-  if (!(resolved instanceof Uint8Array || resolved instanceof CryptoKeyClass)) {
-    return jwtVerify(token, resolved, options);
-  }
   const signature = Buffer.from(encodedSignature, 'base64url');
-  const keyObject = toKeyObject(resolved, rule, alg);
   const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'latin1');
   if (!checkSignature(rule, keyObject, signingInput, signature)) {
     throw new errors.JWSSignatureVerificationFailed();

@@ -118,16 +118,35 @@ function tokenFromAuthorizationHeader(
   // RFC 9110 §11.1: the auth-scheme is case-insensitive. Another scheme means the request
   // carries no bearer credentials at all (answered 401, not 400).
   const space = header.indexOf(' ');
-  const scheme = space === -1 ? header : header.slice(0, space);
-  const name = scheme.toLowerCase();
-  if (name !== 'bearer' && !(settings.allowDpopScheme === true && name === 'dpop'))
+  const schemeEnd = space === -1 ? header.length : space;
+  if (
+    !startsWithScheme(header, schemeEnd, 'bearer') &&
+    !(settings.allowDpopScheme === true && startsWithScheme(header, schemeEnd, 'dpop'))
+  )
     return undefined;
   // RFC 6750 §2.1: "Bearer" 1*SP b64token — exactly one credential after the scheme.
   // We accept runs of spaces between them (1*SP) but nothing after the token.
-  const credentials = space === -1 ? '' : header.slice(space + 1).replace(/^ +/, '');
+  let start = schemeEnd;
+  while (start < header.length && header.charCodeAt(start) === 0x20) start++;
+  const credentials = header.slice(start);
   if (credentials === '')
     throw new InvalidRequestError('The bearer token is missing', { realm: settings.realm });
   return checkTokenSyntax(credentials, settings);
+}
+
+/**
+ * Whether `header` up to `end` is `lowerName` (an auth-scheme, RFC 9110 §11.1, or a field
+ * name, §5.1), compared case-insensitively without building a lower-cased copy per request.
+ */
+function startsWithScheme(header: string, end: number, lowerName: string): boolean {
+  if (end !== lowerName.length) return false;
+  for (let i = 0; i < end; i++) {
+    const code = header.charCodeAt(i);
+    // ASCII letters only: `| 0x20` lower-cases A-Z and leaves a-z as they are.
+    const lower = code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
+    if (lower !== lowerName.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 function singleAuthorizationHeader(
@@ -140,7 +159,7 @@ function singleAuthorizationHeader(
     let count = 0;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i];
-      if (name !== undefined && name.length === 13 && name.toLowerCase() === 'authorization') {
+      if (name !== undefined && startsWithScheme(name, name.length, 'authorization')) {
         count++;
       }
     }
