@@ -12,6 +12,11 @@
  * - `jwt`: the floor of local validation. node:crypto's synchronous `verify` on a `KeyObject`
  *   made once from the issuer's RS256 public key, then `iss`, `aud` and `exp`. Nothing else:
  *   no JWKS, no `kid`, no `typ`, no key rules, no claim types — the work no JWT check can skip.
+ *   With `cache`, verified claims are kept in an lru-cache keyed by the raw token until `exp`
+ *   (the floor of a cached JWT verdict).
+ * - `dpopProof` (bench/dpop.js): the floor of a DPoP proof check (RFC 9449 §4.3) a user could
+ *   write: node:crypto `verify` with the proof's key imported once per distinct header, then
+ *   `htm`, `htu`, `iat` and the `jti` in a set. No thumbprint, `ath`, `typ` or key rules.
  */
 import { createPublicKey, verify } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -117,28 +122,83 @@ function introspectionCheck({ endpoint, callerToken, cache }) {
 }
 
 /**
- * @param {{ publicKeyPem: string, issuer: string, audience: string }} options
+ * @param {{ publicKeyPem: string, issuer: string, audience: string, cache?: boolean }} options
  * @returns {Check}
  */
-function jwtCheck({ publicKeyPem, issuer, audience }) {
+function jwtCheck({ publicKeyPem, issuer, audience, cache }) {
   const key = createPublicKey(publicKeyPem);
-  /** @param {string} segment */
-  const json = (segment) => JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  /** @type {LRUCache<string, Claims> | undefined} */
+  const lru = cache ? new LRUCache({ max: 10_000, ttl: 300_000 }) : undefined;
   return (header) => {
-    const [h, p, s] = bearerToken(header).split('.');
-    if (h === undefined || p === undefined || s === undefined) throw invalid;
-    let claims;
-    try {
-      if (json(h).alg !== 'RS256') throw invalid;
-      const input = Buffer.from(`${h}.${p}`, 'latin1');
-      if (!verify('sha256', input, key, Buffer.from(s, 'base64url'))) throw invalid;
-      claims = json(p);
-    } catch {
-      throw invalid;
+    const token = bearerToken(header);
+    const hit = lru?.get(token);
+    if (hit && /** @type {number} */ (hit.exp) > Date.now() / 1000) return hit;
+    const claims = verifyJwt(token, key, issuer, audience);
+    lru?.set(token, claims, {
+      ttl: Math.min(/** @type {number} */ (claims.exp) * 1000 - Date.now(), 300_000),
+    });
+    return claims;
+  };
+}
+
+/** @param {string} segment */
+const json = (segment) => JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+
+/**
+ * @param {string} token
+ * @param {import('node:crypto').KeyObject} key
+ * @param {string} issuer
+ * @param {string} audience
+ * @returns {Claims}
+ */
+function verifyJwt(token, key, issuer, audience) {
+  const [h, p, s] = token.split('.');
+  if (h === undefined || p === undefined || s === undefined) throw invalid;
+  let claims;
+  try {
+    if (json(h).alg !== 'RS256') throw invalid;
+    const input = Buffer.from(`${h}.${p}`, 'latin1');
+    if (!verify('sha256', input, key, Buffer.from(s, 'base64url'))) throw invalid;
+    claims = json(p);
+  } catch {
+    throw invalid;
+  }
+  const aud = claims.aud;
+  const audOk = aud === audience || (Array.isArray(aud) && aud.includes(audience));
+  if (claims.iss !== issuer || !audOk || !(claims.exp > Date.now() / 1000)) throw invalid;
+  return claims;
+}
+
+/**
+ * A DPoP proof check (RFC 9449 §4.3) written by hand: `(proof, method, url)` returns the
+ * proof's claims or throws `invalid`.
+ * @param {{ maxAgeSec?: number }} [options]
+ * @returns {(proof: string | undefined, method: string, url: string) => Claims}
+ */
+export function dpopProofCheck({ maxAgeSec = 300 } = {}) {
+  /** @type {Map<string, import('node:crypto').KeyObject>} */
+  const keys = new Map();
+  /** @type {Map<string, number>} */
+  const seen = new Map();
+  return (proof, method, url) => {
+    const [h, p, s] = (proof ?? '').split('.');
+    if (!h || !p || !s) throw invalid;
+    let key = keys.get(h);
+    if (key === undefined) {
+      const header = json(h);
+      if (header.alg !== 'ES256') throw invalid;
+      key = createPublicKey({ key: header.jwk, format: 'jwk' });
+      keys.set(h, key);
     }
-    const aud = claims.aud;
-    const audOk = aud === audience || (Array.isArray(aud) && aud.includes(audience));
-    if (claims.iss !== issuer || !audOk || !(claims.exp > Date.now() / 1000)) throw invalid;
+    const input = Buffer.from(`${h}.${p}`, 'latin1');
+    const signature = Buffer.from(s, 'base64url');
+    if (!verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature)) throw invalid;
+    const claims = json(p);
+    const now = Date.now() / 1000;
+    if (claims.htm !== method || claims.htu !== url) throw invalid;
+    if (!(claims.iat > now - maxAgeSec && claims.iat < now + 5)) throw invalid;
+    if (typeof claims.jti !== 'string' || seen.has(claims.jti)) throw invalid;
+    seen.set(claims.jti, now + maxAgeSec);
     return claims;
   };
 }

@@ -7,7 +7,7 @@
 /** @typedef {'express' | 'koa' | 'fastify' | 'hono'} Framework */
 /** @typedef {'none' | 'opaque1000' | 'jwt1' | 'jwt1000'} TokenSet */
 /**
- * @typedef {'introspection-hit' | 'introspection-miss' | 'jwt-repeat' | 'jwt-nocache'} TargetGroup
+ * @typedef {'introspection-hit' | 'introspection-miss' | 'jwt-hit' | 'jwt-nocache'} TargetGroup
  */
 
 /**
@@ -17,6 +17,7 @@
  * @property {string} label shown in the table
  * @property {boolean} baseline
  * @property {boolean} ours a tokenguard scenario (targets apply) rather than a peer
+ * @property {boolean} peer a peer library (compared with tokenguard's one-token JWT row)
  * @property {string} file server file in bench/servers
  * @property {Record<string, unknown>} config BENCH_CONFIG of the server
  * @property {TokenSet} tokens
@@ -83,6 +84,7 @@ export function buildScenarios(idp) {
       label: s.label,
       baseline: s.baseline ?? false,
       ours: s.ours ?? false,
+      peer: s.peer ?? false,
       file: `${s.framework}.js`,
       config: s.config ?? { auth: 'none' },
       tokens: s.tokens ?? 'none',
@@ -137,7 +139,6 @@ export function buildScenarios(idp) {
       config: tgJwt(undefined),
       tokens: 'jwt1',
       check: 'jwt',
-      target: 'jwt-repeat',
     });
     add({
       framework,
@@ -148,6 +149,7 @@ export function buildScenarios(idp) {
       config: tgJwt(undefined),
       tokens: 'jwt1000',
       check: 'jwt',
+      target: 'jwt-hit',
     });
     add({
       framework,
@@ -176,6 +178,16 @@ export function buildScenarios(idp) {
     });
     add({
       framework,
+      name: 'handwritten-jwt-hit',
+      prewarm: true,
+      label: 'hand-written node:crypto RS256 check + lru-cache, cached, 1,000 tokens',
+      config: handwritten({ kind: 'jwt', cache: true }),
+      tokens: 'jwt1000',
+      check: 'jwt',
+      floor: 'jwt-hit',
+    });
+    add({
+      framework,
       name: 'handwritten-jwt',
       label: 'hand-written node:crypto RS256 check, 1,000 tokens',
       config: handwritten({ kind: 'jwt' }),
@@ -197,6 +209,7 @@ export function buildScenarios(idp) {
         framework,
         name: 'auth0-jwt-bearer',
         label: 'express-oauth2-jwt-bearer, one JWT repeated',
+        peer: true,
         config: jwtPeer('auth0'),
         tokens: 'jwt1',
         check: 'jwt',
@@ -205,6 +218,7 @@ export function buildScenarios(idp) {
         framework,
         name: 'express-jwt',
         label: 'express-jwt + jwks-rsa, one JWT repeated',
+        peer: true,
         config: jwtPeer('express-jwt'),
         tokens: 'jwt1',
         check: 'jwt',
@@ -215,6 +229,7 @@ export function buildScenarios(idp) {
         framework,
         name: 'koa-jwt',
         label: 'koa-jwt + jwks-rsa, one JWT repeated',
+        peer: true,
         config: jwtPeer('koa-jwt'),
         tokens: 'jwt1',
         check: 'jwt',
@@ -225,6 +240,7 @@ export function buildScenarios(idp) {
         framework,
         name: 'fastify-jwt',
         label: '@fastify/jwt, one JWT repeated',
+        peer: true,
         config: jwtPeer('fastify-jwt'),
         tokens: 'jwt1',
         check: 'jwt',
