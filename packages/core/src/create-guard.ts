@@ -19,13 +19,13 @@ import {
   TokenGuardError,
   UpstreamUnavailableError,
 } from './errors.js';
+import { kAuthenticateNow, type Pending } from './guard/authenticate-now.js';
 import { createEndpointResolver } from './guard/create-endpoint-resolver.js';
 import { createGuardMetrics } from './guard/create-guard-metrics.js';
 import { createRefusal } from './guard/create-refusal.js';
 import { createValidator, type Validator } from './guard/create-validator.js';
 import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
 import { checkGuardHealth, type HealthOptions } from './health/check-guard-health.js';
-import { kAuthenticateNow, type Pending } from './internal/authenticate-now.js';
 import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';
 import { startTrace, traceValidation } from './internal/trace-validation.js';
@@ -39,8 +39,6 @@ import {
   type PrometheusOptions,
   renderPrometheusMetrics,
 } from './metrics/render-prometheus-metrics.js';
-import { DEFAULTS } from './options/defaults.js';
-import { normalizeOptions } from './options/normalize-options.js';
 import type { GuardOptions } from './options/types.js';
 import { authorizeClaims } from './policy/authorize-claims.js';
 import { normalizeRequirements } from './policy/normalize-requirements.js';
@@ -49,6 +47,8 @@ import {
   createSenderConstraint,
   type TokenBinding,
 } from './sender-constraint/create-sender-constraint.js';
+import { normalizeOptions } from './settings/normalize-options.js';
+import { outboundHttpSettings } from './settings/normalize-validation.js';
 import {
   checkTokenSyntax,
   extractBearerToken,
@@ -83,15 +83,8 @@ export function createGuard(options: GuardOptions): TokenGuard {
     metrics,
   });
 
-  const introspectionSettings = config.introspection;
   const http = createHttpClient({
-    // Discovery uses the client's deadline: the introspection timeout, or for a JWT-only
-    // guard the JWKS timeout, so one option bounds every call such a guard makes.
-    timeoutMs:
-      introspectionSettings?.timeoutMs ?? config.jwt?.jwksTimeoutMs ?? DEFAULTS.upstreamTimeoutMs,
-    maxResponseBytes: introspectionSettings?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
-    connections: introspectionSettings?.connections,
-    dispatcher: introspectionSettings?.dispatcher,
+    ...outboundHttpSettings(config.introspection, config.jwt),
     fetch: config.http.fetch,
     onComplete: metrics.upstreamCompleted,
   });

@@ -2,9 +2,14 @@ import type { ErrorBody } from './errors.js';
 import type { GuardHealth, HealthOptions } from './health/check-guard-health.js';
 import type { LatencyHistogramSnapshot } from './metrics/create-latency-histogram.js';
 import type { PrometheusOptions } from './metrics/render-prometheus-metrics.js';
-import type { TokenGuardLogger } from './options/types.js';
 import type { ResourceMetadata } from './resource-metadata/create-resource-metadata.js';
-import type { AuthContext, RequestLike, Requirements, ValidationStrategy } from './types.js';
+import type {
+  AuthContext,
+  RequestLike,
+  Requirements,
+  TokenGuardLogger,
+  ValidationStrategy,
+} from './types.js';
 import type { CacheTier } from './validation-trace.js';
 
 /**

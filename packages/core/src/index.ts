@@ -1,3 +1,13 @@
+export type {
+  DpopOption,
+  DpopOptions,
+  IssuerOptions,
+  IssuerResolver,
+  IssuerSelector,
+  MtlsOptions,
+  ResourceMetadataOptions,
+} from './options/types.js';
+export type { TokenGuardLogger } from './types.js';
 /**
  * @tokenguard/core: the framework-free engine behind the tokenguard adapters.
  * Named re-exports only: this file is the whole public surface.
@@ -43,11 +53,6 @@ export type {
 } from './guard-types.js';
 export type { GuardHealth, HealthOptions } from './health/check-guard-health.js';
 export { buildChallenge, type ChallengeAttributes } from './http/build-challenge.js';
-export type {
-  IssuerOptions,
-  IssuerResolver,
-  IssuerSelector,
-} from './issuers/issuer-options.js';
 export { isCompactJws } from './jwt/is-compact-jws.js';
 export { isJwtRouted } from './jwt/is-jwt-routed.js';
 export type { LatencyHistogramSnapshot } from './metrics/create-latency-histogram.js';
@@ -67,7 +72,6 @@ export type {
   JwtKeySource,
   JwtOptions,
   PrivateKeyJwtKey,
-  TokenGuardLogger,
 } from './options/types.js';
 export {
   type NormalizedRequirements,
@@ -75,14 +79,8 @@ export {
 } from './policy/normalize-requirements.js';
 export {
   type ResourceMetadata,
-  type ResourceMetadataOptions,
   WELL_KNOWN_PATH as PROTECTED_RESOURCE_WELL_KNOWN_PATH,
 } from './resource-metadata/create-resource-metadata.js';
-export type {
-  DpopOption,
-  DpopOptions,
-  MtlsOptions,
-} from './sender-constraint/normalize-sender-constraint-options.js';
 export {
   CAEP_CREDENTIAL_CHANGE,
   CAEP_SESSION_REVOKED,

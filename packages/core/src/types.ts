@@ -160,3 +160,22 @@ export interface AuthContextRequirement {
   /** Longest accepted time since the user authenticated (`auth_time`), in seconds. */
   readonly maxAgeSec?: number;
 }
+
+/**
+ * Where the guard's warnings and upstream failures go. Called `(message, detail)` like
+ * `console`, which works as is; a pino logger (pino, Fastify's `app.log`) is recognised and
+ * called in its own `(object, message)` order. Messages start with `tokenguard: ` and
+ * name the cause of an upstream failure (host:port, refused connection, timeout, HTTP
+ * status); they never carry a token or a secret. A request's own pino logger, when the
+ * adapter finds one (`request.log`, `req.log`, `ctx.log`), is used first.
+ *
+ * @example
+ * createGuard({ ...options, logger: console });
+ * createGuard({ ...options, logger: pino() }); // logged as { code, status, msg }
+ */
+export interface TokenGuardLogger {
+  warn(message: string, detail?: Record<string, unknown>): void;
+  error(message: string, detail?: Record<string, unknown>): void;
+  /** Optional: one line per refusal with its reason code (never the token). */
+  debug?(message: string, detail?: Record<string, unknown>): void;
+}

@@ -4,7 +4,8 @@ import { createMemoryStore } from '../src/cache/create-memory-store.js';
 import { createGuard } from '../src/create-guard.js';
 import { TokenGuardConfigError, TokenGuardError } from '../src/errors.js';
 import type { TokenGuard } from '../src/guard-types.js';
-import type { GuardOptions, TokenGuardLogger } from '../src/options/types.js';
+import type { GuardOptions } from '../src/options/types.js';
+import type { TokenGuardLogger } from '../src/types.js';
 
 let idp: IdentityServer;
 let other: IdentityServer;

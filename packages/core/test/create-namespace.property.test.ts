@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../src/cache/create-memory-store.js';
-import { normalizeOptions } from '../src/options/normalize-options.js';
 import type { GuardOptions } from '../src/options/types.js';
+import { normalizeOptions } from '../src/settings/normalize-options.js';
 
 const quiet = { warn() {}, error() {} };
 

@@ -7,9 +7,9 @@ import {
   type ResultCacheCounters,
   type ResultCacheSettings,
 } from '../src/cache/create-result-cache.js';
-import { fingerprintSettings } from '../src/cache/fingerprint-settings.js';
 import { hashSubject, hashToken } from '../src/cache/hash-token.js';
 import { UpstreamUnavailableError } from '../src/errors.js';
+import { fingerprintSettings } from '../src/settings/fingerprint-settings.js';
 
 const COUNTERS = [
   'hit',

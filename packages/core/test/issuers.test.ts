@@ -4,8 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard } from '../src/create-guard.js';
 import { TokenGuardConfigError } from '../src/errors.js';
 import type { TokenGuard } from '../src/guard-types.js';
-import type { IssuerOptions } from '../src/issuers/issuer-options.js';
-import type { GuardOptions } from '../src/options/types.js';
+import type { GuardOptions, IssuerOptions } from '../src/options/types.js';
 
 let a: IdentityServer;
 let b: IdentityServer;

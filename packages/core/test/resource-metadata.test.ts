@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { TokenGuardConfigError } from '../src/errors.js';
 import { buildChallenge } from '../src/http/build-challenge.js';
-import { normalizeOptions } from '../src/options/normalize-options.js';
 import { createResourceMetadata } from '../src/resource-metadata/create-resource-metadata.js';
 import { serveResourceMetadata } from '../src/resource-metadata/serve-resource-metadata.js';
+import { normalizeOptions } from '../src/settings/normalize-options.js';
 
 const context = {
   issuers: ['https://idp.example'],

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGuard } from '../src/create-guard.js';
-import type { GuardOptions, TokenGuardLogger } from '../src/options/types.js';
+import type { GuardOptions } from '../src/options/types.js';
+import type { TokenGuardLogger } from '../src/types.js';
 
 /** A port nothing listens on: bound once, then closed. */
 async function closedPort(): Promise<number> {

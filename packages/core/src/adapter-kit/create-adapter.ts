@@ -11,13 +11,13 @@ import {
   TokenGuardConfigError,
   TokenGuardError,
 } from '../errors.js';
+import { type AuthenticateNow, kAuthenticateNow } from '../guard/authenticate-now.js';
 import type { CallContext, TokenGuard } from '../guard-types.js';
-import { type AuthenticateNow, kAuthenticateNow } from '../internal/authenticate-now.js';
 import { kAdapter, kGuard } from '../internal/symbols.js';
 import { consoleLogger } from '../options/console-logger.js';
-import type { GuardOptions, TokenGuardLogger } from '../options/types.js';
+import type { GuardOptions } from '../options/types.js';
 import { serveResourceMetadata } from '../resource-metadata/serve-resource-metadata.js';
-import type { AuthContext, RequestLike } from '../types.js';
+import type { AuthContext, RequestLike, TokenGuardLogger } from '../types.js';
 import {
   ADAPTER_OPTION_KEYS,
   type AdapterOptions,

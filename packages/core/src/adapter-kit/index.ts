@@ -25,8 +25,8 @@
  *   `createRequirementHelpers`; adapters export the destructured helpers.
  */
 
+export type { AuthResult } from '../guard/authenticate-now.js';
 export type { RequestLog } from '../guard-types.js';
-export type { AuthResult } from '../internal/authenticate-now.js';
 export { kAdapter, kGuard } from '../internal/symbols.js';
 export { ADAPTER_OPTION_KEYS, type AdapterOptions } from './adapter-options.js';
 export {

@@ -11,7 +11,7 @@
 import { LRUCache } from 'lru-cache';
 import { UpstreamUnavailableError } from '../errors.js';
 import { createSingleFlight } from '../internal/single-flight.js';
-import type { TokenGuardLogger } from '../options/types.js';
+import type { TokenGuardLogger } from '../types.js';
 import type {
   CachedResult,
   CacheEntry,

@@ -3,7 +3,8 @@
  * deadline, and a failure or timeout is a miss (or a skipped write), never an error
  * answer. The store is an optimisation; the identity service remains the authority.
  */
-import type { TokenGuardLogger } from '../options/types.js';
+
+import type { TokenGuardLogger } from '../types.js';
 import type { CacheEntry, CacheStore, Invalidation, Unsubscribe } from './cache-store.js';
 
 export interface StoreCallerCounters {

@@ -7,7 +7,7 @@ import { SCOPE_VALUE } from '../internal/scope-syntax.js';
 import { DEFAULTS } from '../options/defaults.js';
 import { checkEndpointUrl } from '../options/validators.js';
 import { checkSigningKey, SigningKeyProblem } from './check-signing-key.js';
-import type { NormalizedSigningKey } from './client-auth-methods.js';
+import type { NormalizedSigningKey } from './client-auth-types.js';
 
 /** Longest accepted `refreshSkewSec`, in seconds (one hour). */
 const MAX_REFRESH_SKEW_SEC = 3600;

@@ -4,17 +4,16 @@
  * introspection POST and is told when they were refused.
  */
 import { ServerError } from '../errors.js';
-import {
-  CLIENT_AUTH_METHODS,
-  type ClientAuthenticator,
-  type ClientAuthenticatorDeps,
-  type ClientAuthMethod,
-  type ClientAuthMethodEntry,
-  type NormalizedClientAuth,
-  type NormalizedClientAuthOf,
-} from './client-auth-methods.js';
+import { CLIENT_AUTH_METHODS, type ClientAuthMethodEntry } from './client-auth-methods.js';
+import type {
+  ClientAuthenticator,
+  ClientAuthenticatorDeps,
+  ClientAuthMethod,
+  NormalizedClientAuth,
+  NormalizedClientAuthOf,
+} from './client-auth-types.js';
 
-export type { ClientAuthenticator, ClientAuthenticatorDeps } from './client-auth-methods.js';
+export type { ClientAuthenticator, ClientAuthenticatorDeps } from './client-auth-types.js';
 
 /**
  * Creates the authenticator for a normalised `ClientAuthentication` (see

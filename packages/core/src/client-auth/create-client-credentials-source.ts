@@ -6,7 +6,7 @@
  */
 import type { HttpClient } from '../internal/http-client.js';
 import { createSingleFlight } from '../internal/single-flight.js';
-import type { NormalizedClientCredentials } from './client-auth-methods.js';
+import type { NormalizedClientCredentials } from './client-auth-types.js';
 import { createCredentialApplier } from './create-credential-applier.js';
 import { fetchClientCredentialsToken } from './fetch-client-credentials-token.js';
 

@@ -4,7 +4,8 @@
  * (RFC 7523 §2.2). Used for the introspection endpoint (RFC 7662 §2.1) and for the token
  * endpoint of the `client_credentials` grant.
  */
-import type { NormalizedClientCredential } from './client-auth-methods.js';
+
+import type { NormalizedClientCredential } from './client-auth-types.js';
 import { CLIENT_ASSERTION_TYPE, createAssertionSigner } from './create-assertion-signer.js';
 import { clientSecretBasicHeader } from './form-url-encode.js';
 

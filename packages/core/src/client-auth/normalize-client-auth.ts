@@ -5,12 +5,8 @@
  * since several of these values are secrets.
  */
 import { TokenGuardConfigError } from '../errors.js';
-import {
-  CLIENT_AUTH_METHOD_NAMES,
-  CLIENT_AUTH_METHODS,
-  type ClientAuthMethod,
-  type NormalizedClientAuth,
-} from './client-auth-methods.js';
+import { CLIENT_AUTH_METHOD_NAMES, CLIENT_AUTH_METHODS } from './client-auth-methods.js';
+import type { ClientAuthMethod, NormalizedClientAuth } from './client-auth-types.js';
 
 /**
  * Validates a `ClientAuthentication` option and returns a frozen, normalised copy:

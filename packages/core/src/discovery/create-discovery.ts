@@ -5,6 +5,7 @@
  * a document that contradicts the configuration (the operator may fix either side).
  */
 import { TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
+import type { DiscoveryState } from '../health/check-guard-health.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
 import { createSingleFlight } from '../internal/single-flight.js';
 import { DEFAULTS } from '../options/defaults.js';
@@ -53,8 +54,6 @@ export interface Discovery {
    */
   readonly state: DiscoveryState;
 }
-
-export type DiscoveryState = 'idle' | 'pending' | 'ok' | 'failed';
 
 /** Longest wait before a configuration error is fetched again, in milliseconds. */
 export const MAX_CONFIG_RETRY_MS = 60_000;

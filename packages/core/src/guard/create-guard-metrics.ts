@@ -3,7 +3,7 @@
  * snapshot by `guard.metrics()`.
  */
 import type { GuardMetrics } from '../guard-types.js';
-import type { BreakerState } from '../introspection/create-upstream-limiter.js';
+import type { BreakerState } from '../health/check-guard-health.js';
 import {
   createLatencyHistogram,
   type LatencyHistogram,

@@ -8,7 +8,7 @@
 import { ServerError, TokenGuardConfigError, TokenGuardError } from '../errors.js';
 import type { CallContext } from '../guard-types.js';
 import { authFailureChannel, upstreamErrorChannel } from '../internal/diagnostics.js';
-import type { TokenGuardLogger } from '../options/types.js';
+import type { TokenGuardLogger } from '../types.js';
 import type { GuardMetricsRecorder } from './create-guard-metrics.js';
 
 export interface RefusalSettings {

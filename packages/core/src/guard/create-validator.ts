@@ -9,12 +9,10 @@ import type { CachedResult } from '../cache/cache-store.js';
 import { hashBreakerSubject } from '../cache/hash-token.js';
 import { createClientAuthenticator } from '../client-auth/create-client-authenticator.js';
 import { InvalidTokenError, TokenGuardError, UpstreamUnavailableError } from '../errors.js';
+import type { BreakerState } from '../health/check-guard-health.js';
 import type { HttpClient } from '../internal/http-client.js';
 import { createIntrospector } from '../introspection/create-introspector.js';
-import {
-  type BreakerState,
-  createUpstreamLimiter,
-} from '../introspection/create-upstream-limiter.js';
+import { createUpstreamLimiter } from '../introspection/create-upstream-limiter.js';
 import { createJwtVerifier, type JwtVerifier } from '../jwt/create-jwt-verifier.js';
 import { isJwtRouted } from '../jwt/is-jwt-routed.js';
 import type { NormalizedJwtOptions } from '../jwt/normalize-jwt-options.js';
@@ -22,7 +20,7 @@ import { maxTokenAgeDeadlineMs } from '../jwt/verify-jwt.js';
 import type {
   NormalizedIntrospection,
   NormalizedValidation,
-} from '../options/normalize-options.js';
+} from '../settings/normalize-validation.js';
 import type { ValidationStrategy } from '../types.js';
 import type { ValidationTrace } from '../validation-trace.js';
 import type { EndpointResolver } from './create-endpoint-resolver.js';

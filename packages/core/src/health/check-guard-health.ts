@@ -6,9 +6,23 @@
  * pinged, and the introspection endpoint is sent one probe token (any verdict, even
  * `active: false`, proves the endpoint up and our credentials accepted).
  */
-import type { DiscoveryState } from '../discovery/create-discovery.js';
-import type { BreakerState } from '../introspection/create-upstream-limiter.js';
-import type { KeySetState } from '../jwt/create-remote-key-set.js';
+
+/**
+ * The states the parts a guard depends on report, declared here (where they are read) so
+ * the health check depends on no part: RFC 8414 discovery not yet needed, fetching, known
+ * or failed.
+ */
+export type DiscoveryState = 'idle' | 'pending' | 'ok' | 'failed';
+
+/** The introspection circuit breaker. */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/**
+ * Where the key set stands, without fetching (for `guard.health()`): `idle` before the first
+ * fetch, `ok` while keys are loaded (even if a background refresh failed: they keep
+ * serving), `failed` when no keys could be loaded yet.
+ */
+export type KeySetState = 'idle' | 'ok' | 'failed';
 
 /** What `guard.health()` reports. Each check is `not-used` when the guard does not need it. */
 export interface GuardHealth {

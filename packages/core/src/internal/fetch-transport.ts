@@ -10,7 +10,7 @@ import {
   TransportFault,
   type TransportRequest,
   type TransportResponse,
-} from './http-transport.js';
+} from './transport-fault.js';
 
 export function createFetchTransport(fetchFn: typeof fetch): HttpTransport {
   const inFlight = new Set<AbortController>();

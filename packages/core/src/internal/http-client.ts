@@ -7,12 +7,12 @@
  */
 import type { Dispatcher } from 'undici';
 import { UpstreamUnavailableError } from '../errors.js';
+import { createHttpTransport } from './http-transport.js';
 import {
-  createHttpTransport,
   TransportFault,
   type TransportRequest,
   type TransportResponse,
-} from './http-transport.js';
+} from './transport-fault.js';
 
 export interface HttpClientOptions {
   /** Whole-call deadline in milliseconds (connect, headers and body). */

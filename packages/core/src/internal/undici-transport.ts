@@ -4,17 +4,19 @@
  */
 import { EventEmitter } from 'node:events';
 import { Agent, type Dispatcher, getGlobalDispatcher, request } from 'undici';
-import { DEFAULTS } from '../options/defaults.js';
 import {
   checkDeclaredLength,
   type HttpTransport,
   TransportFault,
   type TransportRequest,
   type TransportResponse,
-} from './http-transport.js';
+} from './transport-fault.js';
 
 export interface UndiciTransportOptions {
-  /** Keep-alive connections per origin. */
+  /**
+   * Keep-alive connections per origin. The guard always passes its setting (from the
+   * defaults file); left out (tools, tests), undici's own default applies.
+   */
   readonly connections?: number;
   /** Deadline of the TCP/TLS connect, in ms. */
   readonly connectTimeoutMs?: number;
@@ -32,9 +34,9 @@ export function createUndiciTransport(options: UndiciTransportOptions): HttpTran
       ? getGlobalDispatcher()
       : (options.dispatcher ??
         new Agent({
-          connections: options.connections ?? DEFAULTS.connections,
+          connections: options.connections,
           keepAliveTimeout: 10_000,
-          connect: { timeout: options.connectTimeoutMs ?? DEFAULTS.upstreamTimeoutMs },
+          connect: { timeout: options.connectTimeoutMs },
         }));
 
   async function send(

@@ -10,6 +10,7 @@
  * whatever the service answers for it, counts once: it cannot open the breaker for everyone.
  */
 import { UpstreamUnavailableError } from '../errors.js';
+import type { BreakerState } from '../health/check-guard-health.js';
 
 export interface UpstreamLimiterSettings {
   readonly maxConcurrent: number;
@@ -23,8 +24,6 @@ export interface UpstreamLimiterCounters {
   rejectedByConcurrencyCap(): void;
   rejectedByBreaker(): void;
 }
-
-export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface UpstreamLimiter {
   /**

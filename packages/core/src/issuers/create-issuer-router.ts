@@ -12,17 +12,17 @@ import { InvalidTokenError, ServerError, TokenGuardError } from '../errors.js';
 import type { GuardMetricsRecorder } from '../guard/create-guard-metrics.js';
 import type { IssuerMetrics } from '../guard-types.js';
 import {
+  type BreakerState,
   checkGuardHealth,
   type GuardHealth,
   type HealthOptions,
 } from '../health/check-guard-health.js';
 import type { OutboundSettings } from '../internal/http-client.js';
-import type { BreakerState } from '../introspection/create-upstream-limiter.js';
 import { isJwtRouted } from '../jwt/is-jwt-routed.js';
+import { type NormalizedIssuers, normalizeIssuerEntry } from '../settings/normalize-issuers.js';
 import type { RequestLike, ValidationStrategy } from '../types.js';
 import type { ValidationTrace } from '../validation-trace.js';
 import { createIssuerUnit, type IssuerUnit } from './create-issuer-unit.js';
-import { type NormalizedIssuers, normalizeIssuerEntry } from './normalize-issuers.js';
 
 /** Where one token goes: the cache namespace of its verdict, and how to reach the verdict. */
 export interface IssuerRoute {

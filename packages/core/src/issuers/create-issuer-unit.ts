@@ -9,7 +9,8 @@ import { createValidator, type Validator } from '../guard/create-validator.js';
 import type { IssuerMetrics } from '../guard-types.js';
 import type { HealthSources } from '../health/check-guard-health.js';
 import { createHttpClient, type OutboundSettings } from '../internal/http-client.js';
-import type { NormalizedIssuer } from './normalize-issuers.js';
+import type { NormalizedIssuer } from '../settings/normalize-issuers.js';
+import { outboundHttpSettings } from '../settings/normalize-validation.js';
 
 export interface IssuerUnit {
   readonly issuer: string;
@@ -39,10 +40,7 @@ export function createIssuerUnit(
   const introspection = validation.strategy === 'jwt' ? undefined : validation.introspection;
   const jwt = validation.strategy === 'introspection' ? undefined : validation.jwt;
   const http = createHttpClient({
-    timeoutMs: introspection?.timeoutMs ?? jwt?.jwksTimeoutMs ?? 5000,
-    maxResponseBytes: introspection?.maxResponseBytes ?? 65_536,
-    connections: introspection?.connections,
-    dispatcher: introspection?.dispatcher,
+    ...outboundHttpSettings(introspection, jwt),
     fetch: outbound?.fetch,
     onComplete: guardMetrics.upstreamCompleted,
   });

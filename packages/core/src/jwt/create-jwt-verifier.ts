@@ -17,15 +17,12 @@ import {
   TokenGuardConfigError,
   TokenGuardError,
 } from '../errors.js';
+import type { KeySetState } from '../health/check-guard-health.js';
 import type { HttpClient } from '../internal/http-client.js';
 import type { TokenClaims } from '../types.js';
 import { checkRequiredClaims } from './check-required-claims.js';
 import { createKeyMemo } from './create-key-memo.js';
-import {
-  createRemoteKeySet,
-  type KeySetState,
-  type RemoteKeySet,
-} from './create-remote-key-set.js';
+import { createRemoteKeySet, type RemoteKeySet } from './create-remote-key-set.js';
 import { createStaticKeySet } from './create-static-key-set.js';
 import { mapJwtClaims } from './map-jwt-claims.js';
 import type { NormalizedJwtOptions } from './normalize-jwt-options.js';

@@ -9,6 +9,7 @@
  */
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { InvalidTokenError, TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
+import type { KeySetState } from '../health/check-guard-health.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
 import { isOversizedRsaModulus, MAX_RSA_BITS } from '../internal/key-rules.js';
 import { createSingleFlight } from '../internal/single-flight.js';
@@ -30,13 +31,6 @@ export interface RemoteKeySetOptions {
 }
 
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
-
-/**
- * Where the key set stands, without fetching (for `guard.health()`): `idle` before the first
- * fetch, `ok` while keys are loaded (even if a background refresh failed: they keep
- * serving), `failed` when no keys could be loaded yet.
- */
-export type KeySetState = 'idle' | 'ok' | 'failed';
 
 /** A jose key resolver that can tell whether its keys are loaded, and load them. */
 export type RemoteKeySet = JWTVerifyGetKey & {

@@ -19,6 +19,7 @@ import {
   optionalBoolean,
   optionalInteger,
   optionalString,
+  optionalStringList,
 } from '../options/validators.js';
 import { RFC9068_REQUIRED_CLAIMS } from './check-required-claims.js';
 
@@ -140,7 +141,11 @@ export function normalizeJwtOptions(
   const requireAudience = optionalBoolean(raw.requireAudience, at('requireAudience'), true);
   let audience: readonly string[] | undefined;
   if (requireAudience) {
-    audience = normalizeAudience(raw.audience, at('audience'));
+    audience = optionalStringList(
+      raw.audience ?? [],
+      at('audience'),
+      'is required: a non-empty string or list of strings (or set `requireAudience: false`)',
+    );
   } else if (raw.audience !== undefined) {
     throw new TokenGuardConfigError(
       at('audience'),
@@ -250,21 +255,6 @@ function normalizeRequiredClaims(
   if (!list.includes('exp')) list.push('exp');
   if (context.maxTokenAge && !list.includes('iat')) list.push('iat');
   return Object.freeze([...new Set(list)]);
-}
-
-function normalizeAudience(value: unknown, path: string): readonly string[] {
-  const list = typeof value === 'string' ? [value] : value;
-  if (
-    !Array.isArray(list) ||
-    list.length === 0 ||
-    list.some((item) => typeof item !== 'string' || item === '')
-  ) {
-    throw new TokenGuardConfigError(
-      path,
-      'is required: a non-empty string or list of strings (or set `requireAudience: false`)',
-    );
-  }
-  return Object.freeze([...new Set(list as string[])]);
 }
 
 function normalizeAlgorithms(value: unknown, path: string, hasSecret: boolean): readonly string[] {

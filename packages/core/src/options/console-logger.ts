@@ -1,5 +1,5 @@
+import type { TokenGuardLogger } from '../types.js';
 /** The default logger: the console, called the way `console` expects. */
-import type { TokenGuardLogger } from './types.js';
 
 /**
  * Logs to the console. Messages start with `tokenguard: `; the detail object, when there

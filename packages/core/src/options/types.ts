@@ -5,13 +5,13 @@
  */
 import type { Dispatcher } from 'undici';
 import type { CacheStore } from '../cache/cache-store.js';
-import type { IssuerOptions, IssuerResolver, IssuerSelector } from '../issuers/issuer-options.js';
-import type { ResourceMetadataOptions } from '../resource-metadata/create-resource-metadata.js';
 import type {
-  DpopOption,
-  MtlsOptions,
-} from '../sender-constraint/normalize-sender-constraint-options.js';
-import type { BrandRequirement, ClaimsPredicate, TokenGetter } from '../types.js';
+  BrandRequirement,
+  ClaimsPredicate,
+  RequestLike,
+  TokenGetter,
+  TokenGuardLogger,
+} from '../types.js';
 
 /**
  * A bearer token of our own for calling the identity service: static or fetched.
@@ -259,25 +259,6 @@ export interface CacheOptions {
 }
 
 /**
- * Where the guard's warnings and upstream failures go. Called `(message, detail)` like
- * `console`, which works as is; a pino logger (pino, Fastify's `app.log`) is recognised and
- * called in its own `(object, message)` order. Messages start with `tokenguard: ` and
- * name the cause of an upstream failure (host:port, refused connection, timeout, HTTP
- * status); they never carry a token or a secret. A request's own pino logger, when the
- * adapter finds one (`request.log`, `req.log`, `ctx.log`), is used first.
- *
- * @example
- * createGuard({ ...options, logger: console });
- * createGuard({ ...options, logger: pino() }); // logged as { code, status, msg }
- */
-export interface TokenGuardLogger {
-  warn(message: string, detail?: Record<string, unknown>): void;
-  error(message: string, detail?: Record<string, unknown>): void;
-  /** Optional: one line per refusal with its reason code (never the token). */
-  debug?(message: string, detail?: Record<string, unknown>): void;
-}
-
-/**
  * The options of `createGuard`; every one is checked at construction.
  *
  * @example
@@ -386,4 +367,110 @@ export interface GuardOptions {
    * token or upstream content. Default false.
    */
   readonly errorDescriptions?: boolean;
+}
+
+/**
+ * Several issuers in one guard (multi-tenant services, migrations between identity providers,
+ * custom domains): the options of one issuer, and the application's functions that pick one.
+ */
+/**
+ * One trusted issuer: its own discovery, key source, audience, introspection endpoint and
+ * client credentials. A token is validated by exactly one issuer.
+ */
+export interface IssuerOptions {
+  /** The issuer identifier: matched exactly against a JWT's `iss`; the base of discovery. */
+  readonly issuer: string;
+  /** Which strategy validates this issuer's tokens. Default: inferred as for the guard. */
+  readonly strategy?: 'introspection' | 'jwt' | 'auto';
+  /** This issuer's introspection (endpoint default: its discovery). */
+  readonly introspection?: IntrospectionOptions;
+  /** This issuer's JWT verification (`jwt.issuer` is always `issuer`). */
+  readonly jwt?: Omit<JwtOptions, 'issuer'>;
+}
+
+/**
+ * Looks up an issuer the list does not name (large tenant counts): `iss` is a JWT's `iss`
+ * (read before verification, only to find its entry) or what `selectIssuer` chose. Return the
+ * entry for that exact issuer, or `undefined` for an issuer you do not trust (401). Results are
+ * cached, and at most `maxIssuers` issuers' metadata and keys are held at once.
+ */
+export type IssuerResolver = (
+  iss: string,
+  request: RequestLike | undefined,
+) => IssuerOptions | undefined | Promise<IssuerOptions | undefined>;
+
+/**
+ * Picks the issuer of an opaque token (which names none) from the request: its host, path
+ * or a header. Return an issuer identifier, or `undefined` to try the configured issuers in
+ * order. Not called by `guard.verify(token)`, which has no request.
+ */
+export type IssuerSelector = (request: RequestLike) => string | undefined;
+
+/** Whether DPoP tokens are accepted: never, beside bearer tokens, or only them. */
+export type DpopMode = 'disabled' | 'allowed' | 'required';
+
+/** The `dpop` option: a mode, or a mode with settings. */
+export type DpopOption = DpopMode | DpopOptions;
+
+export interface DpopOptions {
+  /** `'allowed'`: bearer and DPoP tokens; `'required'`: DPoP only; `'disabled'`: bearer only. */
+  readonly mode: DpopMode;
+  /** Accepted proof algorithms (asymmetric only). Default: every asymmetric JWS algorithm. */
+  readonly algorithms?: readonly string[];
+  /** Oldest accepted proof `iat`, in seconds. Default 60. */
+  readonly maxProofAgeSec?: number;
+  /**
+   * The public origins clients address this API by (`https://api.example.com`), when a
+   * proxy terminates TLS or rewrites `Host`: a proof's `htu` must then be one of them plus
+   * the request path. Default: the connection's scheme and the `Host` header.
+   */
+  readonly origins?: readonly string[];
+  /**
+   * Server-provided nonces (RFC 9449 §9): `true`, or a `secret` shared by every instance
+   * (at least 32 bytes) and how long a nonce is accepted, `maxAgeSec` (default 300).
+   * Default: off.
+   */
+  readonly nonce?: boolean | { readonly secret?: string | Uint8Array; readonly maxAgeSec?: number };
+}
+
+/** The `mtls` option: where the TLS client certificate comes from (RFC 8705 §3). */
+export interface MtlsOptions {
+  /**
+   * `'socket'`: the TLS connection itself. Behind a TLS-terminating proxy: the header the
+   * proxy sets, trusted only on connections from the listed proxy addresses.
+   */
+  readonly certificateFrom: CertificateSource;
+}
+
+/** Where the client certificate comes from (`mtls.certificateFrom`). */
+export type CertificateSource =
+  | 'socket'
+  | {
+      /** Header set by the proxy (lower-case), e.g. `client-cert` (RFC 9440) or `x-ssl-client-cert`. */
+      readonly header: string;
+      /** Addresses of the proxies allowed to set it (the connection's peer address). */
+      readonly trustedProxies: readonly string[];
+    };
+
+/** The `resourceMetadata` option. */
+export interface ResourceMetadataOptions {
+  /**
+   * The resource identifier (RFC 9728 §2 `resource`): the https URL clients call, e.g.
+   * `https://api.example/mcp`. No fragment, no query. Its path decides the document's
+   * path-suffixed location (§3.1): `https://api.example/.well-known/oauth-protected-resource/mcp`.
+   */
+  readonly resource: string;
+  /** `authorization_servers`: issuer URLs. Default: the guard's `issuer` (or `issuers`). */
+  readonly authorizationServers?: readonly string[];
+  /** `scopes_supported`. Default: omitted. */
+  readonly scopesSupported?: readonly string[];
+  /** `resource_name`, human-readable. Default: omitted. */
+  readonly resourceName?: string;
+  /** `resource_documentation`, a URL for developers. Default: omitted. */
+  readonly resourceDocumentation?: string;
+  /**
+   * Further members, sent as given (RFC 9728 §2's `resource_policy_uri`, `jwks_uri`, or your
+   * own). May not repeat a member the guard computes. Default: none.
+   */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }

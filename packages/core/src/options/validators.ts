@@ -49,6 +49,28 @@ export function optionalString(value: unknown, path: string): string | undefined
   return value;
 }
 
+/**
+ * A non-empty string or list of non-empty strings (audiences, algorithms, event types),
+ * frozen and without repeats; `undefined` stays `undefined`. `expected` replaces the text of
+ * the error where the option has a rule of its own to state.
+ */
+export function optionalStringList(
+  value: unknown,
+  path: string,
+  expected = 'must be a non-empty string or list of strings',
+): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.some((item) => typeof item !== 'string' || item === '')
+  ) {
+    throw new TokenGuardConfigError(path, expected);
+  }
+  return Object.freeze([...new Set(list as string[])]);
+}
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**

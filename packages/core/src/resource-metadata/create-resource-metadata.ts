@@ -12,29 +12,6 @@ import {
   optionalString,
 } from '../options/validators.js';
 
-/** The `resourceMetadata` option. */
-export interface ResourceMetadataOptions {
-  /**
-   * The resource identifier (RFC 9728 §2 `resource`): the https URL clients call, e.g.
-   * `https://api.example/mcp`. No fragment, no query. Its path decides the document's
-   * path-suffixed location (§3.1): `https://api.example/.well-known/oauth-protected-resource/mcp`.
-   */
-  readonly resource: string;
-  /** `authorization_servers`: issuer URLs. Default: the guard's `issuer` (or `issuers`). */
-  readonly authorizationServers?: readonly string[];
-  /** `scopes_supported`. Default: omitted. */
-  readonly scopesSupported?: readonly string[];
-  /** `resource_name`, human-readable. Default: omitted. */
-  readonly resourceName?: string;
-  /** `resource_documentation`, a URL for developers. Default: omitted. */
-  readonly resourceDocumentation?: string;
-  /**
-   * Further members, sent as given (RFC 9728 §2's `resource_policy_uri`, `jwks_uri`, or your
-   * own). May not repeat a member the guard computes. Default: none.
-   */
-  readonly extra?: Readonly<Record<string, unknown>>;
-}
-
 /** What a guard publishes; `undefined` on a guard without `resourceMetadata`. */
 export interface ResourceMetadata {
   /** The resource identifier, as configured. */

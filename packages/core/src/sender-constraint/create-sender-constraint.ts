@@ -12,17 +12,15 @@ import {
   TokenGuardError,
   UseDpopNonceError,
 } from '../errors.js';
+import type { CertificateSource, DpopMode } from '../options/types.js';
 import { isDpopTokenType } from '../token/is-sender-constrained.js';
 import type { RequestLike, TokenClaims } from '../types.js';
 import { certificateThumbprint } from './certificate-thumbprint.js';
 import type { DpopNonces } from './create-dpop-nonces.js';
 import type { ReplayCache } from './create-replay-cache.js';
-import { type CertificateSource, readClientCertificate } from './read-client-certificate.js';
+import { readClientCertificate } from './read-client-certificate.js';
 import { requestHtus } from './request-htu.js';
 import { checkDpopProof } from './verify-dpop-proof.js';
-
-/** Whether DPoP tokens are accepted: never, beside bearer tokens, or only them. */
-export type DpopMode = 'disabled' | 'allowed' | 'required';
 
 /** How a token was bound to its presenter, once checked (`auth.binding`). */
 export type TokenBinding = 'dpop' | 'mtls';

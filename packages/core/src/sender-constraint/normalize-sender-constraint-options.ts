@@ -4,6 +4,7 @@
  */
 import { TokenGuardConfigError } from '../errors.js';
 import { ASYMMETRIC_ALGORITHMS } from '../internal/asymmetric-algorithms.js';
+import type { CertificateSource, DpopMode } from '../options/types.js';
 import {
   checkKnownKeys,
   checkObject,
@@ -11,41 +12,7 @@ import {
   optionalInteger,
 } from '../options/validators.js';
 import { createDpopNonces, type DpopNonces } from './create-dpop-nonces.js';
-import type { DpopMode } from './create-sender-constraint.js';
-import { type CertificateSource, canonicalAddress } from './read-client-certificate.js';
-
-/** The `dpop` option: a mode, or a mode with settings. */
-export type DpopOption = DpopMode | DpopOptions;
-
-export interface DpopOptions {
-  /** `'allowed'`: bearer and DPoP tokens; `'required'`: DPoP only; `'disabled'`: bearer only. */
-  readonly mode: DpopMode;
-  /** Accepted proof algorithms (asymmetric only). Default: every asymmetric JWS algorithm. */
-  readonly algorithms?: readonly string[];
-  /** Oldest accepted proof `iat`, in seconds. Default 60. */
-  readonly maxProofAgeSec?: number;
-  /**
-   * The public origins clients address this API by (`https://api.example.com`), when a
-   * proxy terminates TLS or rewrites `Host`: a proof's `htu` must then be one of them plus
-   * the request path. Default: the connection's scheme and the `Host` header.
-   */
-  readonly origins?: readonly string[];
-  /**
-   * Server-provided nonces (RFC 9449 §9): `true`, or a `secret` shared by every instance
-   * (at least 32 bytes) and how long a nonce is accepted, `maxAgeSec` (default 300).
-   * Default: off.
-   */
-  readonly nonce?: boolean | { readonly secret?: string | Uint8Array; readonly maxAgeSec?: number };
-}
-
-/** The `mtls` option: where the TLS client certificate comes from (RFC 8705 §3). */
-export interface MtlsOptions {
-  /**
-   * `'socket'`: the TLS connection itself. Behind a TLS-terminating proxy: the header the
-   * proxy sets, trusted only on connections from the listed proxy addresses.
-   */
-  readonly certificateFrom: CertificateSource;
-}
+import { canonicalAddress } from './read-client-certificate.js';
 
 export interface NormalizedDpop {
   readonly mode: DpopMode;

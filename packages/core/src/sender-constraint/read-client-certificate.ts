@@ -5,17 +5,8 @@
  * header, so a header from anywhere else is ignored, and nothing is read by default.
  */
 import { isIP } from 'node:net';
+import type { CertificateSource } from '../options/types.js';
 import type { RequestLike } from '../types.js';
-
-/** Where the client certificate comes from (`mtls.certificateFrom`). */
-export type CertificateSource =
-  | 'socket'
-  | {
-      /** Header set by the proxy (lower-case), e.g. `client-cert` (RFC 9440) or `x-ssl-client-cert`. */
-      readonly header: string;
-      /** Addresses of the proxies allowed to set it (the connection's peer address). */
-      readonly trustedProxies: readonly string[];
-    };
 
 export function readClientCertificate(
   request: RequestLike,

@@ -28,6 +28,7 @@ import {
   optionalBoolean,
   optionalInteger,
   optionalString,
+  optionalStringList,
 } from '../options/validators.js';
 import type { HeaderBag } from '../types.js';
 import { SecurityEventError } from './security-event-error.js';
@@ -335,9 +336,10 @@ function normalize(options: SharedSignalsReceiverOptions, path: string): Receive
   if (value.jwksUri === undefined)
     throw new TokenGuardConfigError(`${path}.jwksUri`, 'is required');
   const jwksUri = checkEndpointUrl(value.jwksUri, `${path}.jwksUri`, allowInsecureHttp);
-  const audience = stringList(value.audience, `${path}.audience`);
+  const audience = optionalStringList(value.audience, `${path}.audience`);
   if (audience === undefined) throw new TokenGuardConfigError(`${path}.audience`, 'is required');
-  const algorithms = stringList(value.algorithms, `${path}.algorithms`) ?? ASYMMETRIC_ALGORITHMS;
+  const algorithms =
+    optionalStringList(value.algorithms, `${path}.algorithms`) ?? ASYMMETRIC_ALGORITHMS;
   for (const alg of algorithms) {
     if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
       // A SET is verified with the transmitter's public keys: HMAC and `none` never apply.
@@ -355,7 +357,7 @@ function normalize(options: SharedSignalsReceiverOptions, path: string): Receive
     jwksUri,
     audience,
     authorizationHeader: optionalString(value.authorizationHeader, `${path}.authorizationHeader`),
-    events: stringList(value.events, `${path}.events`) ?? [
+    events: optionalStringList(value.events, `${path}.events`) ?? [
       CAEP_SESSION_REVOKED,
       CAEP_CREDENTIAL_CHANGE,
     ],
@@ -374,17 +376,4 @@ function normalize(options: SharedSignalsReceiverOptions, path: string): Receive
     }),
     dispatcher: value.dispatcher as Dispatcher | undefined,
   };
-}
-
-function stringList(value: unknown, path: string): readonly string[] | undefined {
-  if (value === undefined) return undefined;
-  const list = typeof value === 'string' ? [value] : value;
-  if (
-    !Array.isArray(list) ||
-    list.length === 0 ||
-    list.some((item) => typeof item !== 'string' || item === '')
-  ) {
-    throw new TokenGuardConfigError(path, 'must be a non-empty string or list of strings');
-  }
-  return Object.freeze([...list]);
 }

@@ -1,16 +1,26 @@
-/**
- * Validates every option once, at construction, into a frozen normalised config.
- * Never mutates the caller's object and never reads `process.env`.
- */
-import type { Dispatcher } from 'undici';
 import type { CacheStore } from '../cache/cache-store.js';
-import { createNamespace } from '../cache/create-namespace.js';
-import type { NormalizedClientAuth } from '../client-auth/client-auth-methods.js';
-import { normalizeClientAuth } from '../client-auth/normalize-client-auth.js';
 import { TokenGuardConfigError } from '../errors.js';
 import type { OutboundSettings } from '../internal/http-client.js';
-import { type NormalizedIssuers, normalizeIssuers } from '../issuers/normalize-issuers.js';
 import { type NormalizedJwtOptions, normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
+import { consoleLogger } from '../options/console-logger.js';
+import { DEFAULTS } from '../options/defaults.js';
+import { optionKeys } from '../options/option-keys.js';
+import type {
+  CacheOptions,
+  CertificateSource,
+  GuardOptions,
+  HttpOptions,
+  JwtOptions,
+} from '../options/types.js';
+import {
+  checkEndpointUrl,
+  checkKnownKeys,
+  checkObject,
+  isLoopbackUrl,
+  optionalBoolean,
+  optionalInteger,
+  optionalString,
+} from '../options/validators.js';
 import {
   type NormalizedRequirements,
   normalizeRequirements,
@@ -24,46 +34,17 @@ import {
   normalizeDpopOption,
   normalizeMtlsOption,
 } from '../sender-constraint/normalize-sender-constraint-options.js';
-import type { CertificateSource } from '../sender-constraint/read-client-certificate.js';
 import type { ExtractionSettings } from '../token/extract-bearer-token.js';
 import { normalizeTokenLocations } from '../token/normalize-token-locations.js';
-import { consoleLogger } from './console-logger.js';
-import { DEFAULTS } from './defaults.js';
-import { optionKeys } from './option-keys.js';
-import type {
-  CacheOptions,
-  GuardOptions,
-  HttpOptions,
-  IntrospectionOptions,
-  JwtOptions,
-  TokenGuardLogger,
-} from './types.js';
+import type { TokenGuardLogger } from '../types.js';
+import { createNamespace } from './create-namespace.js';
+import { type NormalizedIssuers, normalizeIssuers } from './normalize-issuers.js';
 import {
-  checkEndpointUrl,
-  checkKnownKeys,
-  checkObject,
-  isLoopbackUrl,
-  optionalBoolean,
-  optionalInteger,
-  optionalString,
-} from './validators.js';
-
-export interface NormalizedIntrospection {
-  readonly endpoint: URL | undefined;
-  readonly clientAuth: NormalizedClientAuth | undefined;
-  readonly timeoutMs: number;
-  readonly maxResponseBytes: number;
-  readonly connections: number;
-  readonly maxConcurrent: number;
-  readonly queueTimeoutMs: number;
-  readonly breakerThreshold: number;
-  readonly breakerCooldownMs: number;
-  readonly dispatcher: Dispatcher | undefined;
-  /** Audiences an answer's `aud` must include (RFC 7662 §2.2); default the JWT audience. */
-  readonly audience: readonly string[] | undefined;
-  /** Refuse answers without `aud` (needs `audience`). */
-  readonly requireAudience: boolean;
-}
+  chooseStrategy,
+  type NormalizedIntrospection,
+  type NormalizedValidation,
+  normalizeIntrospection,
+} from './normalize-validation.js';
 
 export interface NormalizedCache {
   /** The shared tier, if any. */
@@ -76,16 +57,6 @@ export interface NormalizedCache {
   readonly storeTimeoutMs: number;
   readonly namespace: string | undefined;
 }
-
-/** The validation strategy with exactly the settings it needs, as normalisation proved them. */
-export type NormalizedValidation =
-  | { readonly strategy: 'introspection'; readonly introspection: NormalizedIntrospection }
-  | { readonly strategy: 'jwt'; readonly jwt: NormalizedJwtOptions }
-  | {
-      readonly strategy: 'auto';
-      readonly introspection: NormalizedIntrospection;
-      readonly jwt: NormalizedJwtOptions;
-    };
 
 export interface NormalizedConfig {
   readonly realm: string;
@@ -155,21 +126,6 @@ const GUARD_KEYS = optionKeys<GuardOptions>({
 });
 
 const HTTP_KEYS = optionKeys<HttpOptions>({ fetch: true });
-
-const INTROSPECTION_KEYS = optionKeys<IntrospectionOptions>({
-  endpoint: true,
-  clientAuth: true,
-  timeoutMs: true,
-  maxResponseBytes: true,
-  connections: true,
-  maxConcurrent: true,
-  queueTimeoutMs: true,
-  breakerThreshold: true,
-  breakerCooldownMs: true,
-  dispatcher: true,
-  audience: true,
-  requireAudience: true,
-});
 
 const CACHE_KEYS = optionKeys<CacheOptions>({
   store: true,
@@ -337,154 +293,6 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           sharedStore: cache?.store !== undefined,
         });
   return Object.freeze({ ...config, namespace });
-}
-
-export function chooseStrategy(
-  value: unknown,
-  introspection: NormalizedIntrospection | undefined,
-  jwt: NormalizedJwtOptions | undefined,
-): NormalizedValidation {
-  if (value !== undefined && value !== 'introspection' && value !== 'jwt' && value !== 'auto') {
-    throw new TokenGuardConfigError('strategy', "must be 'introspection', 'jwt' or 'auto'");
-  }
-  const needsIntrospection = value === 'introspection' || value === 'auto';
-  const needsJwt = value === 'jwt' || value === 'auto';
-  if (needsIntrospection && introspection === undefined) {
-    throw new TokenGuardConfigError('introspection', `is required by strategy '${value}'`);
-  }
-  if (needsJwt && jwt === undefined)
-    throw new TokenGuardConfigError('jwt', `is required by strategy '${value}'`);
-  if (introspection !== undefined && jwt !== undefined && (value ?? 'auto') === 'auto') {
-    return { strategy: 'auto', introspection, jwt };
-  }
-  if (jwt !== undefined && value !== 'introspection') return { strategy: 'jwt', jwt };
-  if (introspection !== undefined) return { strategy: 'introspection', introspection };
-  throw new TokenGuardConfigError('introspection', 'or `jwt` must be configured');
-}
-
-export function normalizeIntrospection(
-  value: unknown,
-  allowInsecureHttp: boolean,
-  hasIssuer: boolean,
-  jwtAudience: readonly string[] | undefined,
-): NormalizedIntrospection {
-  const raw = checkObject(value, 'introspection');
-  checkKnownKeys(raw, INTROSPECTION_KEYS, 'introspection');
-  if (raw.endpoint === undefined && !hasIssuer) {
-    throw new TokenGuardConfigError(
-      'introspection.endpoint',
-      'is required unless `issuer` is set for discovery',
-    );
-  }
-  const dispatcher = raw.dispatcher as Dispatcher | undefined;
-  if (
-    dispatcher !== undefined &&
-    typeof (dispatcher as { dispatch?: unknown }).dispatch !== 'function'
-  ) {
-    throw new TokenGuardConfigError('introspection.dispatcher', 'must be an undici Dispatcher');
-  }
-  const audience =
-    raw.audience === undefined
-      ? jwtAudience
-      : normalizeAudienceList(raw.audience, 'introspection.audience');
-  const requireAudience = optionalBoolean(
-    raw.requireAudience,
-    'introspection.requireAudience',
-    false,
-  );
-  if (requireAudience && audience === undefined) {
-    throw new TokenGuardConfigError(
-      'introspection.requireAudience',
-      'needs `introspection.audience` (or `jwt.audience`)',
-    );
-  }
-  return Object.freeze({
-    endpoint:
-      raw.endpoint === undefined
-        ? undefined
-        : checkEndpointUrl(raw.endpoint, 'introspection.endpoint', allowInsecureHttp),
-    clientAuth:
-      raw.clientAuth === undefined
-        ? undefined
-        : normalizeClientAuth(raw.clientAuth, 'introspection.clientAuth', { allowInsecureHttp }),
-    timeoutMs: optionalInteger(
-      raw.timeoutMs,
-      'introspection.timeoutMs',
-      DEFAULTS.upstreamTimeoutMs,
-      {
-        min: 1,
-        max: 120_000,
-      },
-    ),
-    maxResponseBytes: optionalInteger(
-      raw.maxResponseBytes,
-      'introspection.maxResponseBytes',
-      DEFAULTS.maxResponseBytes,
-      {
-        min: 256,
-        max: 16 << 20,
-      },
-    ),
-    connections: optionalInteger(
-      raw.connections,
-      'introspection.connections',
-      DEFAULTS.connections,
-      {
-        min: 1,
-        max: 4096,
-      },
-    ),
-    maxConcurrent: optionalInteger(
-      raw.maxConcurrent,
-      'introspection.maxConcurrent',
-      DEFAULTS.maxConcurrent,
-      {
-        min: 1,
-        max: 100_000,
-      },
-    ),
-    queueTimeoutMs: optionalInteger(
-      raw.queueTimeoutMs,
-      'introspection.queueTimeoutMs',
-      DEFAULTS.queueTimeoutMs,
-      {
-        max: 60_000,
-      },
-    ),
-    breakerThreshold: optionalInteger(
-      raw.breakerThreshold,
-      'introspection.breakerThreshold',
-      DEFAULTS.breakerThreshold,
-      {
-        max: 100_000,
-      },
-    ),
-    breakerCooldownMs: optionalInteger(
-      raw.breakerCooldownMs,
-      'introspection.breakerCooldownMs',
-      DEFAULTS.breakerCooldownMs,
-      {
-        min: 1,
-        max: 600_000,
-      },
-    ),
-    dispatcher,
-    audience,
-    requireAudience,
-  });
-}
-
-/** A non-empty string or list of non-empty strings, frozen and deduplicated. */
-function normalizeAudienceList(value: unknown, path: string): readonly string[] {
-  const list = typeof value === 'string' ? [value] : value;
-  if (
-    !Array.isArray(list) ||
-    list.length === 0 ||
-    list.some((item) => typeof item !== 'string' || item === '')
-  ) {
-    throw new TokenGuardConfigError(path, 'must be a non-empty string or list of strings');
-  }
-  return Object.freeze([...new Set(list as string[])]);
 }
 
 function normalizeCache(value: unknown): NormalizedCache | undefined {

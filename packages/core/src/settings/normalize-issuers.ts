@@ -2,23 +2,23 @@
  * Checks the many-issuer options once, at construction: each entry like a guard of its own
  * (strategy, introspection, JWT), all issuers distinct, the functions really functions.
  */
-import { createNamespace } from '../cache/create-namespace.js';
-import { fingerprintSettings } from '../cache/fingerprint-settings.js';
+
 import { TokenGuardConfigError } from '../errors.js';
 import { normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
-import {
-  chooseStrategy,
-  type NormalizedValidation,
-  normalizeIntrospection,
-} from '../options/normalize-options.js';
-import type { JwtOptions } from '../options/types.js';
+import type { IssuerResolver, IssuerSelector, JwtOptions } from '../options/types.js';
 import {
   checkEndpointUrl,
   checkKnownKeys,
   checkObject,
   optionalInteger,
 } from '../options/validators.js';
-import type { IssuerResolver, IssuerSelector } from './issuer-options.js';
+import { createNamespace } from './create-namespace.js';
+import { fingerprintSettings } from './fingerprint-settings.js';
+import {
+  chooseStrategy,
+  type NormalizedValidation,
+  normalizeIntrospection,
+} from './normalize-validation.js';
 
 /** One issuer, as the guard wires it. */
 export interface NormalizedIssuer {

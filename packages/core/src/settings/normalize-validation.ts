@@ -1,0 +1,219 @@
+/**
+ * One issuer's validation settings, shared by the single-issuer options and each entry of
+ * `issuers`: which strategy validates its tokens (introspection, local JWT or both) and the
+ * introspection settings that strategy needs.
+ */
+import type { Dispatcher } from 'undici';
+import type { NormalizedClientAuth } from '../client-auth/client-auth-types.js';
+import { normalizeClientAuth } from '../client-auth/normalize-client-auth.js';
+import { TokenGuardConfigError } from '../errors.js';
+import type { NormalizedJwtOptions } from '../jwt/normalize-jwt-options.js';
+import { DEFAULTS } from '../options/defaults.js';
+import { optionKeys } from '../options/option-keys.js';
+import type { IntrospectionOptions } from '../options/types.js';
+import {
+  checkEndpointUrl,
+  checkKnownKeys,
+  checkObject,
+  optionalBoolean,
+  optionalInteger,
+  optionalStringList,
+} from '../options/validators.js';
+
+export interface NormalizedIntrospection {
+  readonly endpoint: URL | undefined;
+  readonly clientAuth: NormalizedClientAuth | undefined;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly connections: number;
+  readonly maxConcurrent: number;
+  readonly queueTimeoutMs: number;
+  readonly breakerThreshold: number;
+  readonly breakerCooldownMs: number;
+  readonly dispatcher: Dispatcher | undefined;
+  /** Audiences an answer's `aud` must include (RFC 7662 §2.2); default the JWT audience. */
+  readonly audience: readonly string[] | undefined;
+  /** Refuse answers without `aud` (needs `audience`). */
+  readonly requireAudience: boolean;
+}
+
+/** The validation strategy with exactly the settings it needs, as normalisation proved them. */
+export type NormalizedValidation =
+  | { readonly strategy: 'introspection'; readonly introspection: NormalizedIntrospection }
+  | { readonly strategy: 'jwt'; readonly jwt: NormalizedJwtOptions }
+  | {
+      readonly strategy: 'auto';
+      readonly introspection: NormalizedIntrospection;
+      readonly jwt: NormalizedJwtOptions;
+    };
+
+const INTROSPECTION_KEYS = optionKeys<IntrospectionOptions>({
+  endpoint: true,
+  clientAuth: true,
+  timeoutMs: true,
+  maxResponseBytes: true,
+  connections: true,
+  maxConcurrent: true,
+  queueTimeoutMs: true,
+  breakerThreshold: true,
+  breakerCooldownMs: true,
+  dispatcher: true,
+  audience: true,
+  requireAudience: true,
+});
+
+export function chooseStrategy(
+  value: unknown,
+  introspection: NormalizedIntrospection | undefined,
+  jwt: NormalizedJwtOptions | undefined,
+): NormalizedValidation {
+  if (value !== undefined && value !== 'introspection' && value !== 'jwt' && value !== 'auto') {
+    throw new TokenGuardConfigError('strategy', "must be 'introspection', 'jwt' or 'auto'");
+  }
+  const needsIntrospection = value === 'introspection' || value === 'auto';
+  const needsJwt = value === 'jwt' || value === 'auto';
+  if (needsIntrospection && introspection === undefined) {
+    throw new TokenGuardConfigError('introspection', `is required by strategy '${value}'`);
+  }
+  if (needsJwt && jwt === undefined)
+    throw new TokenGuardConfigError('jwt', `is required by strategy '${value}'`);
+  if (introspection !== undefined && jwt !== undefined && (value ?? 'auto') === 'auto') {
+    return { strategy: 'auto', introspection, jwt };
+  }
+  if (jwt !== undefined && value !== 'introspection') return { strategy: 'jwt', jwt };
+  if (introspection !== undefined) return { strategy: 'introspection', introspection };
+  throw new TokenGuardConfigError('introspection', 'or `jwt` must be configured');
+}
+
+export function normalizeIntrospection(
+  value: unknown,
+  allowInsecureHttp: boolean,
+  hasIssuer: boolean,
+  jwtAudience: readonly string[] | undefined,
+): NormalizedIntrospection {
+  const raw = checkObject(value, 'introspection');
+  checkKnownKeys(raw, INTROSPECTION_KEYS, 'introspection');
+  if (raw.endpoint === undefined && !hasIssuer) {
+    throw new TokenGuardConfigError(
+      'introspection.endpoint',
+      'is required unless `issuer` is set for discovery',
+    );
+  }
+  const dispatcher = raw.dispatcher as Dispatcher | undefined;
+  if (
+    dispatcher !== undefined &&
+    typeof (dispatcher as { dispatch?: unknown }).dispatch !== 'function'
+  ) {
+    throw new TokenGuardConfigError('introspection.dispatcher', 'must be an undici Dispatcher');
+  }
+  const audience = optionalStringList(raw.audience, 'introspection.audience') ?? jwtAudience;
+  const requireAudience = optionalBoolean(
+    raw.requireAudience,
+    'introspection.requireAudience',
+    false,
+  );
+  if (requireAudience && audience === undefined) {
+    throw new TokenGuardConfigError(
+      'introspection.requireAudience',
+      'needs `introspection.audience` (or `jwt.audience`)',
+    );
+  }
+  return Object.freeze({
+    endpoint:
+      raw.endpoint === undefined
+        ? undefined
+        : checkEndpointUrl(raw.endpoint, 'introspection.endpoint', allowInsecureHttp),
+    clientAuth:
+      raw.clientAuth === undefined
+        ? undefined
+        : normalizeClientAuth(raw.clientAuth, 'introspection.clientAuth', { allowInsecureHttp }),
+    timeoutMs: optionalInteger(
+      raw.timeoutMs,
+      'introspection.timeoutMs',
+      DEFAULTS.upstreamTimeoutMs,
+      {
+        min: 1,
+        max: 120_000,
+      },
+    ),
+    maxResponseBytes: optionalInteger(
+      raw.maxResponseBytes,
+      'introspection.maxResponseBytes',
+      DEFAULTS.maxResponseBytes,
+      {
+        min: 256,
+        max: 16 << 20,
+      },
+    ),
+    connections: optionalInteger(
+      raw.connections,
+      'introspection.connections',
+      DEFAULTS.connections,
+      {
+        min: 1,
+        max: 4096,
+      },
+    ),
+    maxConcurrent: optionalInteger(
+      raw.maxConcurrent,
+      'introspection.maxConcurrent',
+      DEFAULTS.maxConcurrent,
+      {
+        min: 1,
+        max: 100_000,
+      },
+    ),
+    queueTimeoutMs: optionalInteger(
+      raw.queueTimeoutMs,
+      'introspection.queueTimeoutMs',
+      DEFAULTS.queueTimeoutMs,
+      {
+        max: 60_000,
+      },
+    ),
+    breakerThreshold: optionalInteger(
+      raw.breakerThreshold,
+      'introspection.breakerThreshold',
+      DEFAULTS.breakerThreshold,
+      {
+        max: 100_000,
+      },
+    ),
+    breakerCooldownMs: optionalInteger(
+      raw.breakerCooldownMs,
+      'introspection.breakerCooldownMs',
+      DEFAULTS.breakerCooldownMs,
+      {
+        min: 1,
+        max: 600_000,
+      },
+    ),
+    dispatcher,
+    audience,
+    requireAudience,
+  });
+}
+
+/** What one issuer's HTTP client (introspection, discovery, JWKS, token endpoint) is built with. */
+export interface OutboundHttpSettings {
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly connections: number;
+  readonly dispatcher: Dispatcher | undefined;
+}
+
+/**
+ * One issuer's HTTP client settings. Discovery uses the client's deadline: the introspection
+ * timeout, or for a JWT-only issuer the JWKS timeout, so one option bounds every call it makes.
+ */
+export function outboundHttpSettings(
+  introspection: NormalizedIntrospection | undefined,
+  jwt: NormalizedJwtOptions | undefined,
+): OutboundHttpSettings {
+  return {
+    timeoutMs: introspection?.timeoutMs ?? jwt?.jwksTimeoutMs ?? DEFAULTS.upstreamTimeoutMs,
+    maxResponseBytes: introspection?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
+    connections: introspection?.connections ?? DEFAULTS.connections,
+    dispatcher: introspection?.dispatcher,
+  };
+}
