@@ -1,10 +1,13 @@
+import type fastifyCors from '@fastify/cors';
 import type fastify from 'fastify';
 import fastify4 from 'fastify4';
+import fastify4Cors from 'fastify4-cors';
 import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { fastifyHarness } from './adapters/fastify.js';
 import { runCacheConformance } from './cache-conformance.js';
 import { runIssuersConformance } from './issuers-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
+import { runPreflightConformance } from './preflight-conformance.js';
 import { runResourceMetadataConformance } from './resource-metadata-conformance.js';
 import { runConformance } from './run-conformance.js';
 import { runSenderConstrainedConformance } from './sender-constrained-conformance.js';
@@ -15,13 +18,18 @@ import { runVerdictsConformance } from './verdicts-conformance.js';
 
 // Fastify 4 ships its own types; the harness is written against Fastify 5's, whose
 // surface used here (register, route options, hooks, listen) is the same.
-const harness = fastifyHarness('fastify 4', fastify4 as unknown as typeof fastify);
+const harness = fastifyHarness(
+  'fastify 4',
+  fastify4 as unknown as typeof fastify,
+  fastify4Cors as unknown as typeof fastifyCors,
+);
 runConformance(harness);
 runCacheConformance(harness);
 runOpsConformance(harness);
 runAdapterKitConformance(harness);
 runVerdictsConformance(harness);
 runTokenLocationsConformance(harness);
+runPreflightConformance(harness);
 runStepUpConformance(harness);
 runResourceMetadataConformance(harness);
 runIssuersConformance(harness);

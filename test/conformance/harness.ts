@@ -52,6 +52,12 @@ export interface AppSpec {
    * mTLS-bound tokens (RFC 8705 §3) are judged by the guard, not by the TLS layer.
    */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * Mount the framework's usual CORS middleware (`cors`, `@koa/cors`, `@fastify/cors`,
+   * `hono/cors`) first, before the guard, as the README documents it: it allows
+   * `CORS_ORIGIN` and answers that origin's preflights itself.
+   */
+  readonly cors?: boolean;
 }
 
 /** Node `https` server options for `AppSpec.tls`. */
@@ -117,6 +123,14 @@ export function describeWith(
  * - `OPTIONS /protected`           the global guard, then 204 (the app's own CORS answer)
  * - `GET  /dpop/required`          requireDpop()            (RFC 9449 per route)
  * - `GET  /dpop/disabled`          requireDpop('disabled')
+ * - `ALL  /any`                     the global guard only, every method (a method-agnostic handler)
+ * - `ALL  /any/scopes`              requireScopes(ADMIN_SCOPE), every method
+ * - `ALL  /any/any-scope`           requireAnyScope(ADMIN_SCOPE), every method
+ * - `ALL  /any/brand`               requireBrand(BRAND_STATIC), every method
+ * - `ALL  /any/claims`              requireClaims(subjectIsAlice), every method
+ * - `ALL  /any/step-up`             requireAuthContext(STEP_UP_ACR), every method
+ * - `ALL  /any/dpop`                requireDpop(), every method
+ * - `GET  /optional/scopes`         the per-route optional guard, then requireScopes(ADMIN_SCOPE)
  *
  * Every handler answers `describeAuth(auth)`. With `passErrors`, the framework's own error
  * handling answers 418 with `frameworkView(error)`.
@@ -128,6 +142,10 @@ export const BRAND_STATIC = 'acme';
 export const STEP_UP_ACR = { acr: ['urn:example:mfa', 'urn:example:hwk'] } as const;
 export const STEP_UP_RECENT = { maxAgeSec: 300 } as const;
 export const BRAND_LIST = ['acme', 'globex'] as const;
+/** The scope of the method-agnostic `/any/*` routes and `/optional/scopes`. */
+export const ADMIN_SCOPE = 'admin';
+/** The origin the CORS middleware of `AppSpec.cors` allows. */
+export const CORS_ORIGIN = 'https://app.example';
 
 /** Multi-brand by path: `/brand/by-path/<brand>`. */
 export const brandFromPath: BrandRequirement = (request) =>

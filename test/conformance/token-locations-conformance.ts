@@ -2,7 +2,7 @@
  * Token locations beyond the Authorization header, run unchanged against each adapter:
  * a named cookie (safe methods only unless opted in: CSRF), the application's own
  * `getToken(request)`, both under the header's rules (RFC 6750 §2.1 syntax, the length
- * bound, one token per request), and CORS preflights passing without a token.
+ * bound, one token per request). CORS preflights: preflight-conformance.ts.
  */
 import type { GuardOptions, TokenGuardLogger } from '@tokenguard/core';
 import type { IdentityServer } from '@tokenguard/testing';
@@ -15,11 +15,6 @@ import { sharedIdentityServer } from './shared-identity-servers.js';
 const BARE = 'Bearer realm="test"';
 const INVALID_REQUEST = 'Bearer realm="test", error="invalid_request"';
 const quietLogger: TokenGuardLogger = { warn() {}, error() {} };
-const PREFLIGHT = {
-  origin: 'https://app.example.test',
-  'access-control-request-method': 'POST',
-  'access-control-request-headers': 'authorization',
-};
 
 export function runTokenLocationsConformance(harness: AdapterHarness): void {
   describe(`token locations: ${harness.name}`, () => {
@@ -213,39 +208,6 @@ export function runTokenLocationsConformance(harness: AdapterHarness): void {
 
       it('fail closed: 500 server_error, no challenge', async () => {
         expectServerError(await send(app().url, '/protected', { headers: bearer('abc') }));
-      });
-    });
-
-    describe('CORS preflights', () => {
-      const app = appFor(() => ({ guardOptions: options() }));
-
-      it('Fetch §3.2.2: a preflight (OPTIONS, Origin, Access-Control-Request-Method) passes without a token', async () => {
-        const answer = await send(app().url, '/protected', {
-          method: 'OPTIONS',
-          headers: PREFLIGHT,
-        });
-        expect(answer.status).toBe(204);
-        expect(answer.headers['www-authenticate']).toBeUndefined();
-      });
-
-      it('an OPTIONS request that is not a preflight (no Access-Control-Request-Method) needs a token', async () => {
-        const answer = await send(app().url, '/protected', {
-          method: 'OPTIONS',
-          headers: { origin: PREFLIGHT.origin },
-        });
-        expectRefusal(answer, 401, BARE, 'missing_token');
-      });
-    });
-
-    describe('`passCorsPreflight: false`', () => {
-      const app = appFor(() => ({ guardOptions: options({ passCorsPreflight: false }) }));
-
-      it('a preflight without a token is refused like any request → 401', async () => {
-        const answer = await send(app().url, '/protected', {
-          method: 'OPTIONS',
-          headers: PREFLIGHT,
-        });
-        expectRefusal(answer, 401, BARE, 'missing_token');
       });
     });
 

@@ -28,6 +28,7 @@ import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './gua
 import { checkGuardHealth, type HealthOptions } from './health/check-guard-health.js';
 import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';
+import { kPassCorsPreflight } from './internal/symbols.js';
 import { startTrace, traceValidation } from './internal/trace-validation.js';
 import {
   createIssuerRouter,
@@ -314,7 +315,9 @@ export function createGuard(options: GuardOptions): TokenGuard {
     let auth: Pending<AuthContext>;
     let scheme: 'Bearer' | 'DPoP' = 'Bearer';
     try {
-      // A CORS preflight carries no credentials by design (Fetch §3.2.2): let the app answer it.
+      // A CORS preflight carries no credentials by design (Fetch §3.2.2). Passed on only when
+      // the app opted in; otherwise the adapters answer it before calling here, and a direct
+      // caller gets the refusal any request without a token gets.
       if (config.passCorsPreflight && isCorsPreflight(request)) return undefined;
       const token = extractBearerToken(request, config.extraction);
       if (token === undefined) {
@@ -392,10 +395,9 @@ export function createGuard(options: GuardOptions): TokenGuard {
       context?: CallContext,
     ) {
       try {
-        if (auth === undefined) {
-          if (config.passCorsPreflight && isCorsPreflight(request)) return;
-          throw new MissingTokenError({ realm: config.realm });
-        }
+        // Fail closed: a route requirement never passes a request the guard did not
+        // authenticate (an opted-in preflight, an optional route without a token).
+        if (auth === undefined) throw new MissingTokenError({ realm: config.realm });
         await authorizeClaims(auth, normalizeRequirements(requirements), request, config.realm);
       } catch (error) {
         // A route that requires DPoP challenges with DPoP only (RFC 9449 §7.1).
@@ -494,5 +496,10 @@ export function createGuard(options: GuardOptions): TokenGuard {
       await http.close();
     },
   };
-  return Object.freeze(Object.assign(guard, { [kAuthenticateNow]: authenticateNow }));
+  return Object.freeze(
+    Object.assign(guard, {
+      [kAuthenticateNow]: authenticateNow,
+      [kPassCorsPreflight]: config.passCorsPreflight,
+    }),
+  );
 }

@@ -70,8 +70,10 @@ export function tokenGuard(
     return (req, res, next) => {
       const document = adapter.document(req.method, req.originalUrl);
       if (document !== undefined) return send(res, document);
-      adapter.tag(req);
       const view = toView(req);
+      const preflight = adapter.preflight(view);
+      if (preflight !== undefined) return send(res, preflight);
+      adapter.tag(req);
       let result: AuthResult;
       try {
         result = adapter.authenticate(view, adapter.callContext((req as WithLog).log, optional));

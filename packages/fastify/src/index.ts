@@ -130,9 +130,11 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
     )?.tokenguard;
     // A route that opted out (a readiness probe, the Shared Signals receiver) is not guarded.
     if (config === false) return done();
+    const view = toView(request);
+    const preflight = adapter.preflight(view);
+    if (preflight !== undefined) return write(reply, preflight);
     adapter.tag(request);
     const route = settingsOf(config);
-    const view = toView(request);
     let result: AuthResult;
     try {
       result = adapter.authenticate(view, adapter.callContext(request.log, route?.optional));

@@ -54,11 +54,13 @@ export function tokenGuard(
       // RFC 9728 metadata is public: served before any token is looked for.
       const document = adapter.document(c.req.method, node?.url ?? requestTarget(c));
       if (document !== undefined) return write(c, document);
-      adapter.tag(c);
       // Only a form body to read, or a miss, waits: a cached verdict is answered in this tick.
       const view = readsBody(c, node, adapter.bodyToken)
         ? viewOf(c, node, await c.req.text())
         : viewOf(c, node, undefined);
+      const preflight = adapter.preflight(view);
+      if (preflight !== undefined) return write(c, preflight);
+      adapter.tag(c);
       try {
         const result = adapter.authenticate(view, adapter.callContext(undefined, optional));
         const auth = result instanceof Promise ? await result : result;
@@ -120,6 +122,8 @@ function requestTarget(c: Context): string {
 }
 
 function write(c: Context, answer: Answer): Response {
+  // A 204 has no body (Fetch: a null body status refuses even an empty one).
+  if (answer.status === 204) return c.body(null, 204, answer.headers);
   return c.body(answer.body, answer.status as 400, answer.headers);
 }
 

@@ -65,8 +65,10 @@ export function tokenGuard(
     return (ctx: Ctx, next) => {
       const document = adapter.document(ctx.method, ctx.originalUrl);
       if (document !== undefined) return write(ctx, document);
-      adapter.tag(ctx);
       const view = toView(ctx);
+      const preflight = adapter.preflight(view);
+      if (preflight !== undefined) return write(ctx, preflight);
+      adapter.tag(ctx);
       let result: AuthResult;
       try {
         result = adapter.authenticate(view, adapter.callContext(ctx.log, optional));

@@ -12,14 +12,17 @@ import {
   type TokenGuardMiddleware,
   tokenGuard,
 } from '@tokenguard/express';
+import cors from 'cors';
 import type express from 'express';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import {
+  ADMIN_SCOPE,
   type AdapterHarness,
   BRAND_LIST,
   BRAND_STATIC,
   brandFromHost,
   brandFromPath,
+  CORS_ORIGIN,
   describeAuth,
   detailedFrameworkView,
   frameworkView,
@@ -42,6 +45,8 @@ export function expressHarness(name: string, createExpress: typeof express): Ada
     requestLogs: true,
     async createApp(spec) {
       const app = createExpress();
+      // CORS first: it answers the preflights it allows before the guard sees them.
+      if (spec.cors) app.use(cors({ origin: CORS_ORIGIN }));
       if (spec.requestLog !== undefined) {
         const log = spec.requestLog;
         app.use((req, _res, next) => {
@@ -66,6 +71,7 @@ export function expressHarness(name: string, createExpress: typeof express): Ada
         if (spec.awaitReady) await middleware.ready();
         // Declared before the global guard, so only the optional one sees it.
         app.get('/optional', middleware.optional, answer);
+        app.get('/optional/scopes', middleware.optional, requireScopes(ADMIN_SCOPE), answer);
         if (spec.ops !== undefined) {
           // Operations routes come before the guard: probes and transmitters carry no token.
           const opsGuard = middleware.guard;
@@ -105,6 +111,13 @@ export function expressHarness(name: string, createExpress: typeof express): Ada
       });
       app.get('/dpop/required', requireDpop(), answer);
       app.get('/dpop/disabled', requireDpop('disabled'), answer);
+      app.all('/any', answer);
+      app.all('/any/scopes', requireScopes(ADMIN_SCOPE), answer);
+      app.all('/any/any-scope', requireAnyScope(ADMIN_SCOPE), answer);
+      app.all('/any/brand', requireBrand(BRAND_STATIC), answer);
+      app.all('/any/claims', requireClaims(subjectIsAlice), answer);
+      app.all('/any/step-up', requireAuthContext(STEP_UP_ACR), answer);
+      app.all('/any/dpop', requireDpop(), answer);
       const onError: ErrorRequestHandler = (error, _req, res, _next) => {
         const view = spec.detailedErrors ? detailedFrameworkView(error) : frameworkView(error);
         res.status(PASS_ERRORS_STATUS).json(view);

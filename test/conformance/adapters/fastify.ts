@@ -1,3 +1,4 @@
+import fastifyCors from '@fastify/cors';
 import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
   requireAnyScope,
@@ -5,17 +6,20 @@ import {
   requireBrand,
   requireClaims,
   requireDpop,
+  requireScopes,
   sharedSignalsReceiver,
   tokenGuard,
 } from '@tokenguard/fastify';
 import type fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import {
+  ADMIN_SCOPE,
   type AdapterHarness,
   BRAND_LIST,
   BRAND_STATIC,
   brandFromHost,
   brandFromPath,
+  CORS_ORIGIN,
   describeAuth,
   detailedFrameworkView,
   frameworkView,
@@ -35,7 +39,12 @@ import {
  * declaring route requirements are exercised: route `config.tokenguard` (scopes/all,
  * brand/static, brand/by-path, optional) and the preHandler helpers (the others).
  */
-export function fastifyHarness(name: string, createFastify: typeof fastify): AdapterHarness {
+export function fastifyHarness(
+  name: string,
+  createFastify: typeof fastify,
+  /** `@fastify/cors` of the same major (9 for Fastify 4), for `AppSpec.cors`. */
+  corsPlugin: typeof fastifyCors = fastifyCors,
+): AdapterHarness {
   return {
     name,
     requestLogs: true,
@@ -67,6 +76,8 @@ export function fastifyHarness(name: string, createFastify: typeof fastify): Ada
           (request as { log: FastifyBaseLogger }).log = logger;
         });
       }
+      // CORS first: its onRequest hook answers the preflights it allows before the guard's.
+      if (spec.cors) app.register(corsPlugin, { origin: CORS_ORIGIN });
       if (!spec.withoutGuard) {
         const plugin =
           spec.guard === undefined
@@ -122,6 +133,18 @@ export function fastifyHarness(name: string, createFastify: typeof fastify): Ada
       app.options('/protected', async (_request, reply) => reply.code(204).send());
       app.get('/dpop/required', { preHandler: requireDpop() }, answer);
       app.get('/dpop/disabled', { config: { tokenguard: { dpop: 'disabled' } } }, answer);
+      app.get(
+        '/optional/scopes',
+        { config: { tokenguard: { optional: true, scopes: [ADMIN_SCOPE] } } },
+        answer,
+      );
+      app.all('/any', answer);
+      app.all('/any/scopes', { preHandler: requireScopes(ADMIN_SCOPE) }, answer);
+      app.all('/any/any-scope', { config: { tokenguard: { anyScope: [ADMIN_SCOPE] } } }, answer);
+      app.all('/any/brand', { preHandler: requireBrand(BRAND_STATIC) }, answer);
+      app.all('/any/claims', { preHandler: requireClaims(subjectIsAlice) }, answer);
+      app.all('/any/step-up', { preHandler: requireAuthContext(STEP_UP_ACR) }, answer);
+      app.all('/any/dpop', { config: { tokenguard: { dpop: 'required' } } }, answer);
 
       try {
         // Plugins load here (the plugin awaits the guard's ready()): a refused option or a

@@ -14,12 +14,15 @@ import {
   tokenGuard,
 } from '@tokenguard/hono';
 import { type Context, Hono } from 'hono';
+import { cors } from 'hono/cors';
 import {
+  ADMIN_SCOPE,
   type AdapterHarness,
   BRAND_LIST,
   BRAND_STATIC,
   brandFromHost,
   brandFromPath,
+  CORS_ORIGIN,
   describeAuth,
   detailedFrameworkView,
   frameworkView,
@@ -50,6 +53,8 @@ export function honoHarness(
     cannot: native?.cannot,
     async createApp(spec) {
       const app = new Hono();
+      // CORS first: it answers the preflights it allows before the guard sees them.
+      if (spec.cors) app.use(cors({ origin: CORS_ORIGIN }));
       app.onError((error, c) =>
         c.json(
           spec.detailedErrors ? detailedFrameworkView(error) : frameworkView(error),
@@ -68,6 +73,7 @@ export function honoHarness(
         if (spec.awaitReady) await middleware.ready();
         // Declared before the global guard, so only the optional one sees it.
         app.get('/optional', middleware.optional, answer);
+        app.get('/optional/scopes', middleware.optional, requireScopes(ADMIN_SCOPE), answer);
         if (spec.ops !== undefined) {
           // Operations routes come before the guard: probes and transmitters carry no token.
           const opsGuard = middleware.guard;
@@ -104,6 +110,13 @@ export function honoHarness(
       app.options('/protected', (c) => c.body(null, 204));
       app.get('/dpop/required', requireDpop(), answer);
       app.get('/dpop/disabled', requireDpop('disabled'), answer);
+      app.all('/any', answer);
+      app.all('/any/scopes', requireScopes(ADMIN_SCOPE), answer);
+      app.all('/any/any-scope', requireAnyScope(ADMIN_SCOPE), answer);
+      app.all('/any/brand', requireBrand(BRAND_STATIC), answer);
+      app.all('/any/claims', requireClaims(subjectIsAlice), answer);
+      app.all('/any/step-up', requireAuthContext(STEP_UP_ACR), answer);
+      app.all('/any/dpop', requireDpop(), answer);
 
       if (native && spec.tls) throw new Error(`${name} serves no TLS client certificates`);
       // Over TLS the adapter reads the client certificate from `c.env.incoming.socket`.

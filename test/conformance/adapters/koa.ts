@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import koaCors from '@koa/cors';
 import Router from '@koa/router';
 import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
 import {
@@ -15,11 +16,13 @@ import {
 } from '@tokenguard/koa';
 import type Koa from 'koa';
 import {
+  ADMIN_SCOPE,
   type AdapterHarness,
   BRAND_LIST,
   BRAND_STATIC,
   brandFromHost,
   brandFromPath,
+  CORS_ORIGIN,
   describeAuth,
   detailedFrameworkView,
   frameworkView,
@@ -73,6 +76,8 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
           return next();
         });
       }
+      // CORS first: it answers the preflights it allows before the guard sees them.
+      if (spec.cors) app.use(koaCors({ origin: CORS_ORIGIN }));
       app.use(parseBody);
       const property = spec.adapterOptions?.requestProperty ?? 'auth';
       const authOf = (ctx: Koa.Context) => (ctx.state as Record<string, never>)[property];
@@ -90,6 +95,7 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
         // Mounted before the global guard, so only the optional one sees its route.
         const open = new Router();
         open.get('/optional', middleware.optional, answer);
+        open.get('/optional/scopes', middleware.optional, requireScopes(ADMIN_SCOPE), answer);
         app.use(open.routes());
         if (spec.ops !== undefined) {
           // Operations routes come before the guard: probes and transmitters carry no token.
@@ -135,6 +141,13 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
       });
       router.get('/dpop/required', requireDpop(), answer);
       router.get('/dpop/disabled', requireDpop('disabled'), answer);
+      router.all('/any', answer);
+      router.all('/any/scopes', requireScopes(ADMIN_SCOPE), answer);
+      router.all('/any/any-scope', requireAnyScope(ADMIN_SCOPE), answer);
+      router.all('/any/brand', requireBrand(BRAND_STATIC), answer);
+      router.all('/any/claims', requireClaims(subjectIsAlice), answer);
+      router.all('/any/step-up', requireAuthContext(STEP_UP_ACR), answer);
+      router.all('/any/dpop', requireDpop(), answer);
       app.use(router.routes());
 
       const server = await listen(

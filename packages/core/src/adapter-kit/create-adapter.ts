@@ -13,10 +13,11 @@ import {
 } from '../errors.js';
 import { type AuthenticateNow, kAuthenticateNow } from '../guard/authenticate-now.js';
 import type { CallContext, TokenGuard } from '../guard-types.js';
-import { kAdapter, kGuard } from '../internal/symbols.js';
+import { kAdapter, kGuard, kPassCorsPreflight } from '../internal/symbols.js';
 import { consoleLogger } from '../options/console-logger.js';
 import type { GuardOptions } from '../options/types.js';
 import { serveResourceMetadata } from '../resource-metadata/serve-resource-metadata.js';
+import { isCorsPreflight } from '../token/is-cors-preflight.js';
 import type { AuthContext, RequestLike, TokenGuardLogger } from '../types.js';
 import {
   ADAPTER_OPTION_KEYS,
@@ -38,6 +39,12 @@ export type GuardMiddleware<Middleware> = Middleware & {
   /** Closes the guard if the adapter built it: call it when the server closes. */
   close(): Promise<void>;
 };
+
+/**
+ * The guard's own answer to a CORS preflight: `204` and nothing else. No CORS headers of its
+ * own: the app's CORS middleware, mounted before the guard, answers preflights it allows.
+ */
+const PREFLIGHT_ANSWER: Answer = Object.freeze({ status: 204, headers: {}, body: '' });
 
 /** Per-call contexts without a request logger, built once. */
 const OPTIONAL: CallContext = Object.freeze({ optional: true });
@@ -61,6 +68,8 @@ export class Adapter {
   readonly authenticate: AuthenticateNow;
   readonly #onError: ErrorFormatter | undefined;
   readonly #logger: TokenGuardLogger;
+  /** The app opted in to passing preflights on (`passCorsPreflight`); else we answer them. */
+  readonly #passesPreflights: boolean;
 
   constructor(
     guard: TokenGuard,
@@ -81,6 +90,9 @@ export class Adapter {
     this.frameworkOptions = Object.freeze(frameworkOptions);
     this.#onError = onError;
     this.#logger = guardOptions?.logger ?? consoleLogger;
+    // A guard from another copy without the flag: answer preflights (fail closed).
+    this.#passesPreflights =
+      (guard as { [kPassCorsPreflight]?: boolean })[kPassCorsPreflight] === true;
   }
 
   /** The adapter's middleware (`make(undefined)`), its optional variant, `ready`, `close`. */
@@ -109,6 +121,16 @@ export class Adapter {
    */
   document(method: string, url: string): Answer | undefined {
     return serveResourceMetadata(this.guard.resourceMetadata, method, url);
+  }
+
+  /**
+   * The answer to a CORS preflight (Fetch §3.2.2) that reached the guard: no handler behind
+   * the guard runs for a request it did not authenticate, and a preflight carries no token.
+   * `undefined` for every other request, and for every request when the app opted in to
+   * passing preflights on.
+   */
+  preflight(request: RequestLike): Answer | undefined {
+    return !this.#passesPreflights && isCorsPreflight(request) ? PREFLIGHT_ANSWER : undefined;
   }
 
   /** Sets the auth context where this adapter puts it. */

@@ -28,6 +28,12 @@ export const kGuard = Symbol.for('tokenguard.guard');
 /** The adapter (guard plus adapter settings) whose middleware saw a request. */
 export const kAdapter = Symbol.for('tokenguard.adapter');
 
+/**
+ * On a guard: `true` when the app opted in to passing CORS preflights on (`passCorsPreflight`);
+ * otherwise the adapter answers a preflight that reaches the guard itself.
+ */
+export const kPassCorsPreflight = Symbol.for('tokenguard.passCorsPreflight');
+
 /** Each branded class and the brand its instances carry. */
 const CLASS_BRANDS = new WeakMap<object, symbol>();
 

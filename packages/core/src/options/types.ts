@@ -303,8 +303,11 @@ export interface GuardOptions {
   /** Your own token location, e.g. `(req) => req.headers['x-api-token']`. Default: none. */
   readonly getToken?: TokenGetter;
   /**
-   * Let CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) through
-   * without a token: browsers never send credentials on them. Default true.
+   * CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) carry no
+   * token (Fetch §3.2.2). By default a preflight that reaches the guard is answered by the
+   * adapter itself, `204` with no CORS headers of its own, and no handler runs: mount your
+   * CORS middleware before the guard so it answers preflights. `true` passes them on to the
+   * app without authentication (route helpers still refuse them: 401). Default false.
    */
   readonly passCorsPreflight?: boolean;
   /**

@@ -262,7 +262,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     clockToleranceSec,
     allowInsecureHttp,
     optional: optionalBoolean(raw.optional, 'optional', false),
-    passCorsPreflight: optionalBoolean(raw.passCorsPreflight, 'passCorsPreflight', true),
+    passCorsPreflight: optionalBoolean(raw.passCorsPreflight, 'passCorsPreflight', false),
     resourceMetadata,
     requirements: normalizeRequirements(
       {
