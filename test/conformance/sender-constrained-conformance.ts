@@ -25,7 +25,7 @@ import {
   type TestCertificate,
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectOk, expectRefusal } from './expect-answer.js';
+import { expectOk, expectRefusal, expectUnavailable } from './expect-answer.js';
 import { type AdapterHarness, appPerBlock, describeWith, type RunningApp } from './harness.js';
 import { type Answer, bearer, send } from './http.js';
 
@@ -203,6 +203,47 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
         expectOk(await dpopGet(app(), '/protected', token, proof));
       });
 
+      it('RFC 9110 §7.2: a Host that is not host[:port] is 400 invalid_request, so a proof for one path never opens another', async () => {
+        const authority = new URL(app().url).host;
+        for (const host of [
+          `${authority}/protected#`,
+          `${authority}/protected?`,
+          `${authority}/protected`,
+          `user@${authority}`,
+        ]) {
+          const token = await bound.opaque();
+          // A proof made for GET /protected, sent to GET /any under a Host naming /protected.
+          const proof = await createDpopProof(key, {
+            method: 'GET',
+            url: `${app().url}/protected`,
+            accessToken: token,
+          });
+          const answer = await send(app().url, '/any', {
+            headers: { host, authorization: `DPoP ${token}`, dpop: proof },
+          });
+          expect({ host, status: answer.status }).toEqual({ host, status: 400 });
+          // The guard's invalid_request, unless the HTTP server refused the Host itself
+          // (@hono/node-server answers a plain-text 400 before any app code runs).
+          if (typeof answer.body === 'object') expect(answer.body.error).toBe('invalid_request');
+          else expect(answer.text).not.toContain('"auth"');
+        }
+      });
+
+      it('RFC 9449 §4.3 (9): with a valid Host, a proof for GET /protected is refused on GET /any', async () => {
+        const token = await bound.opaque();
+        const proof = await createDpopProof(key, {
+          method: 'GET',
+          url: `${app().url}/protected`,
+          accessToken: token,
+        });
+        expectRefusal(
+          await dpopGet(app(), '/any', token, proof),
+          401,
+          dpopError('invalid_dpop_proof'),
+          'invalid_dpop_proof',
+        );
+      });
+
       it('RFC 9449 §4.3 (1): no DPoP header with the DPoP scheme is refused', async () => {
         const token = await bound.jwt();
         expectRefusal(
@@ -374,6 +415,37 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
         });
       },
     );
+
+    describe('RFC 9449 §11.1: a full replay cache (no shared store)', () => {
+      const MAX = 3;
+      const app = appPerBlock(harness, () => ({
+        guardOptions: options({ dpop: { mode: 'allowed', maxReplayEntries: MAX } }),
+      }));
+
+      it('RFC 9449 §11.1: a full replay cache refuses new proofs (503, Retry-After) rather than forget a live one, so a captured proof never replays', async () => {
+        const token = await bound.opaque();
+        const victim = await createDpopProof(key, {
+          method: 'GET',
+          url: `${app().url}/protected`,
+          accessToken: token,
+        });
+        expectOk(await dpopGet(app(), '/protected', token, victim));
+        const statuses: number[] = [];
+        for (let i = 0; i < MAX; i++) {
+          const answer = await dpopGet(app(), '/protected', token);
+          statuses.push(answer.status);
+          if (answer.status === 503) expectUnavailable(answer);
+        }
+        // The victim's entry and MAX - 1 others fill the table; the next proof is refused.
+        expect(statuses).toEqual([200, 200, 503]);
+        expectRefusal(
+          await dpopGet(app(), '/protected', token, victim),
+          401,
+          dpopError('invalid_dpop_proof'),
+          'invalid_dpop_proof',
+        );
+      });
+    });
 
     describe("dpop: 'required' — bearer tokens refused", () => {
       const app = appPerBlock(harness, () => ({ guardOptions: options({ dpop: 'required' }) }));

@@ -144,16 +144,19 @@ export function createGuard(options: GuardOptions): TokenGuard {
         // A replay check answers from Redis in about a millisecond; the result-cache
         // deadline (tuned for misses) would be too short for a call that must not fail open.
         storeTimeoutMs: Math.max(config.cache?.storeTimeoutMs ?? 0, 500),
-        maxEntries: 100_000,
+        maxEntries: config.dpop.maxReplayEntries,
       }),
     },
     mtls: config.mtls,
     namespace: config.namespace,
     realm: config.realm,
   });
-  if (config.dpop.mode !== 'disabled' && config.cache?.store && !config.cache.store.add) {
+  // RFC 9449 §11.1: without a shared store a proof's jti is known to this process only.
+  if (config.dpop.mode !== 'disabled' && !config.cache?.store?.add) {
     config.logger.warn(
-      'dpop: the cache store has no add(): DPoP proof replay is only detected per instance',
+      config.cache?.store
+        ? 'dpop: the cache store has no add(): DPoP proof replay is only detected per instance'
+        : 'dpop: no shared cache store: a DPoP proof can be replayed on another instance or after a restart (set cache.store)',
     );
   }
   const dpopChallenge: ChallengeSchemes | undefined =

@@ -434,6 +434,12 @@ export interface DpopOptions {
    * Default: off.
    */
   readonly nonce?: boolean | { readonly secret?: string | Uint8Array; readonly maxAgeSec?: number };
+  /**
+   * Most proof `jti`s remembered in process (RFC 9449 §11.1). When every one is still
+   * live, new proofs are refused (503 with `Retry-After`) rather than a live one forgotten:
+   * a forgotten proof could be replayed. Default 100,000.
+   */
+  readonly maxReplayEntries?: number;
 }
 
 /** The `mtls` option: where the TLS client certificate comes from (RFC 8705 §3). */

@@ -4,6 +4,8 @@
  * (`CacheStore.add`), in the shared store, so a proof used on one instance cannot be
  * replayed on another. A store that fails or is slow makes the proof unusable (an
  * outage, 503): answering "first use" without knowing would let a replay through.
+ * Likewise a full table never forgets a live entry to make room: without a shared store
+ * new proofs are refused (503) until the oldest entry expires.
  */
 import type { CacheStore } from '../cache/cache-store.js';
 import { UpstreamUnavailableError } from '../errors.js';
@@ -18,7 +20,7 @@ export interface ReplayCacheSettings {
   readonly store?: Pick<CacheStore, 'add'>;
   /** Deadline of a store call, in milliseconds. */
   readonly storeTimeoutMs: number;
-  /** Most keys kept in process; older ones are dropped first once expired. */
+  /** Most keys kept in process; only expired ones are ever dropped. */
   readonly maxEntries: number;
 }
 
@@ -27,24 +29,32 @@ export function createReplayCache(settings: ReplayCacheSettings): ReplayCache {
   const seen = new Map<string, number>();
   const add = settings.store?.add?.bind(settings.store);
 
+  /** Drops expired entries (oldest first, so it stops at the first live one). */
   function sweep(now: number): void {
     for (const [key, expiresAt] of seen) {
-      if (expiresAt > now && seen.size <= settings.maxEntries) break;
+      if (expiresAt > now) break;
       seen.delete(key);
     }
   }
 
-  function firstUseLocally(key: string, ttlMs: number, now: number): boolean {
+  /** `false` for a replay, `true` when recorded; `undefined` when the table is full of live entries. */
+  function firstUseLocally(key: string, ttlMs: number, now: number): boolean | undefined {
     const expiresAt = seen.get(key);
     if (expiresAt !== undefined && expiresAt > now) return false;
+    if (expiresAt !== undefined) seen.delete(key);
+    if (seen.size >= settings.maxEntries || seen.size % 256 === 0) sweep(now);
+    if (seen.size >= settings.maxEntries) return undefined;
     seen.set(key, now + ttlMs);
-    if (seen.size > settings.maxEntries || seen.size % 256 === 0) sweep(now);
     return true;
   }
 
   return {
     firstUse(key, ttlMs) {
-      if (!firstUseLocally(key, ttlMs, Date.now())) return false;
+      const now = Date.now();
+      const local = firstUseLocally(key, ttlMs, now);
+      if (local === false) return false;
+      if (local === undefined && add === undefined) throw full(seen, now);
+      // Full, with a shared store: the store alone remembers this proof.
       if (add === undefined) return true;
       return withDeadline(
         Promise.resolve().then(() => add(key, ttlMs)),
@@ -52,6 +62,16 @@ export function createReplayCache(settings: ReplayCacheSettings): ReplayCache {
       );
     },
   };
+}
+
+/** 503 until the oldest live entry expires (RFC 9110 §10.2.3 `Retry-After`). */
+function full(seen: ReadonlyMap<string, number>, now: number): UpstreamUnavailableError {
+  const oldest = seen.values().next().value ?? now;
+  const error = new UpstreamUnavailableError({
+    message: 'DPoP replay check: every remembered proof is still live, refusing new ones',
+  });
+  error.retryAfterSec = Math.max(1, Math.ceil((oldest - now) / 1000));
+  return error;
 }
 
 async function withDeadline(call: Promise<boolean>, timeoutMs: number): Promise<boolean> {

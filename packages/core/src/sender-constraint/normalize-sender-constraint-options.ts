@@ -20,9 +20,17 @@ export interface NormalizedDpop {
   readonly maxProofAgeSec: number;
   readonly origins: readonly string[] | undefined;
   readonly nonces: DpopNonces | undefined;
+  readonly maxReplayEntries: number;
 }
 
-const DPOP_KEYS = ['mode', 'algorithms', 'maxProofAgeSec', 'origins', 'nonce'] as const;
+const DPOP_KEYS = [
+  'mode',
+  'algorithms',
+  'maxProofAgeSec',
+  'origins',
+  'nonce',
+  'maxReplayEntries',
+] as const;
 const MODES: readonly DpopMode[] = ['disabled', 'allowed', 'required'];
 
 export function normalizeDpopOption(value: unknown): NormalizedDpop {
@@ -71,6 +79,9 @@ export function normalizeDpopOption(value: unknown): NormalizedDpop {
     }),
     origins,
     nonces: normalizeNonce(raw.nonce),
+    maxReplayEntries: optionalInteger(raw.maxReplayEntries, 'dpop.maxReplayEntries', 100_000, {
+      min: 1,
+    }),
   });
 }
 

@@ -6,6 +6,7 @@
  * (`dpop.origins`). Forwarded headers (`X-Forwarded-Proto`, `Forwarded`) are never read:
  * any client can send them.
  */
+import { InvalidRequestError } from '../errors.js';
 import type { RequestLike } from '../types.js';
 import { normalizeHtu } from './normalize-htu.js';
 
@@ -39,8 +40,31 @@ function originOf(request: RequestLike): string {
   if (request.origin !== undefined) return request.origin;
   const host = request.headers.host;
   if (typeof host !== 'string' || host === '') return '';
-  return `${request.socket?.encrypted === true ? 'https' : 'http'}://${host}`;
+  // Nothing is built from an unchecked header: `Host: api.example/orders#` would move the
+  // real path out of the URL, and a proof for /orders would match any path.
+  if (!AUTHORITY.test(host)) throw invalidHost();
+  const origin = `${request.socket?.encrypted === true ? 'https' : 'http'}://${host}`;
+  // The URL built must have exactly that authority: no userinfo, path, query or fragment.
+  let built: URL;
+  try {
+    built = new URL(origin);
+  } catch {
+    throw invalidHost();
+  }
+  if (built.href !== `${built.origin}/`) throw invalidHost();
+  return origin;
 }
+
+function invalidHost(): InvalidRequestError {
+  return new InvalidRequestError('The Host header is not a valid host');
+}
+
+/**
+ * RFC 9110 §7.2 `Host = uri-host [ ":" port ]`, with RFC 3986 §3.2.2 `host = IP-literal /
+ * IPv4address / reg-name` (reg-name without percent-encoding, which no DNS name needs;
+ * IP-literal as IPv6) and §3.2.3 `port = *DIGIT`.
+ */
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=]+)(?::[0-9]{0,5})?$/;
 
 /** The path of a request target: origin-form as received, or the path of an absolute-form. */
 function pathOf(target: string): string {

@@ -1,5 +1,6 @@
 import { createTestCertificate } from '@tokenguard/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createGuard } from '../../src/create-guard.js';
 import { certificateThumbprint } from '../../src/sender-constraint/certificate-thumbprint.js';
 import { createDpopNonces } from '../../src/sender-constraint/create-dpop-nonces.js';
 import { createReplayCache } from '../../src/sender-constraint/create-replay-cache.js';
@@ -51,11 +52,42 @@ describe('DPoP replay cache (RFC 9449 §11.1)', () => {
     await expect(hanging.firstUse('k', 1000)).rejects.toMatchObject({ status: 503 });
   });
 
-  it('keeps at most maxEntries', () => {
-    const cache = createReplayCache({ storeTimeoutMs: 100, maxEntries: 3 });
-    for (const k of ['1', '2', '3', '4', '5']) cache.firstUse(k, 60_000);
-    // The oldest were dropped to stay within the bound; recent ones are still replays.
-    expect(cache.firstUse('5', 60_000)).toBe(false);
+  it('RFC 9449 §11.1: full of live entries, it refuses new keys (503, Retry-After) and forgets none', () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
+    try {
+      const cache = createReplayCache({ storeTimeoutMs: 100, maxEntries: 3 });
+      for (const k of ['1', '2', '3']) expect(cache.firstUse(k, 60_000)).toBe(true);
+      vi.setSystemTime(1_010_000);
+      let refusal: unknown;
+      try {
+        cache.firstUse('4', 60_000);
+      } catch (error) {
+        refusal = error;
+      }
+      expect(refusal).toMatchObject({ status: 503, headers: { 'retry-after': '50' } });
+      // Every live key is still a replay.
+      for (const k of ['1', '2', '3']) expect(cache.firstUse(k, 60_000)).toBe(false);
+      // Once the oldest expired, there is room again.
+      vi.setSystemTime(1_060_001);
+      expect(cache.firstUse('4', 60_000)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('full, with a shared store: the store alone decides (nothing live is forgotten)', async () => {
+    const shared = new Set<string>();
+    const store = {
+      add(key: string) {
+        if (shared.has(key)) return false;
+        shared.add(key);
+        return true;
+      },
+    };
+    const cache = createReplayCache({ store, storeTimeoutMs: 100, maxEntries: 1 });
+    expect(await cache.firstUse('1', 60_000)).toBe(true);
+    expect(await cache.firstUse('2', 60_000)).toBe(true);
+    expect(await cache.firstUse('2', 60_000)).toBe(false);
   });
 });
 
@@ -137,6 +169,28 @@ describe('request htu (RFC 9449 §4.3, RFC 9110 §7.1)', () => {
     expect(requestHtus({ method: 'GET', url: '/orders', headers: {} }, undefined)).toEqual([]);
   });
 
+  it('RFC 9110 §7.2, RFC 3986 §3.2: a Host that is not host[:port] is 400 invalid_request', () => {
+    for (const host of [
+      'api.example.com/orders#',
+      'api.example.com/orders?',
+      'api.example.com/',
+      'user@api.example.com',
+      'api.example.com:80x',
+      'api example.com',
+      'api.example.com#',
+      '[::1',
+    ]) {
+      const request = { method: 'GET', url: '/admin', headers: { host } };
+      expect(() => requestHtus(request, undefined), host).toThrow(
+        expect.objectContaining({ code: 'invalid_request', status: 400 }),
+      );
+    }
+    for (const host of ['api.example.com:8443', '127.0.0.1:3000', '[::1]:8080', 'localhost']) {
+      const [htu] = requestHtus({ method: 'GET', url: '/admin', headers: { host } }, undefined);
+      expect(new URL(htu as string).pathname, host).toBe('/admin');
+    }
+  });
+
   it('configured origins replace scheme and Host', () => {
     const request = { method: 'GET', url: '/orders', headers: { host: 'internal:8080' } };
     expect(requestHtus(request, ['https://api.example.com'])).toEqual([
@@ -169,5 +223,24 @@ describe('options', () => {
     expect(normalizeMtlsOption({ certificateFrom: 'socket' })).toEqual({
       certificateFrom: 'socket',
     });
+  });
+});
+
+describe('DPoP without a shared store (RFC 9449 §11.1)', () => {
+  it('RFC 9449 §11.1: DPoP on without a shared store warns once, at construction', async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (message: string) => warnings.push(message), error() {} };
+    const options = {
+      logger,
+      introspection: {
+        endpoint: 'https://idp.example/introspect',
+        clientAuth: { method: 'bearer' as const, token: 'caller' },
+      },
+    };
+    const guard = createGuard({ ...options, dpop: 'allowed' });
+    expect(warnings.filter((w) => w.includes('replayed on another instance'))).toHaveLength(1);
+    const bearerOnly = createGuard(options);
+    expect(warnings).toHaveLength(1);
+    await Promise.all([guard.close(), bearerOnly.close()]);
   });
 });
