@@ -30,6 +30,7 @@ import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';
 import { kPassCorsPreflight } from './internal/symbols.js';
 import { startTrace, traceValidation } from './internal/trace-validation.js';
+import { isLocalBackPressure } from './introspection/create-upstream-limiter.js';
 import {
   createIssuerRouter,
   type IssuerRoute,
@@ -115,9 +116,10 @@ export function createGuard(options: GuardOptions): TokenGuard {
       ...config.cache,
       namespace: config.namespace,
       logger: config.logger,
-      // Only an outage (503) may be answered from a stale entry, never a verdict or our own
-      // misconfiguration.
-      isOutage: (error) => error instanceof UpstreamUnavailableError,
+      // Only a real upstream outage (503: network, 5xx, timeout, open breaker) may be answered
+      // from a stale entry: never a verdict, our own misconfiguration, or our own concurrency
+      // cap full of other requests (a junk flood must not bring revoked entries back).
+      isOutage: (error) => error instanceof UpstreamUnavailableError && !isLocalBackPressure(error),
     },
     {
       hit: metrics.counter('cacheHits'),

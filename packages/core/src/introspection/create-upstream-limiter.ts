@@ -12,6 +12,18 @@
 import { UpstreamUnavailableError } from '../errors.js';
 import type { BreakerState } from '../health/check-guard-health.js';
 
+/** The refusals the concurrency cap made itself: local back-pressure, not an upstream fault. */
+const backPressure = new WeakSet<object>();
+
+/**
+ * True for a 503 the guard gave because its own concurrency cap stayed full (local
+ * back-pressure): the identity service said nothing, so stale-if-error must not answer it
+ * (a flood of junk tokens would otherwise bring revoked entries back).
+ */
+export function isLocalBackPressure(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && backPressure.has(error);
+}
+
 export interface UpstreamLimiterSettings {
   readonly maxConcurrent: number;
   readonly queueTimeoutMs: number;
@@ -114,11 +126,11 @@ export function createUpstreamLimiter(
         const index = waiting.indexOf(admit);
         if (index !== -1) waiting.splice(index, 1);
         counters.rejectedByConcurrencyCap();
-        reject(
-          new UpstreamUnavailableError({
-            message: `introspection concurrency cap (${settings.maxConcurrent}) full for ${settings.queueTimeoutMs} ms`,
-          }),
-        );
+        const error = new UpstreamUnavailableError({
+          message: `introspection concurrency cap (${settings.maxConcurrent}) full for ${settings.queueTimeoutMs} ms`,
+        });
+        backPressure.add(error);
+        reject(error);
       }, settings.queueTimeoutMs);
       waiting.push(admit);
     });

@@ -8,7 +8,12 @@
 import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { CachedResult } from '../cache/cache-store.js';
-import { InvalidTokenError, ServerError, TokenGuardError } from '../errors.js';
+import {
+  InvalidTokenError,
+  ServerError,
+  TokenGuardError,
+  UpstreamUnavailableError,
+} from '../errors.js';
 import type { GuardMetricsRecorder } from '../guard/create-guard-metrics.js';
 import type { IssuerMetrics } from '../guard-types.js';
 import {
@@ -63,14 +68,23 @@ export function createIssuerRouter(
   }
   const inOrder = [...configured.values()].filter((unit) => unit.introspects);
 
-  // Issuers found by `resolveIssuer`: at most `maxIssuers` held; an evicted one is closed.
-  const resolved = new LRUCache<string, IssuerUnit>({
-    max: settings.maxIssuers,
-    // Evicted for room: close its pool and timers. (`close()` closes the rest itself.)
-    dispose: (unit, _issuer, reason) => {
-      if (reason === 'evict') void unit.close();
-    },
-  });
+  // Issuers found by `resolveIssuer`, in two segments of at most `maxIssuers` each (a
+  // segmented LRU): a new unit waits on probation until it validates a token, then is
+  // proven. New units only push out other new ones, so tokens naming junk tenants cannot
+  // evict the tenants that work. An evicted unit is closed.
+  const segment = () =>
+    new LRUCache<string, IssuerUnit>({
+      max: settings.maxIssuers,
+      // Evicted for room: close its pool and timers. (`close()` closes the rest itself.)
+      dispose: (unit, _issuer, reason) => {
+        if (reason === 'evict') void unit.close();
+      },
+    });
+  const proven = segment();
+  const probation = segment();
+  const resolvedUnits = () => [...proven.values(), ...probation.values()];
+  const resolvedEntries = () => [...proven.entries(), ...probation.entries()];
+  const budget = createNewIssuerBudget(settings.maxNewIssuersPerSec);
   const refused = new LRUCache<string, true>({
     max: settings.maxIssuers,
     ttl: UNKNOWN_ISSUER_TTL_MS,
@@ -81,11 +95,21 @@ export function createIssuerRouter(
     issuer: string,
     request: RequestLike | undefined,
   ): IssuerUnit | undefined | Promise<IssuerUnit | undefined> {
-    const unit = configured.get(issuer) ?? resolved.get(issuer);
+    const unit = configured.get(issuer) ?? proven.get(issuer) ?? probation.get(issuer);
     if (unit !== undefined || settings.resolveIssuer === undefined) return unit;
     if (refused.has(issuer)) return undefined;
     let lookup = pending.get(issuer);
     if (lookup === undefined) {
+      // Each new unit costs metadata and key-set fetches: a bounded number per second.
+      const waitSec = budget.take();
+      if (waitSec !== 0) {
+        const error = new UpstreamUnavailableError({
+          message: `resolveIssuer: more than ${settings.maxNewIssuersPerSec} new issuers per second`,
+          realm,
+        });
+        error.retryAfterSec = waitSec;
+        throw error;
+      }
       lookup = resolve(issuer, request).finally(() => pending.delete(issuer));
       pending.set(issuer, lookup);
     }
@@ -119,8 +143,15 @@ export function createIssuerRouter(
       });
     }
     const unit = createIssuerUnit(entry, guardMetrics, http);
-    resolved.set(issuer, unit);
+    probation.set(issuer, unit);
     return unit;
+  }
+
+  /** A unit on probation that validated a token is proven (moved, not closed). */
+  function promote(unit: IssuerUnit): void {
+    if (probation.peek(unit.issuer) !== unit) return;
+    probation.delete(unit.issuer);
+    proven.set(unit.issuer, unit);
   }
 
   function routeTo(unit: IssuerUnit, token: string): IssuerRoute {
@@ -128,7 +159,11 @@ export function createIssuerRouter(
       namespace: unit.namespace,
       issuer: unit.issuer,
       strategy: unit.validator.strategyOf(token),
-      validate: (trace) => unit.validator.validate(token, trace),
+      validate: async (trace) => {
+        const result = await unit.validator.validate(token, trace);
+        if (result.kind === 'valid') promote(unit);
+        return result;
+      },
     };
   }
 
@@ -220,12 +255,12 @@ export function createIssuerRouter(
     metrics() {
       const all: Record<string, IssuerMetrics> = {};
       for (const [issuer, unit] of configured) all[issuer] = unit.metrics();
-      for (const [issuer, unit] of resolved.entries()) all[issuer] = unit.metrics();
+      for (const [issuer, unit] of resolvedEntries()) all[issuer] = unit.metrics();
       return all;
     },
 
     async health(options) {
-      const units = [...configured.entries(), ...resolved.entries()];
+      const units = [...configured.entries(), ...resolvedEntries()];
       const checked = await Promise.all(
         units.map(
           async ([issuer, unit]) => [issuer, await checkGuardHealth(unit.health, options)] as const,
@@ -236,7 +271,7 @@ export function createIssuerRouter(
 
     get breakerState(): BreakerState {
       let worst: BreakerState = 'closed';
-      for (const unit of [...configured.values(), ...resolved.values()]) {
+      for (const unit of [...configured.values(), ...resolvedUnits()]) {
         const state = unit.validator.breakerState;
         if (state === 'open') return 'open';
         if (state === 'half-open') worst = 'half-open';
@@ -249,9 +284,31 @@ export function createIssuerRouter(
     },
 
     async close() {
-      const units = [...configured.values(), ...resolved.values()];
-      resolved.clear();
+      const units = [...configured.values(), ...resolvedUnits()];
+      proven.clear();
+      probation.clear();
       await Promise.all(units.map((unit) => unit.close()));
+    },
+  };
+}
+
+/**
+ * A token bucket of new issuer units: `perSec` a second, up to `perSec` at once. `take()`
+ * answers 0 when a unit may be set up now, else the seconds until one may (`Retry-After`).
+ */
+function createNewIssuerBudget(perSec: number): { take(): number } {
+  let tokens = perSec;
+  let refilledAt = Date.now();
+  return {
+    take() {
+      const now = Date.now();
+      tokens = Math.min(perSec, tokens + ((now - refilledAt) / 1000) * perSec);
+      refilledAt = now;
+      if (tokens >= 1) {
+        tokens -= 1;
+        return 0;
+      }
+      return Math.max(1, Math.ceil((1 - tokens) / perSec));
     },
   };
 }

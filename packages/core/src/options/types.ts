@@ -327,8 +327,19 @@ export interface GuardOptions {
   readonly resolveIssuer?: IssuerResolver;
   /** Picks an opaque token's issuer from the request (host, path, header). Default: try in order. */
   readonly selectIssuer?: IssuerSelector;
-  /** Most issuers found by `resolveIssuer` held at once (metadata, keys, pools). Default 100. */
+  /**
+   * Most issuers found by `resolveIssuer` held at once (metadata, keys, pools), counted
+   * separately for issuers that have validated a token and for new ones that have not yet
+   * (probation): new issuers only push out other new ones. Default 100.
+   */
   readonly maxIssuers?: number;
+  /**
+   * Most new issuers `resolveIssuer` may set up per second (each costs metadata and key-set
+   * fetches); past it a token naming another unknown issuer is answered 503 with
+   * `Retry-After`, so a flood of junk tokens naming tenants costs a bounded number of
+   * outbound fetches. Default 10.
+   */
+  readonly maxNewIssuersPerSec?: number;
   /** Clock tolerance for `exp`/`nbf`/`iat`, in seconds. Default 5. */
   readonly clockToleranceSec?: number;
   /** Allow `http:` endpoints (loopback tests, local development). Default false. */

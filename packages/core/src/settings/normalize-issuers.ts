@@ -35,8 +35,10 @@ export interface NormalizedIssuers {
   readonly entries: readonly NormalizedIssuer[];
   readonly resolveIssuer: IssuerResolver | undefined;
   readonly selectIssuer: IssuerSelector | undefined;
-  /** Most resolved issuers held at once (their metadata, keys and pools). */
+  /** Most resolved issuers held at once (their metadata, keys and pools), per segment. */
   readonly maxIssuers: number;
+  /** Most new issuers `resolveIssuer` may set up per second. */
+  readonly maxNewIssuersPerSec: number;
   /** The namespace of results found by trying issuers in order. */
   readonly namespace: string;
   /** The guard's settings, for entries `resolveIssuer` returns later. */
@@ -97,6 +99,10 @@ export function normalizeIssuers(
     resolveIssuer: resolveIssuer as IssuerResolver | undefined,
     selectIssuer: selectIssuer as IssuerSelector | undefined,
     maxIssuers: optionalInteger(raw.maxIssuers, 'maxIssuers', 100, { min: 1, max: 100_000 }),
+    maxNewIssuersPerSec: optionalInteger(raw.maxNewIssuersPerSec, 'maxNewIssuersPerSec', 10, {
+      min: 1,
+      max: 100_000,
+    }),
     namespace: fingerprintSettings({
       issuers: entries.map((entry) => entry.namespace),
       explicit: context.explicitNamespace,

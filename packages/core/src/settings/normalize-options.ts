@@ -112,6 +112,7 @@ const GUARD_KEYS = optionKeys<GuardOptions>({
   resolveIssuer: true,
   selectIssuer: true,
   maxIssuers: true,
+  maxNewIssuersPerSec: true,
   clockToleranceSec: true,
   allowInsecureHttp: true,
   optional: true,
@@ -178,7 +179,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           sharedStore: cache?.store !== undefined,
         });
   if (issuers === undefined) {
-    for (const key of ['selectIssuer', 'maxIssuers'] as const) {
+    for (const key of ['selectIssuer', 'maxIssuers', 'maxNewIssuersPerSec'] as const) {
       if (raw[key] !== undefined) {
         throw new TokenGuardConfigError(key, 'needs `issuers` or `resolveIssuer`');
       }
