@@ -212,13 +212,13 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
           `user@${authority}`,
         ]) {
           const token = await bound.opaque();
-          // A proof made for GET /protected, sent to GET /any under a Host naming /protected.
+          // A proof made for GET /protected, sent to GET /where under a Host naming /protected.
           const proof = await createDpopProof(key, {
             method: 'GET',
             url: `${app().url}/protected`,
             accessToken: token,
           });
-          const answer = await send(app().url, '/any', {
+          const answer = await send(app().url, '/where', {
             headers: { host, authorization: `DPoP ${token}`, dpop: proof },
           });
           expect({ host, status: answer.status }).toEqual({ host, status: 400 });
@@ -229,7 +229,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
         }
       });
 
-      it('RFC 9449 §4.3 (9): with a valid Host, a proof for GET /protected is refused on GET /any', async () => {
+      it('RFC 9449 §4.3 (9): with a valid Host, a proof for GET /protected is refused on GET /where', async () => {
         const token = await bound.opaque();
         const proof = await createDpopProof(key, {
           method: 'GET',
@@ -237,7 +237,7 @@ export function runSenderConstrainedConformance(harness: AdapterHarness): void {
           accessToken: token,
         });
         expectRefusal(
-          await dpopGet(app(), '/any', token, proof),
+          await dpopGet(app(), '/where', token, proof),
           401,
           dpopError('invalid_dpop_proof'),
           'invalid_dpop_proof',
