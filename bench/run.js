@@ -5,6 +5,7 @@
  * Method and columns: bench/README.md. Progress goes to stderr; the Markdown report goes to
  * stdout and to bench/results/<date>.md.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './lib/args.js';
@@ -36,6 +37,8 @@ const usage = `usage: node bench/run.js [flags]
                       "express:", "tg-jwt", "coalescing", "memory" (baselines come along)
   --quick             1 round, 1 s windows, memory at 10k entries only (a smoke run)
   --profile           run the servers under --cpu-prof; profiles go to bench/results/profiles/
+  --bun <path>        also run Hono on Bun (Bun.serve) with this binary: cached, JWT, hono/jwt
+  --deno <path>       the same on Deno (Deno.serve)
   --help`;
 
 const started = Date.now();
@@ -50,6 +53,8 @@ try {
     only: 'string',
     quick: 'boolean',
     profile: 'boolean',
+    bun: 'string',
+    deno: 'string',
     help: 'boolean',
   });
 } catch (error) {
@@ -87,7 +92,21 @@ try {
   const identity = await forkHelper('identity.js');
   children.push(identity);
   const idp = identity.info;
-  const all = buildScenarios(idp);
+  // Other runtimes: the binary and the arguments a server file is started with there.
+  /** @type {Record<string, string[]>} */
+  const runtimeCommands = {};
+  const runtimes = [];
+  if (args.bun) {
+    runtimeCommands.bun = [args.bun];
+    const version = execFileSync(args.bun, ['--version'], { encoding: 'utf8' }).trim();
+    runtimes.push({ key: 'bun', name: `Bun ${version}` });
+  }
+  if (args.deno) {
+    runtimeCommands.deno = [args.deno, 'run', '-A'];
+    const version = /deno (\S+)/.exec(execFileSync(args.deno, ['--version'], { encoding: 'utf8' }));
+    runtimes.push({ key: 'deno', name: `Deno ${version?.[1]}` });
+  }
+  const all = buildScenarios(idp, runtimes);
 
   // Selection: matching scenarios, plus the baseline of each framework they run on.
   const picked = all.filter((s) => !s.baseline && selectedId(s.id));
@@ -121,6 +140,11 @@ try {
     tokens.opaque1000 = await identity.call('mintTokens', { n: 1000, claims });
   }
   if (need.has('jwt1')) tokens.jwt1 = await identity.call('mintJwts', { n: 1, claims });
+  if (need.has('jwt1plain')) {
+    // hono/jwt refuses RFC 9068's `typ: at+jwt`: its peer row gets the same JWT typed `JWT`.
+    const options = { header: { typ: 'JWT' } };
+    tokens.jwt1plain = await identity.call('mintJwts', { n: 1, claims, options });
+  }
   if (need.has('jwt1000')) tokens.jwt1000 = await identity.call('mintJwts', { n: 1000, claims });
   const tamperedJwt = [...need].some((t) => t.startsWith('jwt'))
     ? await identity.call('mintBadJwt', { kind: 'tampered-payload', claims: { sub: 'user-0' } })
@@ -144,7 +168,10 @@ try {
               `${s.id.replace(':', '-')}.cpuprofile`,
             ]
           : [];
-        const server = await startServer(s.file, s.config, { name: s.id, execArgv });
+        const server = await startServer(s.file, s.config, {
+          name: s.id,
+          ...(s.runtime ? { runtime: runtimeCommands[s.runtime] } : { execArgv }),
+        });
         children.push(server);
         servers.set(s.id, server);
       }),

@@ -69,12 +69,14 @@ export function rssBytes(pid) {
  * for its `{"port":N}` line.
  * @param {string} file e.g. `express.js`
  * @param {Record<string, unknown>} config passed as BENCH_CONFIG
- * @param {{ name?: string, execArgv?: string[], timeoutMs?: number }} [options]
+ * @param {{ name?: string, execArgv?: string[], timeoutMs?: number, runtime?: string[] }} [options]
+ *   `runtime`: the binary and its arguments before the file (default: this Node.js)
  * @returns {Promise<ServerHandle>}
  */
 export function startServer(file, config, options = {}) {
   const name = options.name ?? file;
-  const child = spawn(process.execPath, [...(options.execArgv ?? []), serversDir + file], {
+  const [binary, ...runtimeArgs] = options.runtime ?? [process.execPath];
+  const child = spawn(binary, [...runtimeArgs, ...(options.execArgv ?? []), serversDir + file], {
     env: {
       ...process.env,
       NODE_ENV: 'production',

@@ -4,8 +4,15 @@
  * set it is loaded with, the upstream delay during its window, and the target it answers to.
  */
 
-/** @typedef {'express' | 'koa' | 'fastify' | 'hono'} Framework */
-/** @typedef {'none' | 'opaque1000' | 'jwt1' | 'jwt1000'} TokenSet */
+/**
+ * `express`, `koa`, `fastify`, `hono` on Node; `hono on Bun 1.4.5`-style names for Hono on
+ * another runtime (its own server, Bun.serve or Deno.serve).
+ * @typedef {string} Framework
+ */
+/**
+ * `jwt1plain`: one JWT with `typ: JWT` instead of RFC 9068's `at+jwt`, which hono/jwt refuses.
+ * @typedef {'none' | 'opaque1000' | 'jwt1' | 'jwt1000' | 'jwt1plain'} TokenSet
+ */
 /**
  * @typedef {'introspection-hit' | 'introspection-miss' | 'jwt-hit' | 'jwt-nocache'} TargetGroup
  */
@@ -28,6 +35,7 @@
  * @property {boolean} prewarm send every token once before the first window (cached paths)
  * @property {TargetGroup | undefined} floor a hand-written scenario: the floor of that target,
  *   quoted beside it
+ * @property {string | undefined} runtime `bun` or `deno` (the server runs there), else Node
  */
 
 /** @type {Framework[]} */
@@ -36,9 +44,10 @@ export const frameworks = ['express', 'koa', 'fastify', 'hono'];
 /**
  * @param {{ issuer: string, introspectionEndpoint: string, jwksUri: string, callerToken: string,
  *   publicKeyPem: string }} idp
+ * @param {Array<{ key: string, name: string }>} [runtimes] other runtimes to run Hono on
  * @returns {Scenario[]}
  */
-export function buildScenarios(idp) {
+export function buildScenarios(idp, runtimes = []) {
   const introspection = {
     endpoint: idp.introspectionEndpoint,
     clientAuth: { method: 'bearer', token: idp.callerToken },
@@ -85,7 +94,7 @@ export function buildScenarios(idp) {
       baseline: s.baseline ?? false,
       ours: s.ours ?? false,
       peer: s.peer ?? false,
-      file: `${s.framework}.js`,
+      file: s.file ?? `${s.framework}.js`,
       config: s.config ?? { auth: 'none' },
       tokens: s.tokens ?? 'none',
       check: s.check,
@@ -94,7 +103,16 @@ export function buildScenarios(idp) {
       coalesce: s.coalesce,
       prewarm: s.prewarm ?? false,
       floor: s.floor,
+      runtime: s.runtime,
     });
+  };
+  const honoJwt = {
+    name: 'hono-jwt',
+    label: 'hono/jwt (Hono’s JWT middleware, one key), one JWT repeated',
+    config: jwtPeer('hono-jwt'),
+    peer: true,
+    tokens: /** @type {TokenSet} */ ('jwt1plain'),
+    check: /** @type {'jwt'} */ ('jwt'),
   };
 
   for (const framework of frameworks) {
@@ -235,6 +253,7 @@ export function buildScenarios(idp) {
         check: 'jwt',
       });
     }
+    if (framework === 'hono') add({ framework, file: 'hono.js', ...honoJwt });
     if (framework === 'fastify') {
       add({
         framework,
@@ -246,6 +265,42 @@ export function buildScenarios(idp) {
         check: 'jwt',
       });
     }
+  }
+  // Hono on Bun and Deno, on their own servers: the cached and JWT rows and the peer, each
+  // paired with its own baseline on that runtime.
+  for (const runtime of runtimes) {
+    const framework = `hono on ${runtime.name}`;
+    const on = { framework, file: 'hono.js', runtime: runtime.key };
+    add({ ...on, name: 'baseline', label: 'baseline (no auth)', baseline: true });
+    add({
+      ...on,
+      name: 'tg-introspect-hit',
+      prewarm: true,
+      label: 'tokenguard introspection, cached, 1,000 tokens',
+      ours: true,
+      config: tgIntro(cached),
+      tokens: 'opaque1000',
+      check: 'opaque',
+    });
+    add({
+      ...on,
+      name: 'tg-jwt-repeat',
+      label: 'tokenguard JWT, one token repeated',
+      ours: true,
+      config: tgJwt(undefined),
+      tokens: 'jwt1',
+      check: 'jwt',
+    });
+    add({
+      ...on,
+      name: 'tg-jwt-nocache',
+      label: 'tokenguard JWT, cache off, 1,000 tokens (verify every time)',
+      ours: true,
+      config: tgJwt(false),
+      tokens: 'jwt1000',
+      check: 'jwt',
+    });
+    add({ ...on, ...honoJwt });
   }
   return list;
 }

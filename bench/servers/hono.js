@@ -1,9 +1,10 @@
 // @ts-check
 /**
- * Hono scenario server, on Node through @hono/node-server. BENCH_CONFIG.auth: `none`
- * (baseline), `tokenguard` or `handwritten` (lib/handwritten.js).
+ * Hono scenario server: on Node through @hono/node-server, on Bun and Deno on their own server
+ * (Bun.serve, Deno.serve). BENCH_CONFIG.auth: `none` (baseline), `tokenguard`, `hono-jwt`
+ * (Hono's own JWT middleware, the peer) or `handwritten` (lib/handwritten.js).
  */
-import { serve } from '@hono/node-server';
+import { createPublicKey } from 'node:crypto';
 import { Hono } from 'hono';
 import { announce, listenPort, readConfig } from '../lib/child.js';
 
@@ -20,6 +21,14 @@ switch (config.auth) {
     const { tokenGuard } = await import('@tokenguard/hono');
     app.use(tokenGuard(config.options));
     subOf = (c) => c.get('auth')?.claims.sub;
+    break;
+  }
+  case 'hono-jwt': {
+    // hono/jwt takes one key, not a JWKS URI: the identity server's public key as a JWK.
+    const { jwt } = await import('hono/jwt');
+    const key = createPublicKey(config.publicKeyPem).export({ format: 'jwk' });
+    app.use(jwt({ secret: /** @type {any} */ (key), alg: 'RS256' }));
+    subOf = (c) => /** @type {any} */ (c.get('jwtPayload'))?.sub;
     break;
   }
   case 'handwritten': {
@@ -55,6 +64,20 @@ switch (config.auth) {
 
 app.get('/', (c) => c.json({ hello: 'world', sub: subOf(c) }));
 
-const server = serve({ fetch: app.fetch, port: listenPort(), hostname: '127.0.0.1' }, (info) => {
-  announce(info.port, () => new Promise((resolve) => server.close(() => resolve())));
-});
+/** @type {any} */
+const runtime = globalThis;
+if (runtime.Bun) {
+  const server = runtime.Bun.serve({ fetch: app.fetch, port: listenPort(), hostname: '127.0.0.1' });
+  announce(server.port, () => server.stop(true));
+} else if (runtime.Deno) {
+  const server = runtime.Deno.serve(
+    { port: listenPort(), hostname: '127.0.0.1', onListen() {} },
+    app.fetch,
+  );
+  announce(server.addr.port, () => server.shutdown());
+} else {
+  const { serve } = await import('@hono/node-server');
+  const server = serve({ fetch: app.fetch, port: listenPort(), hostname: '127.0.0.1' }, (info) => {
+    announce(info.port, () => new Promise((resolve) => server.close(() => resolve())));
+  });
+}
