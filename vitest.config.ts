@@ -33,8 +33,9 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    // Runtime-only files (Bun.serve, Deno.serve): vitest.runtimes.config.ts runs them there.
-    exclude: [...configDefaults.exclude, 'test/runtimes/**'],
+    // Runtime-only files (Bun.serve, Deno.serve) run under vitest.runtimes.config.ts there.
+    // Runs with their own configs: vitest.webcrypto.config.ts (node:crypto without `verify`).
+    exclude: [...configDefaults.exclude, 'test/runtimes/**', 'test/webcrypto/**'],
     typecheck: {
       enabled: true,
       include: ['packages/*/test/**/*.test-d.ts', 'test/**/*.test-d.ts'],

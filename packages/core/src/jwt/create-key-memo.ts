@@ -10,15 +10,21 @@
  * the memo is emptied whenever the key set changes (a JWKS refresh), so a key the issuer
  * removed stops verifying exactly when it would have without the memo.
  */
-import type { KeyObject } from 'node:crypto';
+import type { KeyObject, webcrypto } from 'node:crypto';
+
+/**
+ * A key that passed every rule, in the form its signature check takes: a node:crypto
+ * `KeyObject`, or the `CryptoKey` / HMAC secret itself on the WebCrypto path.
+ */
+export type CheckedKey = KeyObject | webcrypto.CryptoKey | Uint8Array;
 
 export interface KeyMemo {
   /** The key chosen for `header` under the current key set, if one was. */
-  get(header: object): KeyObject | undefined;
+  get(header: object): CheckedKey | undefined;
   /** The key set's version now: read before resolving a key, passed to `set`. */
   version(): number;
   /** Keeps the key chosen for `header`, unless the key set changed since `version`. */
-  set(header: object, key: KeyObject, version: number): void;
+  set(header: object, key: CheckedKey, version: number): void;
 }
 
 /**
@@ -28,7 +34,7 @@ export interface KeyMemo {
  * const memo = createKeyMemo(() => keySet.version());
  */
 export function createKeyMemo(currentVersion: () => number): KeyMemo {
-  let keys = new WeakMap<object, KeyObject>();
+  let keys = new WeakMap<object, CheckedKey>();
   let keysVersion = currentVersion();
 
   function version(): number {

@@ -10,6 +10,11 @@
  * understood or refused (RFC 7515 §4.1.11), unencoded payloads refused for JWTs (RFC 7797 §7),
  * RSA keys of at least 2048 bits (RFC 7518 §3.3), strict base64url without padding
  * (RFC 7515 §2, §7.1). Algorithms without a rule here are handed to jose unchanged.
+ *
+ * Where node:crypto cannot verify (no `verify`, or no `KeyObject.from` to convert a
+ * `CryptoKey`), the same checks run and the signature goes to WebCrypto instead
+ * (`crypto.subtle.verify` with the rule's parameters): the key checks, the algorithm binding
+ * and the ECDSA length check come before either, so both paths accept exactly the same tokens.
  */
 
 import {
@@ -42,6 +47,12 @@ interface SignatureRule {
   };
   /** node:crypto digest name (`null` for Ed25519, which hashes internally). */
   readonly digest: string | null;
+  /** The WebCrypto `verify` parameters of the same check. */
+  readonly webCrypto: {
+    readonly name: string;
+    readonly hash?: string;
+    readonly saltLength?: number;
+  };
   readonly secret?: true;
   readonly pssSaltLength?: number;
   /** ECDSA: the fixed length of an IEEE P1363 signature (RFC 7518 §3.4). */
@@ -52,20 +63,29 @@ interface SignatureRule {
 const hmac = (bits: number): SignatureRule => ({
   imported: { name: 'HMAC', hash: `SHA-${bits}` },
   digest: `sha${bits}`,
+  webCrypto: { name: 'HMAC' },
   secret: true,
 });
 const rsa = (bits: number, pssSaltLength?: number): SignatureRule => ({
   imported: { name: pssSaltLength ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: `SHA-${bits}` },
   digest: `sha${bits}`,
+  webCrypto: pssSaltLength
+    ? { name: 'RSA-PSS', saltLength: pssSaltLength }
+    : { name: 'RSASSA-PKCS1-v1_5' },
   pssSaltLength,
   minRsaBits: 2048,
 });
 const ecdsa = (namedCurve: string, bits: number, ecSignatureBytes: number): SignatureRule => ({
   imported: { name: 'ECDSA', namedCurve },
   digest: `sha${bits}`,
+  webCrypto: { name: 'ECDSA', hash: `SHA-${bits}` },
   ecSignatureBytes,
 });
-const ed25519: SignatureRule = { imported: { name: 'Ed25519' }, digest: null };
+const ed25519: SignatureRule = {
+  imported: { name: 'Ed25519' },
+  digest: null,
+  webCrypto: { name: 'Ed25519' },
+};
 
 const RULES: Readonly<Record<string, SignatureRule>> = {
   HS256: hmac(256),
@@ -87,6 +107,13 @@ const RULES: Readonly<Record<string, SignatureRule>> = {
 type CryptoKey = webcrypto.CryptoKey;
 /** Node ≥ 20 has the WebCrypto `CryptoKey` class as a global (its type lives in the DOM lib). */
 const CryptoKeyClass = (globalThis as unknown as { CryptoKey: new () => CryptoKey }).CryptoKey;
+
+/**
+ * Whether node:crypto can check signatures here: its `verify`, and `KeyObject.from` to take
+ * the `CryptoKey`s jose's key sets hand out. Else the WebCrypto path.
+ */
+const nodeCryptoVerifies =
+  typeof cryptoVerify === 'function' && typeof KeyObject?.from === 'function';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Converted keys, per imported key object (jose's key sets hand out the same one each time). */
@@ -123,8 +150,8 @@ export async function verifyJwt(
   }
 
   // A header seen before under the same key set has its key already (create-key-memo.ts).
-  let keyObject = typeof key === 'function' ? memo?.get(header) : undefined;
-  if (keyObject === undefined) {
+  let checked = typeof key === 'function' ? memo?.get(header) : undefined;
+  if (checked === undefined) {
     const version = memo?.version();
     const resolved =
       typeof key === 'function'
@@ -139,18 +166,26 @@ export async function verifyJwt(
     if (!(resolved instanceof Uint8Array || resolved instanceof CryptoKeyClass)) {
       return jwtVerify(token, resolved, options);
     }
-    keyObject = toKeyObject(resolved, rule, alg);
+    checkKey(resolved, rule, alg);
+    checked = nodeCryptoVerifies ? toKeyObject(resolved) : resolved;
     if (memo !== undefined && version !== undefined && typeof key === 'function') {
-      memo.set(header, keyObject, version);
+      memo.set(header, checked, version);
     }
   } else if (!isBase64Url(encodedSignature)) {
     throw new errors.JWSInvalid('Failed to base64url decode the signature');
   }
   const signature = Buffer.from(encodedSignature, 'base64url');
   const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'latin1');
-  if (!checkSignature(rule, keyObject, signingInput, signature)) {
-    throw new errors.JWSSignatureVerificationFailed();
-  }
+  // Synchronous on node:crypto (a memoised key keeps the whole check in this tick).
+  const verified = nodeCryptoVerifies
+    ? checkSignature(rule, checked as KeyObject, signingInput, signature)
+    : await checkWebCryptoSignature(
+        rule,
+        checked as Uint8Array | CryptoKey,
+        signingInput,
+        signature,
+      );
+  if (!verified) throw new errors.JWSSignatureVerificationFailed();
   if (!b64) throw new errors.JWTInvalid('JWTs MUST NOT use unencoded payload');
   if (!isBase64Url(encodedPayload)) {
     throw new errors.JWSInvalid('Failed to base64url decode the payload');
@@ -236,18 +271,14 @@ function checkCrit(header: Record<string, unknown>): boolean {
 }
 
 /**
- * The key as a node:crypto `KeyObject`, after the checks jose makes on it: the right type
- * (secret or public), imported for this very algorithm, usable for `verify`, RSA ≥ 2048 bits.
- * A key that fails them is a `TypeError`, as in jose.
+ * The checks jose makes on a key, before either signature path: the right type (secret or
+ * public), imported for this very algorithm, usable for `verify`, RSA ≥ 2048 bits. A key
+ * that fails them is a `TypeError`, as in jose.
  */
-function toKeyObject(key: Uint8Array | CryptoKey, rule: SignatureRule, alg: string): KeyObject {
-  const cached = keyObjects.get(key);
+function checkKey(key: Uint8Array | CryptoKey, rule: SignatureRule, alg: string): void {
   if (key instanceof Uint8Array) {
     if (!rule.secret) throw new TypeError(`Key for the ${alg} algorithm must be a public key`);
-    if (cached !== undefined) return cached;
-    const secret = createSecretKey(key);
-    keyObjects.set(key, secret);
-    return secret;
+    return;
   }
   const expectedType = rule.secret ? 'secret' : 'public';
   if (key.type !== expectedType) {
@@ -267,10 +298,55 @@ function toKeyObject(key: Uint8Array | CryptoKey, rule: SignatureRule, alg: stri
       throw new TypeError(`${alg} requires key modulusLength to be 2048 bits or larger`);
     }
   }
-  if (cached !== undefined) return cached;
-  const converted = KeyObject.from(key);
-  keyObjects.set(key, converted);
+}
+
+/** The checked key as a node:crypto `KeyObject`, converted once per key. */
+function toKeyObject(key: Uint8Array | CryptoKey): KeyObject {
+  let converted = keyObjects.get(key);
+  if (converted === undefined) {
+    converted = key instanceof Uint8Array ? createSecretKey(key) : KeyObject.from(key);
+    keyObjects.set(key, converted);
+  }
   return converted;
+}
+
+/** HMAC secrets imported into WebCrypto, per secret and hash (HS256 and HS384 may share one). */
+const hmacKeys = new WeakMap<Uint8Array, Map<string, Promise<CryptoKey>>>();
+
+/**
+ * The same check as `checkSignature`, by WebCrypto: an ECDSA signature of the wrong length is
+ * refused first (RFC 7518 §3.4: IEEE P1363, the form WebCrypto verifies), an HMAC is compared
+ * inside `verify`.
+ */
+async function checkWebCryptoSignature(
+  rule: SignatureRule,
+  key: Uint8Array | CryptoKey,
+  data: Buffer,
+  signature: Buffer,
+): Promise<boolean> {
+  if (rule.ecSignatureBytes !== undefined && signature.length !== rule.ecSignatureBytes) {
+    return false;
+  }
+  let cryptoKey: CryptoKey;
+  if (key instanceof Uint8Array) {
+    const hash = rule.imported.hash as string;
+    let byHash = hmacKeys.get(key);
+    if (byHash === undefined) {
+      byHash = new Map();
+      hmacKeys.set(key, byHash);
+    }
+    let imported = byHash.get(hash);
+    if (imported === undefined) {
+      imported = globalThis.crypto.subtle.importKey('raw', key, { name: 'HMAC', hash }, false, [
+        'verify',
+      ]);
+      byHash.set(hash, imported);
+    }
+    cryptoKey = await imported;
+  } else {
+    cryptoKey = key;
+  }
+  return globalThis.crypto.subtle.verify(rule.webCrypto, cryptoKey, signature, data);
 }
 
 function matchesImport(key: CryptoKey, rule: SignatureRule): boolean {
