@@ -6,6 +6,7 @@
  */
 import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { nestHarness } from './adapters/nest.js';
+import { runNestConformance } from './nest-conformance.js';
 import { runResourceMetadataConformance } from './resource-metadata-conformance.js';
 import { runConformance } from './run-conformance.js';
 import { runSenderConstrainedConformance } from './sender-constrained-conformance.js';
@@ -19,3 +20,4 @@ runTokenLocationsConformance(harness);
 runStepUpConformance(harness);
 runResourceMetadataConformance(harness);
 runSenderConstrainedConformance(harness);
+runNestConformance(12, 'fastify');

@@ -161,7 +161,11 @@ class TokenGuardGlobalGuard implements CanActivate {
   ): boolean | Promise<boolean> {
     const adapter = this.#adapter;
     adapter.attach(request, auth);
-    if (route.requirements === undefined) return true;
+    // `@OptionalAuth()` lets a request without a token through whatever its controller
+    // requires; one with a token must meet it.
+    if (route.requirements === undefined || (auth === undefined && route.access === 'optional')) {
+      return true;
+    }
     const call = adapter.callContext(requestLog(request));
     return adapter.guard.authorize(auth, route.requirements, view, call).then(
       () => true,

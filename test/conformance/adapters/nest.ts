@@ -66,6 +66,7 @@ import {
   tlsServerOptions,
   whereView,
 } from '../harness.js';
+import { send } from '../http.js';
 
 export type NestPlatform = 'express' | 'fastify';
 
@@ -86,36 +87,62 @@ export function nestHarness(major: number, platform: NestPlatform): AdapterHarne
     async createApp(spec) {
       const loaded = await nestMajor();
       if (loaded !== major) throw new Error(`expected Nest ${major}, loaded Nest ${loaded}`);
-      const app = await NestFactory.create(
-        appModule(spec, platform),
-        platform === 'express'
-          ? new ExpressAdapter()
-          : new FastifyAdapter(spec.tls ? { https: tlsServerOptions(spec.tls) } : {}),
-        {
-          logger: false,
-          abortOnError: false,
-          ...(spec.tls && platform === 'express'
-            ? { httpsOptions: tlsServerOptions(spec.tls) }
-            : {}),
-        },
-      );
-      app.useGlobalFilters(new FrameworkErrors(app, spec.detailedErrors === true));
-      try {
-        await app.listen(0, '127.0.0.1');
-      } catch (error) {
-        await app.close().catch(() => undefined);
-        throw error;
-      }
-      // Not `app.getUrl()`: Nest 11 on Fastify names https servers http.
-      const { port } = app.getHttpServer().address() as AddressInfo;
+      const app = await startNest(appModule(spec, platform), platform, {
+        tls: spec.tls,
+        setup: (created) =>
+          created.useGlobalFilters(new FrameworkErrors(created, spec.detailedErrors === true)),
+      });
       return {
-        url: `${spec.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+        url: urlOf(app, spec.tls !== undefined),
         guard: spec.withoutGuard ? undefined : app.get<TokenGuard>(TOKEN_GUARD),
         // The module closes a guard it built when the app shuts down.
         close: () => app.close(),
       };
     },
   };
+}
+
+const WARM_UP = '/warm-up';
+
+/** Creates and starts a Nest app on a free loopback port; closes it if startup fails. */
+export async function startNest(
+  module: DynamicModule | (new () => unknown),
+  platform: NestPlatform,
+  options: {
+    readonly tls?: { readonly cert: string; readonly key: string };
+    readonly setup?: (app: INestApplication) => void;
+  } = {},
+): Promise<INestApplication> {
+  const https = options.tls === undefined ? undefined : tlsServerOptions(options.tls);
+  const app = await NestFactory.create(
+    module,
+    platform === 'express' ? new ExpressAdapter() : new FastifyAdapter(https ? { https } : {}),
+    // abortOnError: false, so a refused option rejects here instead of ending the process.
+    {
+      logger: false,
+      abortOnError: false,
+      ...(https && platform === 'express' ? { httpsOptions: https } : {}),
+    },
+  );
+  options.setup?.(app);
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  // One request through Nest's router and reply before the cases: the first one compiles
+  // them, and on a loaded machine that held the loop past the cases' 300 ms upstream deadline
+  // (the identity server answers from the same loop). `/warm-up` is public or absent (404):
+  // neither the guard nor the identity server sees it.
+  await send(urlOf(app, options.tls !== undefined), WARM_UP, {}).catch(() => undefined);
+  return app;
+}
+
+/** Not `app.getUrl()`: Nest 11 on Fastify names https servers http. */
+export function urlOf(app: INestApplication, tls = false): string {
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 }
 
 /** The framework's own error handling: answers 418 with what it was handed (`passErrors`). */
@@ -250,6 +277,12 @@ function appModule(spec: AppSpec, platform: NestPlatform): DynamicModule {
   // catch-all puts every other path behind the guard, as the other adapters' apps do.
   @Controller()
   class Elsewhere {
+    @Get(WARM_UP)
+    @Public()
+    warmUp() {
+      return {};
+    }
+
     // Express 5's path syntax names its wildcard; find-my-way's is a bare `*`.
     @All(platform === 'express' ? '*path' : '*')
     @HttpCode(404)
