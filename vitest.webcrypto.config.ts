@@ -22,6 +22,8 @@ export default defineConfig({
   },
   test: {
     ...base.test,
+    // One project, this one: the main config's Nest 11 project is not part of this run.
+    projects: undefined,
     include: [
       'test/webcrypto/*.test.ts',
       'test/hardening/jwt-tokens.property.test.ts',
