@@ -22,7 +22,10 @@ import type { TokenClaims } from '../types.js';
  * // { active: true, sub: 'u1', scope: 'orders:read orders:write', client_id: 'web', scp: [...], azp: 'web' }
  */
 export function mapJwtClaims(payload: JWTPayload): TokenClaims {
-  const claims: Record<string, unknown> = { ...payload };
+  // `active` first, as in an introspection answer: a copy that then grows a property costs
+  // V8 about ten times as much as one built with it (the payload's own `active` is replaced
+  // below).
+  const claims: Record<string, unknown> = { active: true, ...payload };
   if (!isOptionalString(payload.sub)) throw claimInvalid('sub');
   if (!isOptionalString(payload.client_id)) throw claimInvalid('client_id');
   if (!isOptionalString(payload.token_type)) throw claimInvalid('token_type');

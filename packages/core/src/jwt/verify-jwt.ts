@@ -131,9 +131,14 @@ export async function verifyJwt(
   options: JWTVerifyOptions,
   memo?: KeyMemo,
 ): Promise<JWTVerifyResult> {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new errors.JWSInvalid('Invalid Compact JWS');
-  const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
+  const firstDot = token.indexOf('.');
+  const secondDot = firstDot === -1 ? -1 : token.indexOf('.', firstDot + 1);
+  if (secondDot === -1 || token.indexOf('.', secondDot + 1) !== -1) {
+    throw new errors.JWSInvalid('Invalid Compact JWS');
+  }
+  const encodedHeader = token.slice(0, firstDot);
+  const encodedPayload = token.slice(firstDot + 1, secondDot);
+  const encodedSignature = token.slice(secondDot + 1);
   const header = protectedHeaderOf(encodedHeader);
   const b64 = checkCrit(header);
   const alg = header.alg;
@@ -175,7 +180,7 @@ export async function verifyJwt(
     throw new errors.JWSInvalid('Failed to base64url decode the signature');
   }
   const signature = Buffer.from(encodedSignature, 'base64url');
-  const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'latin1');
+  const signingInput = Buffer.from(token.slice(0, secondDot), 'latin1');
   // Synchronous on node:crypto (a memoised key keeps the whole check in this tick).
   const verified = nodeCryptoVerifies
     ? checkSignature(rule, checked as KeyObject, signingInput, signature)
@@ -400,71 +405,78 @@ function checkSignature(
   return cryptoVerify(rule.digest, data, key, signature);
 }
 
-/** The claims that must be present, in jose's order; worked out once per options object. */
-const presenceLists = new WeakMap<JWTVerifyOptions, readonly string[]>();
+/** What `validateClaims` needs from the options, worked out once per options object. */
+interface ClaimRules {
+  /** The claims that must be present, in jose's order. */
+  readonly presence: readonly string[];
+  readonly issuers: readonly unknown[] | undefined;
+  readonly audiences: readonly string[] | undefined;
+  readonly typ: string | undefined;
+  readonly tolerance: number;
+  readonly maxTokenAge: number | undefined;
+}
 
-function presenceOf(options: JWTVerifyOptions): readonly string[] {
-  let list = presenceLists.get(options);
-  if (list === undefined) {
+const claimRules = new WeakMap<JWTVerifyOptions, ClaimRules>();
+
+function claimRulesOf(options: JWTVerifyOptions): ClaimRules {
+  let rules = claimRules.get(options);
+  if (rules === undefined) {
     const presence = [...(options.requiredClaims ?? [])];
     if (options.maxTokenAge !== undefined) presence.push('iat');
     if (options.audience !== undefined) presence.push('aud');
     if (options.issuer !== undefined) presence.push('iss');
-    list = [...new Set(presence.reverse())];
-    presenceLists.set(options, list);
+    const { issuer, audience, typ, maxTokenAge } = options;
+    rules = {
+      presence: [...new Set(presence.reverse())],
+      issuers: issuer === undefined ? undefined : Array.isArray(issuer) ? issuer : [issuer],
+      audiences:
+        audience === undefined ? undefined : typeof audience === 'string' ? [audience] : audience,
+      typ,
+      tolerance: typeof options.clockTolerance === 'number' ? options.clockTolerance : 0,
+      maxTokenAge: maxTokenAge as number | undefined,
+    };
+    claimRules.set(options, rules);
   }
-  return list;
+  return rules;
 }
 
-/** jose's JWT claims-set rules (RFC 7519 §4.1) for the options the verifier uses. */
+/**
+ * jose's JWT claims-set rules (RFC 7519 §4.1) for the options the verifier uses. Nothing is
+ * allocated unless a rule fails: the rules are worked out once per options object.
+ */
 function validateClaims(
   header: Record<string, unknown>,
   claims: JWTPayload,
   options: JWTVerifyOptions,
 ): void {
-  const fail = (message: string, claim: string, reason: string): never => {
-    throw new errors.JWTClaimValidationFailed(message, claims, claim, reason);
-  };
-  const { typ } = options;
+  const { presence, issuers, audiences, typ, tolerance, maxTokenAge } = claimRulesOf(options);
   const headerTyp = header.typ;
   if (
     typ !== undefined &&
+    headerTyp !== typ &&
     (typeof headerTyp !== 'string' || normalizeTyp(headerTyp) !== normalizeTyp(typ))
   ) {
-    fail('unexpected "typ" JWT header value', 'typ', 'check_failed');
+    failClaim(claims, 'unexpected "typ" JWT header value', 'typ', 'check_failed');
   }
-  const { issuer, audience, maxTokenAge } = options;
-  for (const claim of presenceOf(options)) {
-    if (!Object.hasOwn(claims, claim)) fail(`missing required "${claim}" claim`, claim, 'missing');
+  for (let i = 0; i < presence.length; i++) {
+    const claim = presence[i] as string;
+    if (!Object.hasOwn(claims, claim)) {
+      failClaim(claims, `missing required "${claim}" claim`, claim, 'missing');
+    }
   }
-  const issuers: readonly unknown[] | undefined =
-    issuer === undefined ? undefined : Array.isArray(issuer) ? issuer : [issuer];
   if (issuers !== undefined && !issuers.includes(claims.iss)) {
-    fail('unexpected "iss" claim value', 'iss', 'check_failed');
+    failClaim(claims, 'unexpected "iss" claim value', 'iss', 'check_failed');
   }
-  if (audience !== undefined) {
-    const accepted = typeof audience === 'string' ? [audience] : audience;
-    const aud = claims.aud;
-    const present =
-      typeof aud === 'string'
-        ? accepted.includes(aud)
-        : Array.isArray(aud) && accepted.some((a) => aud.includes(a));
-    if (!present) fail('unexpected "aud" claim value', 'aud', 'check_failed');
+  if (audiences !== undefined && !audienceAccepted(claims.aud, audiences)) {
+    failClaim(claims, 'unexpected "aud" claim value', 'aud', 'check_failed');
   }
-  const tolerance = typeof options.clockTolerance === 'number' ? options.clockTolerance : 0;
   const now = Math.floor(Date.now() / 1000);
-  const numeric = (claim: 'iat' | 'nbf' | 'exp', required: boolean): number | undefined => {
-    const value = claims[claim];
-    if (value === undefined && !required) return undefined;
-    if (typeof value !== 'number') fail(`"${claim}" claim must be a number`, claim, 'invalid');
-    return value as number;
-  };
-  const iat = numeric('iat', maxTokenAge !== undefined);
-  const nbf = numeric('nbf', false);
+  const iat = numericClaim(claims, 'iat', maxTokenAge !== undefined);
+  const nbf = numericClaim(claims, 'nbf', false);
   if (nbf !== undefined && nbf > now + tolerance) {
-    fail('"nbf" claim timestamp check failed', 'nbf', 'check_failed');
+    failClaim(claims, '"nbf" claim timestamp check failed', 'nbf', 'check_failed');
   }
-  const exp = numeric('exp', false);
+  const exp = numericClaim(claims, 'exp', false);
   if (exp !== undefined && exp <= now - tolerance) {
     throw new errors.JWTExpired(
       '"exp" claim timestamp check failed',
@@ -484,9 +496,40 @@ function validateClaims(
       );
     }
     if (age < -tolerance) {
-      fail('"iat" claim timestamp check failed (it should be in the past)', 'iat', 'check_failed');
+      failClaim(
+        claims,
+        '"iat" claim timestamp check failed (it should be in the past)',
+        'iat',
+        'check_failed',
+      );
     }
   }
+}
+
+function failClaim(claims: JWTPayload, message: string, claim: string, reason: string): never {
+  throw new errors.JWTClaimValidationFailed(message, claims, claim, reason);
+}
+
+/** RFC 7519 §4.1.3: one of the accepted audiences, as the string or in the list. */
+function audienceAccepted(aud: unknown, accepted: readonly string[]): boolean {
+  if (typeof aud === 'string') return accepted.includes(aud);
+  if (!Array.isArray(aud)) return false;
+  for (let i = 0; i < accepted.length; i++) if (aud.includes(accepted[i])) return true;
+  return false;
+}
+
+/** A NumericDate claim (RFC 7519 §2): a number when present (or required). */
+function numericClaim(
+  claims: JWTPayload,
+  claim: 'iat' | 'nbf' | 'exp',
+  required: boolean,
+): number | undefined {
+  const value = claims[claim];
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'number') {
+    failClaim(claims, `"${claim}" claim must be a number`, claim, 'invalid');
+  }
+  return value as number;
 }
 
 /**
