@@ -144,6 +144,9 @@ export type RedisStore = Omit<CacheStore, 'metrics'> & {
 /** Compare-and-delete: only the holder releases a lock (another may hold it after expiry). */
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
+/** How often a store that lost its channel probes it until it hears itself again, in ms. */
+const PROBE_INTERVAL_MS = 100;
+
 /**
  * Adds an entry key to an index (a subject's, or a token's). The index lives as long as its longest entry: a
  * TTL is set if it has none, extended if this entry lives longer (Redis 7 PEXPIRE NX / GT).
@@ -170,8 +173,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     logger = { warn: (message: string) => console.warn(`[tokenguard] ${message}`) },
   } = checkOptions(options);
   const lock = normalizeLock(options.lock);
-  const sharded =
-    (options.pubSub ?? (Array.isArray(client.masters) ? 'sharded' : 'classic')) === 'sharded';
+  const isCluster = Array.isArray(client.masters);
+  const sharded = (options.pubSub ?? (isCluster ? 'sharded' : 'classic')) === 'sharded';
   const codec = createEntryCodec(
     typeof hmacKey === 'string' ? Buffer.from(hmacKey, 'utf8') : hmacKey,
   );
@@ -275,6 +278,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       return;
     }
     if (message.kind === 'filled') {
+      if (message.key === probe) channelBack();
       for (const wake of fillWaiters.get(message.key) ?? []) wake();
       return;
     }
@@ -288,6 +292,34 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     if (gap || subscriber === undefined) return;
     gap = true;
     for (const listener of listeners) listener({ kind: 'lost' });
+    startProbing();
+  }
+
+  // The channel is back when this store hears its own probe on it: a connection that is
+  // "ready" again, or a cluster that moved its sharded subscription to a promoted master,
+  // may not be subscribed yet. A probe is a "filled" notice for a key nobody waits for.
+  let probe: string | undefined;
+  let probing: ReturnType<typeof setInterval> | undefined;
+  function sendProbe(): void {
+    probe = `probe:${randomUUID()}`;
+    send({ kind: 'filled', key: probe }).catch(() => {});
+  }
+  function startProbing(): void {
+    if (probing !== undefined) return;
+    sendProbe();
+    probing = setInterval(sendProbe, PROBE_INTERVAL_MS);
+    probing.unref?.();
+  }
+  function stopProbing(): void {
+    clearInterval(probing);
+    probing = undefined;
+    probe = undefined;
+  }
+  function channelBack(): void {
+    stopProbing();
+    if (!gap) return;
+    gap = false;
+    for (const listener of listeners) listener({ kind: 'resumed' });
   }
 
   function ensureSubscribed(): Promise<void> {
@@ -296,10 +328,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       connection.on('end', channelLost);
       connection.on('reconnecting', channelLost);
       connection.on('ready', () => {
-        if (!gap) return;
-        gap = false;
-        for (const listener of listeners) listener({ kind: 'resumed' });
+        if (gap) sendProbe();
       });
+      // A cluster client reports its nodes' connections as node-* events: its sharded
+      // subscription lives on one of them, and moves (without an error) when that master
+      // hands over to its replica. Any of them counts as a possible gap, until the probe.
+      const nodeEvents = connection as { on(event: string, listener: () => void): unknown };
+      for (const event of ['node-error', 'node-reconnecting', 'node-disconnect', 'node-connect']) {
+        nodeEvents.on(event, channelLost);
+      }
       // node-redis emits reconnection errors as events; unhandled, they would crash the process.
       connection.on('error', (error) => {
         channelLost();
@@ -334,8 +371,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       : client.publish(channel, value);
   }
 
-  async function publish(message: ChannelMessage): Promise<void> {
-    await command(() => send(message));
+  /** Publishes a message; resolves with the number of clients that received it on that node. */
+  async function publish(message: ChannelMessage): Promise<unknown> {
+    return command(() => send(message));
   }
 
   // --- single-flight ----------------------------------------------------------------------
@@ -459,7 +497,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     },
 
     async publish(message) {
-      await publish(message);
+      const received = await publish(message);
+      // This store's own subscriber listens on the channel's node (one server, or the
+      // channel's shard with sharded pub/sub): a message that reached nobody there was lost
+      // (the channel is moving to a promoted master, or our subscriber is reconnecting).
+      // Refused, the guard does not acknowledge the eviction and its caller sends it again.
+      if (subscriber !== undefined && (sharded || !isCluster) && Number(received) === 0) {
+        counts.errors++;
+        throw new Error(
+          'no subscriber received the invalidation (the channel is moving or reconnecting)',
+        );
+      }
     },
 
     async subscribe(listener): Promise<Unsubscribe> {
@@ -496,6 +544,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     metrics: () => ({ ...counts }),
 
     async close() {
+      stopProbing();
       const connection = subscriber;
       subscriber = undefined;
       subscribing = undefined;
