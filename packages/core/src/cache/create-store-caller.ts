@@ -33,6 +33,9 @@ export interface StoreCaller {
 
 class StoreTimeout extends Error {}
 
+/** How long requests skip a store that just failed, before one call tries it again, in ms. */
+const RETRY_AFTER_FAILURE_MS = 250;
+
 export function createStoreCaller(
   store: CacheStore,
   settings: { readonly timeoutMs: number; readonly logger: TokenGuardLogger },
@@ -89,16 +92,37 @@ export function createStoreCaller(
     });
   }
 
+  // After a call fails or passes its deadline, requests skip the store (a miss at once)
+  // instead of each paying the deadline again while it is down (a failover, a stall): one
+  // call every RETRY_AFTER_FAILURE_MS is let through to see whether it answers again. So a
+  // request waits for a failing store at most once, not once per store call on its path.
+  // Evictions, DPoP jti records and health checks always try the store.
+  let skipUntil = 0;
+  function skipping(): boolean {
+    if (skipUntil === 0) return false;
+    const now = Date.now();
+    if (now < skipUntil) return true;
+    skipUntil = now + RETRY_AFTER_FAILURE_MS; // this call goes through; the others wait for it
+    return false;
+  }
+
   async function attempt<T>(
     operation: string,
     call: () => T | Promise<T>,
+    skippable = false,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
+    if (skippable && skipping()) {
+      counters.storeError();
+      return { ok: false };
+    }
     try {
       const value = await withDeadline(call);
       succeeded();
+      skipUntil = 0;
       return { ok: true, value };
     } catch (error) {
       failed(operation, error);
+      skipUntil = Date.now() + RETRY_AFTER_FAILURE_MS;
       return { ok: false };
     }
   }
@@ -107,7 +131,7 @@ export function createStoreCaller(
     coalesces: typeof store.coalesce === 'function',
 
     async get(key) {
-      const answer = await attempt('get', () => store.get(key));
+      const answer = await attempt('get', () => store.get(key), true);
       if (!answer.ok) return undefined;
       if (answer.value === undefined || answer.value === null) {
         counters.storeMiss();
@@ -118,7 +142,7 @@ export function createStoreCaller(
     },
 
     async set(key, entry, ttlMs) {
-      await attempt('set', () => store.set(key, entry, ttlMs));
+      await attempt('set', () => store.set(key, entry, ttlMs), true);
     },
 
     async delete(key) {
@@ -159,6 +183,10 @@ export function createStoreCaller(
 
     async coalesce(key, fill) {
       if (!store.coalesce) return fill();
+      if (skipping()) {
+        counters.storeError();
+        return fill();
+      }
       // A failure of `fill` (an outage upstream) is passed on; a failure of the store's
       // own machinery only means this instance validates by itself.
       let filling: Promise<CacheEntry> | undefined;
@@ -186,6 +214,7 @@ export function createStoreCaller(
       } catch (error) {
         if (filling !== undefined) return filling;
         failed('coalesce', error);
+        skipUntil = Date.now() + RETRY_AFTER_FAILURE_MS;
         return tracked();
       } finally {
         clearTimeout(timer);
