@@ -19,12 +19,18 @@ const socket = {
 };
 const client =
   config.redis?.kind === 'cluster'
-    ? createCluster({ rootNodes: config.redis.rootNodes, defaults: { socket } })
+    ? createCluster({
+        rootNodes: config.redis.rootNodes,
+        // A command for a master that is down fails at once instead of waiting in the
+        // offline queue, and the client asks for the new topology soon after a node drops.
+        defaults: { socket, disableOfflineQueue: true },
+        topologyRefreshOnReconnectionAttemptStrategy: 250,
+      })
     : config.redis?.kind === 'sentinel'
       ? createSentinel({
           name: config.redis.name,
           sentinelRootNodes: config.redis.sentinelRootNodes,
-          nodeClientOptions: { socket },
+          nodeClientOptions: { socket, disableOfflineQueue: true },
           sentinelClientOptions: { socket },
         })
       : createClient({ url: config.redisUrl, socket });
