@@ -9,8 +9,11 @@
  * 4. 500 concurrent requests with one new token across 4 instances (50 ms upstream delay):
  *    upstream calls without and with the cross-instance lock.
  *
+ * Parts 2–4 run on one redis-server and on a Redis Cluster (3 masters, 3 replicas) side by side.
+ *
  * Needs `pnpm build` and `redis-server` on PATH. Usage: node bench/many-instances.js
- * [--seconds 5] [--parts 1,2,3,4] [--json out.json]. Callable from bench/run.js: `runManyInstances(options)`.
+ * [--seconds 5] [--parts 1,2,3,4] [--topologies single,cluster] [--json out.json]. Callable from
+ * bench/run.js: `runManyInstances(options)`.
  */
 import { fork } from 'node:child_process';
 import { hash } from 'node:crypto';
@@ -19,7 +22,7 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGuard } from '@tokenguard/core';
-import { createIdentityServer, startRedisServer } from '@tokenguard/testing';
+import { createIdentityServer, startRedisCluster, startRedisServer } from '@tokenguard/testing';
 // @ts-expect-error autocannon ships no types.
 import autocannon from 'autocannon';
 import { LRUCache } from 'lru-cache';
@@ -28,15 +31,17 @@ const HMAC_KEY = 'bench-hmac-key-0123456789abcdef0123456789abcdef';
 const APP = fileURLToPath(new URL('./servers/many-instances-app.js', import.meta.url));
 
 /**
- * @param {{ seconds?: number, log?: (line: string) => void, parts?: number[] }} [options]
+ * @param {{ seconds?: number, log?: (line: string) => void, parts?: number[], topologies?: ('single' | 'cluster')[] }} [options]
  */
 export async function runManyInstances(options = {}) {
   const seconds = options.seconds ?? 5;
   const log = options.log ?? ((line) => console.log(line));
   const parts = new Set(options.parts ?? [1, 2, 3, 4]);
-  const [idp, redis] = await Promise.all([
+  const topologies = options.topologies ?? ['single', 'cluster'];
+  const [idp, redis, cluster] = await Promise.all([
     createIdentityServer({ jwtAlgorithms: ['RS256'] }),
     startRedisServer(),
+    topologies.includes('cluster') ? startRedisCluster() : undefined,
   ]);
   /** @type {Record<string, unknown>} */
   const results = {
@@ -44,7 +49,19 @@ export async function runManyInstances(options = {}) {
       'shared 2-core machine, other sessions running: noisy, compare ratios within this run only',
   };
   const base = { introspectionEndpoint: idp.introspectionEndpoint, callerToken: idp.callerToken };
-  const shared = { ...base, redisUrl: redis.url, hmacKey: HMAC_KEY };
+  /** The shared tier on each topology, labelled. @type {[string, Record<string, unknown>][]} */
+  const tiers = topologies.map((topology) =>
+    topology === 'cluster'
+      ? [
+          'Redis Cluster',
+          {
+            ...base,
+            clusterRootNodes: cluster?.rootNodes.map((n) => ({ url: n.url })),
+            hmacKey: HMAC_KEY,
+          },
+        ]
+      : ['Redis', { ...base, redisUrl: redis.url, hmacKey: HMAC_KEY }],
+  );
   try {
     // 1. In process: the local tier's hit path vs a bare lru-cache lookup of a hashed key.
     if (parts.has(1)) {
@@ -60,12 +77,14 @@ export async function runManyInstances(options = {}) {
       ? []
       : /** @type {const} */ ([
           ['in-process cache hit', base, [one]],
-          ['local-tier hit, Redis behind', shared, [one]],
-          [
-            'Redis hit (local tier of 1 entry, 1,000 tokens)',
-            { ...shared, cache: { maxEntries: 1 } },
-            thousand,
-          ],
+          ...tiers.flatMap(([tier, shared]) => [
+            [`local-tier hit, ${tier} behind`, shared, [one]],
+            [
+              `${tier} hit (local tier of 1 entry, 1,000 tokens)`,
+              { ...shared, cache: { maxEntries: 1 } },
+              thousand,
+            ],
+          ]),
         ])) {
       const [app] = await startApps(1, config);
       try {
@@ -86,7 +105,7 @@ export async function runManyInstances(options = {}) {
       ? []
       : /** @type {const} */ ([
           ['in-process caches only', base],
-          ['shared Redis tier', shared],
+          ...tiers.map(([tier, shared]) => [`shared tier on ${tier}`, shared]),
         ])) {
       const tokens = Array.from({ length: 1000 }, (_, i) => idp.mintToken({ sub: `rr${i}` }));
       const apps = await startApps(4, config);
@@ -117,8 +136,10 @@ export async function runManyInstances(options = {}) {
     for (const [label, config] of !parts.has(4)
       ? []
       : /** @type {const} */ ([
-          ['Redis, no lock', shared],
-          ['Redis, lock', { ...shared, lock: true }],
+          ...tiers.flatMap(([tier, shared]) => [
+            [`${tier}, no lock`, shared],
+            [`${tier}, lock`, { ...shared, lock: true }],
+          ]),
         ])) {
       const apps = await startApps(4, config);
       try {
@@ -144,7 +165,7 @@ export async function runManyInstances(options = {}) {
     }
     results.coalescing500x4 = coalescing;
   } finally {
-    await Promise.all([idp.close(), redis.stop()]);
+    await Promise.all([idp.close(), redis.stop(), cluster?.stop()]);
   }
   return results;
 }
@@ -278,11 +299,17 @@ function load(
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string' }, json: { type: 'string' }, parts: { type: 'string' } },
+    options: {
+      seconds: { type: 'string' },
+      json: { type: 'string' },
+      parts: { type: 'string' },
+      topologies: { type: 'string' },
+    },
   });
   const results = await runManyInstances({
     seconds: values.seconds ? Number(values.seconds) : 5,
     parts: values.parts?.split(',').map(Number),
+    topologies: /** @type {('single' | 'cluster')[] | undefined} */ (values.topologies?.split(',')),
   });
   console.log(JSON.stringify(results, null, 2));
   if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));

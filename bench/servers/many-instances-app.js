@@ -9,19 +9,27 @@ import { createServer } from 'node:http';
 import { tokenGuard } from '@tokenguard/express';
 import { createRedisStore } from '@tokenguard/redis';
 import express from 'express';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 
-/** @type {ReturnType<typeof createClient> | undefined} */
+/** @type {{ destroy(): unknown } | undefined} */
 let client;
 /** @type {import('@tokenguard/redis').RedisStore | undefined} */
 let store;
-if (config.redisUrl) {
-  client = createClient({ url: config.redisUrl });
-  client.on('error', () => {});
-  await client.connect();
-  store = createRedisStore({ client, hmacKey: config.hmacKey, lock: config.lock ?? false });
+if (config.redisUrl || config.clusterRootNodes) {
+  // One server, or a Redis Cluster (`clusterRootNodes`: [{ url }]).
+  const connected = config.clusterRootNodes
+    ? createCluster({ rootNodes: config.clusterRootNodes })
+    : createClient({ url: config.redisUrl });
+  connected.on('error', () => {});
+  await connected.connect();
+  client = connected;
+  store = createRedisStore({
+    client: connected,
+    hmacKey: config.hmacKey,
+    lock: config.lock ?? false,
+  });
 }
 
 const middleware = tokenGuard({
