@@ -11,11 +11,9 @@ import { hashToken } from './cache/hash-token.js';
 import { createDiscovery } from './discovery/create-discovery.js';
 import {
   type ChallengeSchemes,
-  InvalidRequestError,
   InvalidTokenError,
   isRefusalReason,
   MissingTokenError,
-  REASON_DESCRIPTIONS,
   TokenGuardError,
   UpstreamUnavailableError,
 } from './errors.js';
@@ -24,6 +22,7 @@ import { createEndpointResolver } from './guard/create-endpoint-resolver.js';
 import { createGuardMetrics } from './guard/create-guard-metrics.js';
 import { createRefusal } from './guard/create-refusal.js';
 import { createValidator, type Validator } from './guard/create-validator.js';
+import { renderRefusal } from './guard/render-refusal.js';
 import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './guard-types.js';
 import { checkGuardHealth, type HealthOptions } from './health/check-guard-health.js';
 import { authSuccessChannel } from './internal/diagnostics.js';
@@ -151,7 +150,6 @@ export function createGuard(options: GuardOptions): TokenGuard {
     },
     mtls: config.mtls,
     namespace: config.namespace,
-    realm: config.realm,
   });
   // RFC 9449 §11.1: without a shared store a proof's jti is known to this process only.
   if (config.dpop.mode !== 'disabled' && !config.cache?.store?.add) {
@@ -175,9 +173,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
     context: CallContext | undefined,
     schemes: ChallengeSchemes | null | undefined = dpopChallenge,
   ): TokenGuardError {
-    const refusal = refuse(error, context);
-    if (schemes != null && refusal.schemes === undefined) refusal.schemes = schemes;
-    return refusal;
+    return refuse(error, context, schemes ?? undefined);
   }
 
   /** The challenge of a refusal on `authenticate`: the error goes on the scheme used (§7.1). */
@@ -425,15 +421,11 @@ export function createGuard(options: GuardOptions): TokenGuard {
     },
 
     errorResponse(error: unknown): ErrorResponse {
-      const refusal = error instanceof TokenGuardError ? error : refuse(error);
-      // `errorDescriptions`: the reason's fixed text, chosen here so the error (possibly
-      // shared by every request that waited on one fetch) is never changed. An invalid_request
-      // keeps its own text, which already says what was wrong with the request.
-      const body =
-        config.errorDescriptions && !(refusal instanceof InvalidRequestError)
-          ? { error: refusal.code, error_description: REASON_DESCRIPTIONS[refusal.reason] }
-          : refusal.body;
-      return { status: refusal.status, headers: refusal.headers, body };
+      return renderRefusal(error instanceof TokenGuardError ? error : refuse(error), {
+        realm: config.realm,
+        resourceMetadata: config.resourceMetadata?.url,
+        errorDescriptions: config.errorDescriptions,
+      });
     },
 
     async evict(token: string) {

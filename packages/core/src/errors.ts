@@ -154,7 +154,7 @@ export abstract class TokenGuardError extends Error {
   abstract readonly status: 400 | 401 | 403 | 500 | 503;
   /** Fixed text for `error_description`. */
   abstract readonly description: string;
-  /** The realm of the challenge, given where the error is created. */
+  /** The realm of the challenge (RFC 6750 §3); a guard answers with its own (`answeredWith`). */
   realm: string;
   /** RFC 6750 §3: the scope needed, advertised in the challenge. */
   readonly requiredScope?: string;
@@ -162,12 +162,13 @@ export abstract class TokenGuardError extends Error {
   readonly reason: RefusalReason;
   /**
    * RFC 9728 §5.1: the URL of the protected resource's metadata document, advertised in
-   * the challenge; the guard sets it before throwing when `resourceMetadata` is configured.
+   * the challenge; a guard with `resourceMetadata` answers with it (`answeredWith`).
    */
   resourceMetadata: string | undefined = undefined;
   /**
-   * RFC 9449 §7.1: set by the guard when it accepts DPoP, so the answer challenges with
-   * `DPoP` (and `Bearer` when bearer tokens are accepted too). Absent: Bearer only.
+   * RFC 9449 §7.1: given by a guard that accepts DPoP (`answeredWith`), so the answer
+   * challenges with `DPoP` (and `Bearer` when bearer tokens are accepted too). Absent:
+   * Bearer only.
    */
   schemes?: ChallengeSchemes;
 
@@ -176,6 +177,23 @@ export abstract class TokenGuardError extends Error {
     this.name = new.target.name;
     this.realm = init.realm ?? 'api';
     this.reason = init.reason ?? this.defaultReason();
+  }
+
+  /**
+   * This refusal as one guard answers it: a copy carrying the guard's realm, RFC 9728
+   * metadata URL and challenge schemes. The error itself is never changed: one error may be
+   * shared by every request that waited on the same failed fetch, each answered by its own
+   * guard and route.
+   */
+  answeredWith(challenge: ChallengeSettings): this {
+    const copy = Object.create(
+      Object.getPrototypeOf(this),
+      Object.getOwnPropertyDescriptors(this),
+    ) as this;
+    copy.realm = challenge.realm;
+    copy.resourceMetadata = challenge.resourceMetadata;
+    copy.schemes = challenge.schemes;
+    return copy;
   }
 
   /** The reason when the thrower names none. */
@@ -464,6 +482,16 @@ export class ServerError extends TokenGuardError {
   readonly description = 'The server could not validate the access token';
 }
 brandClass(ServerError, brandOf('error.server_error'));
+
+/** What a guard's challenges carry besides the error itself. */
+export interface ChallengeSettings {
+  /** RFC 6750 §3. */
+  readonly realm: string;
+  /** RFC 9728 §5.1: the metadata document's URL. */
+  readonly resourceMetadata: string | undefined;
+  /** RFC 9449 §7.1: the accepted schemes; absent: Bearer only. */
+  readonly schemes: ChallengeSchemes | undefined;
+}
 
 /** Which schemes a refusal challenges with, beside `realm` (RFC 9449 §7.1). */
 export interface ChallengeSchemes {

@@ -2,7 +2,7 @@ import { createIdentityServer, type IdentityServer } from '@tokenguard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../src/cache/create-memory-store.js';
 import { createGuard } from '../src/create-guard.js';
-import { TokenGuardConfigError, TokenGuardError } from '../src/errors.js';
+import { InvalidTokenError, TokenGuardConfigError, TokenGuardError } from '../src/errors.js';
 import type { TokenGuard } from '../src/guard-types.js';
 import type { GuardOptions } from '../src/options/types.js';
 import type { TokenGuardLogger } from '../src/types.js';
@@ -244,5 +244,31 @@ describe('createGuard: refusal reason codes (README troubleshooting)', () => {
       });
     }
     expect(idp.calls.introspect).toBe(1);
+  });
+});
+
+describe('createGuard: every refusal is answered with the guard’s own challenge settings', () => {
+  it('RFC 6750 §3: verify() refusing a sender-constrained token challenges with the configured realm', async () => {
+    const guard = guardFor(idp, { realm: 'orders' });
+    const token = idp.mintToken({ extra: { cnf: { jkt: 'A'.repeat(43) } } });
+    const refusal = await guard.verify(token).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(TokenGuardError);
+    const answer = guard.errorResponse(refusal);
+    expect(answer.status).toBe(401);
+    expect(answer.headers['www-authenticate']).toBe('Bearer realm="orders", error="invalid_token"');
+    expect((refusal as TokenGuardError).reason).toBe('sender_constrained');
+    expect((refusal as TokenGuardError).headers['www-authenticate']).toContain('realm="orders"');
+  });
+
+  it('an error shared by two guards is never changed: each answers with its own realm', async () => {
+    const shop = guardFor(idp, { realm: 'shop' });
+    const admin = guardFor(idp, { realm: 'admin' });
+    const shared = new InvalidTokenError({ reason: 'token_inactive' });
+    expect(shop.errorResponse(shared).headers['www-authenticate']).toContain('realm="shop"');
+    expect(admin.errorResponse(shared).headers['www-authenticate']).toContain('realm="admin"');
+    expect(shared.realm).toBe('api');
   });
 });

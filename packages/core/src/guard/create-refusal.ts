@@ -2,10 +2,16 @@
  * The refusal step: whatever a request's validation threw becomes one `TokenGuardError`,
  * counted by code and reason, logged (5xx rate-limited; every refusal's reason at debug level)
  * and published on the diagnostics channels.
- * Errors are never changed here: each is complete (realm included) where it is created, so
- * one error may be shared by every request that waited on the same failed fetch.
+ * Errors are never changed here: the refusal is a copy carrying the guard's realm, RFC 9728
+ * metadata URL and challenge schemes, so one error may be shared by every request that
+ * waited on the same failed fetch.
  */
-import { ServerError, TokenGuardConfigError, TokenGuardError } from '../errors.js';
+import {
+  type ChallengeSchemes,
+  ServerError,
+  TokenGuardConfigError,
+  TokenGuardError,
+} from '../errors.js';
 import type { CallContext } from '../guard-types.js';
 import { authFailureChannel, upstreamErrorChannel } from '../internal/diagnostics.js';
 import type { TokenGuardLogger } from '../types.js';
@@ -21,8 +27,15 @@ export interface RefusalSettings {
   readonly metrics: GuardMetricsRecorder;
 }
 
-/** Turns anything thrown into the error the caller answers with. */
-export type Refuse = (error: unknown, context?: CallContext) => TokenGuardError;
+/**
+ * Turns anything thrown into the error the caller answers with. `schemes`: the challenge's
+ * schemes (RFC 9449 §7.1) when the error names none; absent, Bearer only.
+ */
+export type Refuse = (
+  error: unknown,
+  context?: CallContext,
+  schemes?: ChallengeSchemes,
+) => TokenGuardError;
 
 /** How long the same log message stays quiet after it was written, in ms. */
 const LOG_QUIET_MS = 10_000;
@@ -36,6 +49,8 @@ const LOG_MEMORY = 100;
  */
 export function createRefusal(settings: RefusalSettings): Refuse {
   const { realm, metrics } = settings;
+  const answered = (error: TokenGuardError, schemes: ChallengeSchemes | undefined) =>
+    error.answeredWith({ realm, resourceMetadata: settings.resourceMetadata, schemes });
   const recentLogs = new Map<string, number>();
 
   /**
@@ -70,21 +85,23 @@ export function createRefusal(settings: RefusalSettings): Refuse {
     else (context?.logger ?? settings.logger).debug?.(message, detail);
   }
 
-  return (error, context) => {
+  return (error, context, schemes) => {
     let refusal: TokenGuardError;
     if (error instanceof TokenGuardError) {
-      refusal = error;
+      refusal = error.answeredWith({
+        realm,
+        resourceMetadata: settings.resourceMetadata,
+        schemes: error.schemes ?? schemes,
+      });
     } else if (error instanceof TokenGuardConfigError) {
       // Lazy configuration (discovery) failed: the operator must act; the caller gets a 500.
-      refusal = new ServerError({ message: error.message, cause: error, realm });
+      refusal = answered(new ServerError({ message: error.message, cause: error }), schemes);
     } else {
-      refusal = new ServerError({
-        message: 'unexpected error while validating a token',
-        cause: error,
-        realm,
-      });
+      refusal = answered(
+        new ServerError({ message: 'unexpected error while validating a token', cause: error }),
+        schemes,
+      );
     }
-    refusal.resourceMetadata = settings.resourceMetadata;
     metrics.refusal(refusal.code, refusal.reason);
     logReason(context, refusal);
     if (refusal.status === 500) {

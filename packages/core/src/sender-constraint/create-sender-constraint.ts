@@ -6,12 +6,7 @@
  * whatever the mode (RFC 9449 §7.2: no downgrade).
  */
 import { hash } from 'node:crypto';
-import {
-  InvalidDpopProofError,
-  InvalidTokenError,
-  TokenGuardError,
-  UseDpopNonceError,
-} from '../errors.js';
+import { InvalidDpopProofError, InvalidTokenError, UseDpopNonceError } from '../errors.js';
 import type { CertificateSource, DpopMode } from '../options/types.js';
 import { isDpopTokenType } from '../token/is-sender-constrained.js';
 import type { RequestLike, TokenClaims } from '../types.js';
@@ -38,8 +33,6 @@ export interface SenderConstraintSettings {
   readonly mtls?: { readonly certificateFrom: CertificateSource };
   /** Separates this guard's replay keys from other guards' in a shared store. */
   readonly namespace: string;
-  /** The realm of this guard's challenges, set on every refusal made here. */
-  readonly realm: string;
 }
 
 export interface SenderConstraint {
@@ -124,12 +117,6 @@ export function createSenderConstraint(settings: SenderConstraintSettings): Send
     return first instanceof Promise ? first.then(boundOrReplayed) : boundOrReplayed(first);
   }
 
-  /** Every refusal made here carries the guard's realm (RFC 6750 §3). */
-  const withRealm = (error: unknown): never => {
-    if (error instanceof TokenGuardError) error.realm = settings.realm;
-    throw error;
-  };
-
   function check(
     request: RequestLike,
     scheme: 'Bearer' | 'DPoP',
@@ -203,16 +190,8 @@ export function createSenderConstraint(settings: SenderConstraintSettings): Send
     return certificateMatches(request, x5t);
   }
 
-  return {
-    check(request, scheme, token, claims) {
-      try {
-        const result = check(request, scheme, token, claims);
-        return result instanceof Promise ? result.catch(withRealm) : result;
-      } catch (error) {
-        return withRealm(error);
-      }
-    },
-  };
+  // The guard's refusal step gives every refusal made here the guard's realm (RFC 6750 §3).
+  return { check };
 }
 
 /** At least one confirmation member, and every one of them a method checked here. */
