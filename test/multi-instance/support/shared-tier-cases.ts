@@ -61,9 +61,17 @@ export function withSharedTier(
       ssf: { issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE },
       ...extra,
     });
-    const instances = await Promise.all(
+    // Whatever fails to start, nothing is left running: what did start is stopped here.
+    const started = await Promise.allSettled(
       FRAMEWORKS.map((framework) => startInstance(config({ framework }))),
     );
+    const instances = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(instances.map((i) => i.stop()));
+      await Promise.all([idp.close(), topology.stop()]);
+      throw failed.reason;
+    }
     context = { idp, topology, instances, config };
   }, 90_000);
   afterAll(async () => {
