@@ -33,7 +33,8 @@ export interface AppSpec {
   readonly withoutGuard?: boolean;
   /**
    * Operations routes, mounted outside the guard (they carry no access token):
-   * `GET /ops/ready` (`guard.health()`, `?probe=1` for `{ probe: true }`; 200 when ready,
+   * `GET /ops/ready` (`guard.health()`, `?probe=1` for `{ probe: true }`, `?summary=1` for
+   * `{ summary: true }`; 200 when ready,
    * else 503), `GET /ops/metrics` (`guard.metricsText()`), and with `sharedSignals`,
    * `POST /ops/ssf` (`sharedSignalsReceiver({ guard, ...sharedSignals })`).
    */

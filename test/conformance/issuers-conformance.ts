@@ -181,6 +181,29 @@ export function runIssuersConformance(harness: AdapterHarness): void {
       });
     });
 
+    describe('readiness of several issuers', () => {
+      const app = appFor(() => ({
+        guardOptions: base({ issuers: [byJwt(a), byJwt(b)] }),
+        ops: {},
+      }));
+
+      it('guard.health({ summary: true }) is for public readiness routes: ready and the worst state of each check, no issuer URLs', async () => {
+        const full = await send(app().url, '/ops/ready');
+        expect(full.status).toBe(200);
+        expect(Object.keys(full.body.issuers).sort()).toEqual([a.issuer, b.issuer].sort());
+        const summary = await send(app().url, '/ops/ready?summary=1');
+        expect(summary.status).toBe(200);
+        expect(summary.body).toEqual({
+          ready: true,
+          discovery: full.body.discovery,
+          keys: full.body.keys,
+          breaker: full.body.breaker,
+          store: full.body.store,
+        });
+        for (const idp of [a, b]) expect(summary.text).not.toContain(new URL(idp.issuer).host);
+      });
+    });
+
     describe('`resolveIssuer(iss, request)` for large tenant counts', () => {
       const asked: string[] = [];
       const app = appFor(() => ({

@@ -463,7 +463,11 @@ export function createGuard(options: GuardOptions): TokenGuard {
           checkGuardHealth({ store }, options),
           issuers.health(options),
         ]);
-        return summarizeIssuerHealth(own, byIssuer);
+        const health = summarizeIssuerHealth(own, byIssuer);
+        if (options?.summary !== true) return health;
+        // Public readiness routes: the worst state of each check, no issuer URLs.
+        const { issuers: _byIssuer, ...summary } = health;
+        return summary;
       }
       const { keys, breaker, probeIntrospection } = (validator as Validator).health;
       return checkGuardHealth(

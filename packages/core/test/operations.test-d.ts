@@ -18,7 +18,7 @@ describe('operations types', () => {
     expectTypeOf(guard.health()).toEqualTypeOf<Promise<GuardHealth>>();
     expectTypeOf(guard.health)
       .parameter(0)
-      .toEqualTypeOf<{ readonly probe?: boolean } | undefined>();
+      .toEqualTypeOf<{ readonly probe?: boolean; readonly summary?: boolean } | undefined>();
     expectTypeOf<GuardHealth['ready']>().toEqualTypeOf<boolean>();
     expectTypeOf(guard.metricsText()).toEqualTypeOf<string>();
     expectTypeOf(guard.metrics().byCacheTier).toEqualTypeOf<Readonly<Record<CacheTier, number>>>();

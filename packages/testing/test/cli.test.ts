@@ -8,17 +8,38 @@ afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.close()));
 });
 
-async function run(args: string[]): Promise<{ session: CliSession; output: string }> {
+async function run(
+  args: string[],
+): Promise<{ session: CliSession; output: string; warnings: string }> {
   let output = '';
-  const session = await runCli(args, (text) => {
-    output += text;
-  });
+  let warnings = '';
+  const session = await runCli(
+    args,
+    (text) => {
+      output += text;
+    },
+    (text) => {
+      warnings += text;
+    },
+  );
   if (session === undefined) throw new Error('expected a running session');
   sessions.push(session);
-  return { session, output };
+  return { session, output, warnings };
 }
 
 describe('npx @tokenguard/testing', () => {
+  it('--host 0.0.0.0 warns that the server mints any token for anyone who can reach it; loopback does not', async () => {
+    const open = await run(['--port', '0', '--host', '0.0.0.0', '--json']);
+    expect(open.warnings).toMatch(
+      /^warning: listening on 0\.0\.0\.0, not loopback: .*mints any token for anyone who can reach it/,
+    );
+    // The warning goes to its own stream: the --json output stays one parseable line.
+    expect(JSON.parse(open.output).url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+    for (const host of ['127.0.0.1', 'localhost']) {
+      expect((await run(['--port', '0', '--host', host, '--json'])).warnings, host).toBe('');
+    }
+  });
+
   it('--json prints one JSON line whose URLs, caller token and tokens work', async () => {
     const { session, output } = await run([
       '--port',

@@ -76,7 +76,10 @@ export function expressHarness(name: string, createExpress: typeof express): Ada
           // Operations routes come before the guard: probes and transmitters carry no token.
           const opsGuard = middleware.guard;
           app.get('/ops/ready', async (req, res) => {
-            const health = await opsGuard.health({ probe: req.query.probe === '1' });
+            const health = await opsGuard.health({
+              probe: req.query.probe === '1',
+              summary: req.query.summary === '1',
+            });
             res.status(health.ready ? 200 : 503).json(health);
           });
           app.get('/ops/metrics', (_req, res) => {

@@ -87,11 +87,14 @@ export function fastifyHarness(
         const ops = spec.ops;
         if (ops !== undefined) {
           // Operations routes opt out of the guard: probes and transmitters carry no token.
-          app.get<{ Querystring: { probe?: string } }>(
+          app.get<{ Querystring: { probe?: string; summary?: string } }>(
             '/ops/ready',
             { config: { tokenguard: false } },
             async (request, reply) => {
-              const health = await app.tokenGuard.health({ probe: request.query.probe === '1' });
+              const health = await app.tokenGuard.health({
+                probe: request.query.probe === '1',
+                summary: request.query.summary === '1',
+              });
               return reply.code(health.ready ? 200 : 503).send(health);
             },
           );

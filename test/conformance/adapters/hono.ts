@@ -78,7 +78,10 @@ export function honoHarness(
           // Operations routes come before the guard: probes and transmitters carry no token.
           const opsGuard = middleware.guard;
           app.get('/ops/ready', async (c) => {
-            const health = await opsGuard.health({ probe: c.req.query('probe') === '1' });
+            const health = await opsGuard.health({
+              probe: c.req.query('probe') === '1',
+              summary: c.req.query('summary') === '1',
+            });
             return c.json(health, health.ready ? 200 : 503);
           });
           app.get('/ops/metrics', (c) =>

@@ -102,7 +102,10 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
           const opsGuard = middleware.guard;
           const ops = new Router({ prefix: '/ops' });
           ops.get('/ready', async (ctx) => {
-            const health = await opsGuard.health({ probe: ctx.query.probe === '1' });
+            const health = await opsGuard.health({
+              probe: ctx.query.probe === '1',
+              summary: ctx.query.summary === '1',
+            });
             ctx.status = health.ready ? 200 : 503;
             ctx.body = health;
           });

@@ -301,8 +301,12 @@ function appModule(spec: AppSpec, platform: NestPlatform): DynamicModule {
     ) {}
 
     @Get('ready')
-    async ready(@Query('probe') probe: string | undefined, @Res() response: unknown) {
-      const health = await this.guard.health({ probe: probe === '1' });
+    async ready(
+      @Query('probe') probe: string | undefined,
+      @Query('summary') summary: string | undefined,
+      @Res() response: unknown,
+    ) {
+      const health = await this.guard.health({ probe: probe === '1', summary: summary === '1' });
       this.host.httpAdapter.reply(response, health, health.ready ? 200 : 503);
     }
 

@@ -52,6 +52,12 @@ export interface GuardHealth {
 export interface HealthOptions {
   /** Ask upstream (discovery, JWKS, one probe introspection, a store ping). Default `false`. */
   readonly probe?: boolean;
+  /**
+   * The summary form for a public readiness route: `ready` and the worst state of each
+   * check, without `issuers` (whose keys are every issuer's URL, a list of your tenants).
+   * Default `false`.
+   */
+  readonly summary?: boolean;
 }
 
 export interface HealthSources {

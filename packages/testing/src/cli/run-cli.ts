@@ -16,7 +16,8 @@ credentials and sample tokens. Ctrl+C stops it.
 
 Options:
   --port <n>             port to listen on (default 4000; 0 picks a free port)
-  --host <address>       interface to listen on (default 127.0.0.1)
+  --host <address>       interface to listen on (default 127.0.0.1; any other address
+                         warns: the server mints tokens for anyone who can reach it)
   --caller-token <t>     the static bearer token allowed to introspect (default: random)
   --client-secret <s>    secret of the client "resource-server" (default: random)
   --sub <subject>        subject of the sample tokens (default user-1)
@@ -164,19 +165,33 @@ function formatText(s: CliSummary, o: CliOptions): string {
   ].join('\n');
 }
 
+/** Loopback addresses (RFC 1122 §3.2.1.3 127/8, RFC 4291 §2.5.3 ::1) and `localhost`. */
+function isLoopback(host: string): boolean {
+  return /^127(?:\.\d{1,3}){3}$/.test(host) || host === '::1' || host === 'localhost';
+}
+
 /**
  * Starts the identity server for a command line and writes what a user needs to `write`
  * (text, or one JSON line with `--json`). Resolves `undefined` after printing the help.
- * Throws {@link CliUsageError} for a bad command line.
+ * Throws {@link CliUsageError} for a bad command line. `warn` (standard error by default)
+ * gets the warning for a `--host` that is not loopback.
  */
 export async function runCli(
   args: readonly string[],
   write: (text: string) => void,
+  warn: (text: string) => void = (text) => process.stderr.write(text),
 ): Promise<CliSession | undefined> {
   const options = parseCliArgs(args);
   if (options === undefined) {
     write(CLI_USAGE);
     return undefined;
+  }
+  if (!isLoopback(options.host)) {
+    // Anyone who reaches it gets tokens for any subject and scope, and every guard trusting
+    // it accepts them: a test server must not be a way in.
+    warn(
+      `warning: listening on ${options.host}, not loopback: this server mints any token for anyone who can reach it. Use it only on a network you trust.\n`,
+    );
   }
   const server = await createIdentityServer({
     host: options.host,
