@@ -1,4 +1,4 @@
-// The demo: a local identity server, the four example apps, and a walk through the cases.
+// The demo: a local identity server, the five example apps, and a walk through the cases.
 // `node examples/demo.js` prints a table and exits 0 when every answer is the expected one;
 // `--serve` keeps everything running and prints curl lines to try.
 import { createIdentityServer } from '@tokenguard/testing';
@@ -6,6 +6,7 @@ import { createExpressApp } from './express-app.js';
 import { createFastifyApp } from './fastify-app.js';
 import { createHonoApp } from './hono-app.js';
 import { createKoaApp } from './koa-app.js';
+import { createNestApp } from './nest-app.js';
 
 const serve = process.argv.includes('--serve');
 const idp = await createIdentityServer();
@@ -29,6 +30,7 @@ for (const [name, create] of [
   ['Koa', createKoaApp],
   ['Fastify', createFastifyApp],
   ['Hono', createHonoApp],
+  ['Nest', createNestApp],
 ]) {
   const { app, guard } = await create(guardOptions);
   const url = await listen(name, app);
