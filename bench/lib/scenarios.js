@@ -106,6 +106,35 @@ export function buildScenarios(idp, runtimes = []) {
       runtime: s.runtime,
     });
   };
+  // Rows that also run on Bun and Deno (below), defined once.
+  const cachedIntrospection = {
+    name: 'tg-introspect-hit',
+    prewarm: true,
+    label: 'tokenguard introspection, cached, 1,000 tokens',
+    ours: true,
+    config: tgIntro(cached),
+    tokens: /** @type {TokenSet} */ ('opaque1000'),
+    check: /** @type {'opaque'} */ ('opaque'),
+  };
+  const jwtRepeated = {
+    name: 'tg-jwt-repeat',
+    label: 'tokenguard JWT, one token repeated',
+    ours: true,
+    config: tgJwt(undefined),
+    tokens: /** @type {TokenSet} */ ('jwt1'),
+    check: /** @type {'jwt'} */ ('jwt'),
+  };
+  const jwtEveryTime = {
+    name: 'tg-jwt-nocache',
+    // 1,000 distinct tokens: with one repeated token, concurrent requests would share one
+    // in-flight verification (single-flight works with the cache off) and the signature
+    // path would not be measured.
+    label: 'tokenguard JWT, cache off, 1,000 tokens (verify every time)',
+    ours: true,
+    config: tgJwt(false),
+    tokens: /** @type {TokenSet} */ ('jwt1000'),
+    check: /** @type {'jwt'} */ ('jwt'),
+  };
   const honoJwt = {
     name: 'hono-jwt',
     label: 'hono/jwt (Hono’s JWT middleware, one key), one JWT repeated',
@@ -119,13 +148,7 @@ export function buildScenarios(idp, runtimes = []) {
     add({ framework, name: 'baseline', label: 'baseline (no auth)', baseline: true });
     add({
       framework,
-      name: 'tg-introspect-hit',
-      prewarm: true,
-      label: 'tokenguard introspection, cached, 1,000 tokens',
-      ours: true,
-      config: tgIntro(cached),
-      tokens: 'opaque1000',
-      check: 'opaque',
+      ...cachedIntrospection,
       target: 'introspection-hit',
       coalesce: `tokenguard (${framework})`,
     });
@@ -149,15 +172,7 @@ export function buildScenarios(idp, runtimes = []) {
       check: 'opaque',
       upstreamDelayMs: 20,
     });
-    add({
-      framework,
-      name: 'tg-jwt-repeat',
-      label: 'tokenguard JWT, one token repeated',
-      ours: true,
-      config: tgJwt(undefined),
-      tokens: 'jwt1',
-      check: 'jwt',
-    });
+    add({ framework, ...jwtRepeated });
     add({
       framework,
       name: 'tg-jwt-rotate',
@@ -169,19 +184,7 @@ export function buildScenarios(idp, runtimes = []) {
       check: 'jwt',
       target: 'jwt-hit',
     });
-    add({
-      framework,
-      name: 'tg-jwt-nocache',
-      // 1,000 distinct tokens: with one repeated token, concurrent requests would share one
-      // in-flight verification (single-flight works with the cache off) and the signature
-      // path would not be measured.
-      label: 'tokenguard JWT, cache off, 1,000 tokens (verify every time)',
-      ours: true,
-      config: tgJwt(false),
-      tokens: 'jwt1000',
-      check: 'jwt',
-      target: 'jwt-nocache',
-    });
+    add({ framework, ...jwtEveryTime, target: 'jwt-nocache' });
     // The floors: what a user could write by hand, on the same framework.
     add({
       framework,
@@ -272,34 +275,9 @@ export function buildScenarios(idp, runtimes = []) {
     const framework = `hono on ${runtime.name}`;
     const on = { framework, file: 'hono.js', runtime: runtime.key };
     add({ ...on, name: 'baseline', label: 'baseline (no auth)', baseline: true });
-    add({
-      ...on,
-      name: 'tg-introspect-hit',
-      prewarm: true,
-      label: 'tokenguard introspection, cached, 1,000 tokens',
-      ours: true,
-      config: tgIntro(cached),
-      tokens: 'opaque1000',
-      check: 'opaque',
-    });
-    add({
-      ...on,
-      name: 'tg-jwt-repeat',
-      label: 'tokenguard JWT, one token repeated',
-      ours: true,
-      config: tgJwt(undefined),
-      tokens: 'jwt1',
-      check: 'jwt',
-    });
-    add({
-      ...on,
-      name: 'tg-jwt-nocache',
-      label: 'tokenguard JWT, cache off, 1,000 tokens (verify every time)',
-      ours: true,
-      config: tgJwt(false),
-      tokens: 'jwt1000',
-      check: 'jwt',
-    });
+    add({ ...on, ...cachedIntrospection });
+    add({ ...on, ...jwtRepeated });
+    add({ ...on, ...jwtEveryTime });
     add({ ...on, ...honoJwt });
   }
   return list;
