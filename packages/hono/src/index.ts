@@ -118,6 +118,8 @@ export function sharedSignalsReceiver(options: SharedSignalsRouteOptions): Middl
  */
 function requestTarget(c: Context): string {
   const url = c.req.url;
+  // Already a target where the runtime could not build an absolute URL (Bun, on a bad Host).
+  if (url.startsWith('/')) return url;
   return url.slice(url.indexOf('/', url.indexOf('//') + 2));
 }
 

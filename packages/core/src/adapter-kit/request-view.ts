@@ -51,14 +51,16 @@ export function fetchRequestView(
   const headers: Record<string, string> = {};
   // Fetch `Headers` iterates lower-case names, repeated fields joined with ", ".
   for (const [name, value] of request.headers) headers[name] = value;
-  const url = new URL(request.url);
+  // Bun hands a request whose Host is not a valid authority a relative `url`: then there is
+  // no origin, and the core judges the Host header itself (400, RFC 9110 §7.2).
+  const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
   return {
     method: request.method,
-    url: url.pathname + url.search,
+    url: url === undefined ? request.url : url.pathname + url.search,
     headers,
     combinedHeaders: true,
     body,
-    origin: url.origin,
+    ...(url === undefined ? {} : { origin: url.origin }),
     ...(peerAddress === undefined ? {} : { socket: { remoteAddress: peerAddress } }),
   };
 }
