@@ -132,6 +132,11 @@ const frameworks = [
   'hono@^4',
   '@hono/node-server@^2',
   'redis@^6',
+  '@nestjs/common@^12',
+  '@nestjs/core@^12',
+  '@nestjs/platform-express@^12',
+  'reflect-metadata@^0.2',
+  'rxjs@^7',
 ];
 const typescript = [
   'typescript@~5.9.3',
@@ -240,6 +245,10 @@ for (const c of consumers) {
           /^hono: opaque token +→ 200 /m,
           /^hono: expired JWT +→ 401 /m,
           /^hono: no token +→ 401 /m,
+          /^nest: sample JWT +→ 200 /m,
+          /^nest: opaque token +→ 200 /m,
+          /^nest: expired JWT +→ 401 /m,
+          /^nest: no token +→ 401 /m,
           /^redis: two guards, one opaque token → upstream calls 1 \+ 0$/m,
           /^core: verify → sub in-process.*TokenGuardError: true \(401 invalid_token\)$/m,
         ];

@@ -12,6 +12,11 @@ const { createIdentityServer, startRedisServer } = require('@tokenguard/testing'
 const { serve } = require('@hono/node-server');
 const { Hono } = require('hono');
 const { createClient } = require('redis');
+// Nest 12 is ESM-only: require() of ES modules (Node >= 20.19) loads it here.
+require('reflect-metadata');
+const { Controller, Get, Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const nestAdapter = require('@tokenguard/nestjs');
 
 const server = JSON.parse(process.env.TOKENGUARD_TESTING);
 const options = {
@@ -87,6 +92,26 @@ async function main() {
   await check('hono', `http://127.0.0.1:${honoServer.address().port}/orders`);
   honoServer.close();
   await honoGuard.guard.close();
+
+  // NestJS without decorator syntax: the decorators applied as functions.
+  class Orders {
+    list(auth) {
+      return describe(auth);
+    }
+  }
+  const list = Object.getOwnPropertyDescriptor(Orders.prototype, 'list');
+  Reflect.decorate([Get(), nestAdapter.RequireScopes('read')], Orders.prototype, 'list', list);
+  nestAdapter.Auth()(Orders.prototype, 'list', 0);
+  Reflect.decorate([Controller('orders')], Orders);
+  class NestApp {}
+  Reflect.decorate(
+    [Module({ imports: [nestAdapter.TokenGuardModule.forRoot(options)], controllers: [Orders] })],
+    NestApp,
+  );
+  const nest = await NestFactory.create(NestApp, { logger: false });
+  await nest.listen(0, '127.0.0.1');
+  await check('nest', `http://127.0.0.1:${nest.getHttpServer().address().port}/orders`);
+  await nest.close();
 
   // Two guards (two instances of an API) on one Redis: the second is answered from the
   // shared tier, without an identity-service call of its own.

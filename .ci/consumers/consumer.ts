@@ -19,6 +19,10 @@ import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
 import { createClient } from 'redis';
+import 'reflect-metadata';
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Auth, RequireScopes, TokenGuardModule } from '@tokenguard/nestjs';
 
 // Custom claims, typed by augmenting TokenClaims.
 declare module '@tokenguard/core' {
@@ -46,6 +50,19 @@ function describeAuth(auth: AuthContext | undefined) {
   const tenant: string | undefined = auth?.claims.tenant_id;
   return { sub: auth?.claims.sub, strategy: auth?.strategy, tenant: tenant ?? null };
 }
+
+// NestJS with decorators (experimentalDecorators and emitDecoratorMetadata, as Nest apps build).
+@Controller('orders')
+class NestOrders {
+  @Get()
+  @RequireScopes('read')
+  list(@Auth() auth: AuthContext) {
+    return describeAuth(auth);
+  }
+}
+
+@Module({ imports: [TokenGuardModule.forRoot(options)], controllers: [NestOrders] })
+class NestApp {}
 
 async function call(url: string, token?: string): Promise<string> {
   const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -118,6 +135,14 @@ async function main(): Promise<void> {
   await check('hono', `http://127.0.0.1:${portOf(honoServer)}/orders`);
   honoServer.close();
   await honoGuard.guard.close();
+
+  const nest = await NestFactory.create(NestApp, { logger: false });
+  await nest.listen(0, '127.0.0.1');
+  await check(
+    'nest',
+    `http://127.0.0.1:${(nest.getHttpServer().address() as AddressInfo).port}/orders`,
+  );
+  await nest.close();
 
   // Two guards (two instances of an API) on one Redis: the second is answered from the
   // shared tier, without an identity-service call of its own.

@@ -13,6 +13,10 @@ import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
 import { createClient } from 'redis';
+import 'reflect-metadata';
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import * as nestAdapter from '@tokenguard/nestjs';
 
 const server = JSON.parse(process.env.TOKENGUARD_TESTING);
 const options = {
@@ -88,6 +92,26 @@ async function main() {
   await check('hono', `http://127.0.0.1:${honoServer.address().port}/orders`);
   honoServer.close();
   await honoGuard.guard.close();
+
+  // NestJS without decorator syntax: the decorators applied as functions.
+  class Orders {
+    list(auth) {
+      return describe(auth);
+    }
+  }
+  const list = Object.getOwnPropertyDescriptor(Orders.prototype, 'list');
+  Reflect.decorate([Get(), nestAdapter.RequireScopes('read')], Orders.prototype, 'list', list);
+  nestAdapter.Auth()(Orders.prototype, 'list', 0);
+  Reflect.decorate([Controller('orders')], Orders);
+  class NestApp {}
+  Reflect.decorate(
+    [Module({ imports: [nestAdapter.TokenGuardModule.forRoot(options)], controllers: [Orders] })],
+    NestApp,
+  );
+  const nest = await NestFactory.create(NestApp, { logger: false });
+  await nest.listen(0, '127.0.0.1');
+  await check('nest', `http://127.0.0.1:${nest.getHttpServer().address().port}/orders`);
+  await nest.close();
 
   // Two guards (two instances of an API) on one Redis: the second is answered from the
   // shared tier, without an identity-service call of its own.
