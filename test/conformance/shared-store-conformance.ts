@@ -15,6 +15,7 @@
 import type { CacheStore, GuardOptions, TokenGuardLogger } from '@tokenguard/core';
 import { createRedisStore, type RedisStore } from '@tokenguard/redis';
 import {
+  CAEP_SESSION_REVOKED,
   createIdentityServer,
   type IdentityServer,
   type RedisServer,
@@ -306,6 +307,114 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
         await inspector.set(key, saved, { expiration: { type: 'PX', value: 60_000 } });
         expectRefusal(await get(b.app, token), 401, INVALID_TOKEN, 'invalid_token');
         expectRefusal(await get(a.app, token), 401, INVALID_TOKEN, 'invalid_token');
+      });
+    });
+
+    describe('Shared Signals session-revoked on both strategies, shared through the store', () => {
+      const SSF_AUDIENCE = 'https://api.example/ssf';
+      const viaJwt = (store: RedisStore, receiver: boolean): AppSpec => ({
+        guardOptions: {
+          realm: 'test',
+          allowInsecureHttp: true,
+          logger: quietLogger,
+          jwt: { issuer: idp.issuer, audience: 'api', jwksUri: idp.jwksUri },
+          cache: { store, storeTimeoutMs: 2000 },
+        },
+        ...(receiver ? { ops: { sharedSignals: ssf } } : {}),
+      });
+      const viaIntrospection = (store: RedisStore): AppSpec => ({
+        guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
+        ops: { sharedSignals: ssf },
+      });
+      const ssf = {
+        get issuer() {
+          return idp.issuer;
+        },
+        get jwksUri() {
+          return idp.jwksUri;
+        },
+        audience: SSF_AUDIENCE,
+        allowInsecureHttp: true,
+      };
+      const instances = instancesOn(
+        () => redis,
+        { keyPrefix: 'ssf-jwt:', app: (store) => viaJwt(store, true) },
+        { keyPrefix: 'ssf-jwt:', app: (store) => viaJwt(store, false) },
+        { keyPrefix: 'ssf-opaque:', app: viaIntrospection },
+      );
+      const sessionRevoked = (sub: string, over: Record<string, unknown> = {}) => ({
+        audience: SSF_AUDIENCE,
+        events: {
+          [CAEP_SESSION_REVOKED]: { event_timestamp: Math.floor(Date.now() / 1000) },
+        },
+        subject: { format: 'iss_sub', iss: idp.issuer, sub },
+        ...over,
+      });
+      const nowSec = () => Math.floor(Date.now() / 1000);
+
+      it('locally verified JWTs issued before the event are refused on every instance, also one started after it; newer ones pass', async () => {
+        const [a, b] = instances();
+        if (a === undefined || b === undefined) throw new Error('instances not started');
+        const older = await idp.mintJwt({ sub: 'ssf-jwt-user', iat: nowSec() - 5 });
+        expectOk(await get(a.app, older));
+        expectOk(await get(b.app, older));
+        const pushed = await idp.pushSecurityEvent(
+          `${a.app.url}/ops/ssf`,
+          sessionRevoked('ssf-jwt-user'),
+        );
+        expect(pushed.status).toBe(202);
+        expectRefusal(await get(a.app, older), 401, INVALID_TOKEN, 'invalid_token');
+        expectRefusal(await get(b.app, older), 401, INVALID_TOKEN, 'invalid_token');
+        // An instance that was not there to hear it finds the revocation in Redis.
+        const late = await startInstance(redis, {
+          keyPrefix: 'ssf-jwt:',
+          app: (store) => viaJwt(store, false),
+        });
+        try {
+          expectRefusal(await get(late.app, older), 401, INVALID_TOKEN, 'invalid_token');
+          // A token issued after the event (a new login) passes everywhere.
+          await sleep(1100);
+          const newer = await idp.mintJwt({ sub: 'ssf-jwt-user' });
+          for (const app of [a.app, b.app, late.app]) expectOk(await get(app, newer));
+        } finally {
+          await late.app.close();
+          late.client.destroy();
+          late.subscriber.destroy();
+        }
+      });
+
+      it('introspected tokens issued before the event are refused though the identity service still calls them active', async () => {
+        const [, , opaque] = instances();
+        if (opaque === undefined) throw new Error('instance not started');
+        const older = idp.mintToken({ sub: 'ssf-opaque-user', extra: { iat: nowSec() - 5 } });
+        expectOk(await get(opaque.app, older));
+        const pushed = await idp.pushSecurityEvent(
+          `${opaque.app.url}/ops/ssf`,
+          sessionRevoked('ssf-opaque-user'),
+        );
+        expect(pushed.status).toBe(202);
+        expectRefusal(await get(opaque.app, older), 401, INVALID_TOKEN, 'invalid_token');
+      });
+
+      it('a SET delivered again (same jti) is acknowledged and not acted on again', async () => {
+        const [a] = instances();
+        if (a === undefined) throw new Error('instance not started');
+        const set = await idp.mintSecurityEvent(sessionRevoked('ssf-replayed-user'));
+        const before = a.app.guard?.metrics().evictions ?? 0;
+        expect((await idp.pushSecurityEvent(`${a.app.url}/ops/ssf`, set)).status).toBe(202);
+        expect(a.app.guard?.metrics().evictions).toBe(before + 1);
+        expect((await idp.pushSecurityEvent(`${a.app.url}/ops/ssf`, set)).status).toBe(202);
+        expect(a.app.guard?.metrics().evictions).toBe(before + 1);
+      });
+
+      it('a SET older than maxEventAgeSec is refused: 400 invalid_request', async () => {
+        const [a] = instances();
+        if (a === undefined) throw new Error('instance not started');
+        const pushed = await idp.pushSecurityEvent(
+          `${a.app.url}/ops/ssf`,
+          sessionRevoked('ssf-old-user', { claims: { iat: nowSec() - 7200 } }),
+        );
+        expect(pushed).toMatchObject({ status: 400, body: { err: 'invalid_request' } });
       });
     });
 

@@ -7,6 +7,7 @@
  */
 import { createAuthContext } from './auth-context.js';
 import { type CacheLookup, createResultCache } from './cache/create-result-cache.js';
+import type { SubjectRevocation } from './cache/create-subject-revocations.js';
 import { hashToken } from './cache/hash-token.js';
 import { createDiscovery } from './discovery/create-discovery.js';
 import {
@@ -438,9 +439,14 @@ export function createGuard(options: GuardOptions): TokenGuard {
       await cache.evict(hashToken(config.namespace, token));
     },
 
-    async evictSubject(sub: string) {
+    async evictSubject(sub: string, revocation?: SubjectRevocation) {
       if (typeof sub !== 'string' || sub === '') return;
-      await cache.evictSubject(sub);
+      if (revocation !== undefined && !isRevocation(revocation)) {
+        throw new TypeError(
+          'tokenguard: evictSubject(sub, revocation): revocation must be { issuedBeforeMs, keepMs } with finite, non-negative numbers',
+        );
+      }
+      await cache.evictSubject(sub, revocation);
     },
 
     metrics(): GuardMetrics {
@@ -502,5 +508,15 @@ export function createGuard(options: GuardOptions): TokenGuard {
       [kAuthenticateNow]: authenticateNow,
       [kPassCorsPreflight]: config.passCorsPreflight,
     }),
+  );
+}
+
+function isRevocation(value: SubjectRevocation): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Number.isFinite(value.issuedBeforeMs) &&
+    Number.isFinite(value.keepMs) &&
+    value.keepMs > 0
   );
 }

@@ -1,3 +1,4 @@
+import type { SubjectRevocation } from './cache/create-subject-revocations.js';
 import type { ErrorBody } from './errors.js';
 import type { GuardHealth, HealthOptions } from './health/check-guard-health.js';
 import type { LatencyHistogramSnapshot } from './metrics/create-latency-histogram.js';
@@ -165,9 +166,15 @@ export interface TokenGuard {
    * Drops every cached verdict whose `sub` is `sub`, here, in the shared store and on
    * every instance: log a user out everywhere. Subjects are matched within this guard's
    * namespace (services sharing a store each evict their own entries).
+   *
+   * With `revocation`, every token of the subject issued at or before
+   * `revocation.issuedBeforeMs` (its `iat`) is refused from now on, for `revocation.keepMs`,
+   * on every instance (announced, and kept in the shared store when it can): a locally
+   * verified JWT stays valid by its signature, so eviction alone would not end it (OpenID
+   * CAEP `session-revoked`).
    * @throws UpstreamUnavailableError when the shared store did not confirm the eviction.
    */
-  evictSubject(sub: string): Promise<void>;
+  evictSubject(sub: string, revocation?: SubjectRevocation): Promise<void>;
   /** Counters for operators. */
   metrics(): GuardMetrics;
   /**

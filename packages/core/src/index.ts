@@ -21,6 +21,7 @@ export type {
   Unsubscribe,
 } from './cache/cache-store.js';
 export { createMemoryStore } from './cache/create-memory-store.js';
+export type { SubjectRevocation } from './cache/create-subject-revocations.js';
 export { createGuard } from './create-guard.js';
 export {
   AccessDeniedError,

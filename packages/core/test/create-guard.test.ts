@@ -272,3 +272,43 @@ describe('createGuard: every refusal is answered with the guard’s own challeng
     expect(shared.realm).toBe('api');
   });
 });
+
+describe('createGuard: evictSubject with a revocation (OpenID CAEP session-revoked)', () => {
+  const jwtGuard = (cache: GuardOptions['cache']) => {
+    const guard = createGuard({
+      logger: quietLogger(),
+      allowInsecureHttp: true,
+      jwt: { issuer: idp.issuer, audience: 'api', jwksUri: idp.jwksUri },
+      cache,
+    } as GuardOptions);
+    guards.push(guard);
+    return guard;
+  };
+  const nowSec = () => Math.floor(Date.now() / 1000);
+
+  it.each([
+    ['without a cache', false as const],
+    ['with the in-process cache', undefined],
+    ['with a shared store', { store: createMemoryStore() }],
+  ])(
+    '%s: the subject’s JWTs issued at or before it are refused, later ones pass, others untouched',
+    async (_, cache) => {
+      const guard = jwtGuard(cache);
+      const older = await idp.mintJwt({ sub: 'revoked-user', iat: nowSec() - 10 });
+      const otherUser = await idp.mintJwt({ sub: 'other-user', iat: nowSec() - 10 });
+      const newer = await idp.mintJwt({ sub: 'revoked-user', iat: nowSec() + 1 });
+      expect(await outcome(guard.verify(older))).toBe('ok');
+      await guard.evictSubject('revoked-user', { issuedBeforeMs: Date.now(), keepMs: 60_000 });
+      expect(await outcome(guard.verify(older))).toBe('401 invalid_token');
+      expect(await outcome(guard.verify(newer))).toBe('ok');
+      expect(await outcome(guard.verify(otherUser))).toBe('ok');
+    },
+  );
+
+  it('a malformed revocation is a TypeError, not a silent eviction', async () => {
+    const guard = jwtGuard(undefined);
+    await expect(
+      guard.evictSubject('someone', { issuedBeforeMs: Number.NaN, keepMs: 1000 }),
+    ).rejects.toThrow(TypeError);
+  });
+});

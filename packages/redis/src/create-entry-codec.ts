@@ -37,6 +37,9 @@ export interface EntryCodec {
   /** The entry, or `undefined` when the value is not one we wrote for this key. */
   decode(redisKey: string, value: string): CacheEntry | undefined;
   encodeMessage(channel: string, message: ChannelMessage): string;
+  /** A time (epoch ms) kept under `redisKey`: a subject's revocation. */
+  encodeTime(redisKey: string, ms: number): string;
+  decodeTime(redisKey: string, value: string): number | undefined;
   decodeMessage(channel: string, value: string): ChannelMessage | undefined;
 }
 
@@ -94,6 +97,15 @@ export function createEntryCodec(hmacKey: Uint8Array): EntryCodec {
       };
     },
 
+    encodeTime(redisKey, ms) {
+      return seal(redisKey, JSON.stringify({ t: ms }));
+    },
+
+    decodeTime(redisKey, value) {
+      const p = open(redisKey, value) as { t?: unknown } | undefined;
+      return typeof p === 'object' && p !== null && typeof p.t === 'number' ? p.t : undefined;
+    },
+
     encodeMessage(channel, message) {
       return seal(channel, JSON.stringify(message));
     },
@@ -105,6 +117,8 @@ export function createEntryCodec(hmacKey: Uint8Array): EntryCodec {
       // `lost` / `resumed` are never published: a store says them only to its own listeners.
       if (m.kind !== 'key' && m.kind !== 'subject') return undefined;
       if (m.atMs !== undefined && typeof m.atMs !== 'number') return undefined;
+      if (m.kind === 'subject' && !isNumberOrAbsent(m.issuedBeforeMs)) return undefined;
+      if (m.kind === 'subject' && !isNumberOrAbsent(m.keepMs)) return undefined;
       if (m.kind === 'key' && typeof m.key === 'string') return m;
       if (m.kind === 'subject' && typeof m.subjectKey === 'string') return m;
       return undefined;
@@ -124,4 +138,8 @@ function isResult(value: unknown): value is CachedResult {
     !Array.isArray(r.claims) &&
     (r.strategy === 'introspection' || r.strategy === 'jwt')
   );
+}
+
+function isNumberOrAbsent(value: unknown): boolean {
+  return value === undefined || (typeof value === 'number' && Number.isFinite(value));
 }

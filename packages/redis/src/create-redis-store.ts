@@ -10,6 +10,8 @@
  *               subject is its hash tag: one slot per subject on a cluster);
  * - `t:{<tokenKey>}` a set of the entry keys of one token under issuers' own namespaces,
  *               for `evict` (it reaches them whichever issuers the evicting instance holds);
+ * - `r:{<subjectKey>}` a subject's revocation time (tokens issued before it are refused),
+ *               authenticated like the values, kept as long as the guard asks;
  * - `l:<key>`   the opt-in single-flight lock (`SET NX PX`, released by its owner only);
  * - channel `invalidations`: evictions (and "filled" notices for lock waiters), each
  *   authenticated like the values; sharded pub/sub (`SPUBLISH`) on a cluster.
@@ -186,6 +188,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const subjectSetKey = (subjectKey: string) => `${keyPrefix}s:{${subjectKey}}`;
   // The same for a token's entries under issuers' namespaces, tagged by the guard-wide key.
   const tokenSetKey = (tokenKey: string) => `${keyPrefix}t:{${tokenKey}}`;
+  const revocationKey = (subjectKey: string) => `${keyPrefix}r:{${subjectKey}}`;
   const lockKey = (key: string) => `${keyPrefix}l:${key}`;
 
   const counts = {
@@ -450,6 +453,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     return fill();
   }
 
+  async function readTime(name: string): Promise<number | undefined> {
+    const value = await command(() => client.getRange(name, 0, MAX_VALUE_BYTES));
+    if (typeof value !== 'string' || value === '') return undefined;
+    const time = codec.decodeTime(name, value);
+    if (time === undefined) counts.rejectedValues++;
+    return time;
+  }
+
   /** Deletes every entry an index set names, then the set. */
   async function deleteIndexed(set: string): Promise<void> {
     const members = await command(() => client.sMembers(set));
@@ -495,6 +506,21 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async deleteSubject(subjectKey) {
       await deleteIndexed(subjectSetKey(subjectKey));
     },
+
+    async revokeSubject(subjectKey, issuedBeforeMs, ttlMs) {
+      const name = revocationKey(subjectKey);
+      // The latest revocation wins (two close events: keep the later time).
+      const known = await readTime(name);
+      if (known !== undefined && known >= issuedBeforeMs) return;
+      const ttl = Math.max(1, Math.floor(ttlMs));
+      await command(() =>
+        client.set(name, codec.encodeTime(name, issuedBeforeMs), {
+          expiration: { type: 'PX', value: ttl },
+        }),
+      );
+    },
+
+    subjectRevokedBefore: (subjectKey) => readTime(revocationKey(subjectKey)),
 
     async publish(message) {
       const received = await publish(message);

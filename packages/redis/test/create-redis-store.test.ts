@@ -349,6 +349,21 @@ describe('createRedisStore', () => {
     await waitFor(() => heard.includes('key'));
   });
 
+  it('revokeSubject: another instance reads the time; the latest wins; a forged one is ignored', async () => {
+    const { store, client } = await storeOn();
+    const { store: other } = await storeOn();
+    await store.revokeSubject?.('subject-of-rita', 2000, 5000);
+    await store.revokeSubject?.('subject-of-rita', 1000, 5000);
+    expect(await other.subjectRevokedBefore?.('subject-of-rita')).toBe(2000);
+    expect(await other.subjectRevokedBefore?.('subject-of-nobody')).toBeUndefined();
+    const [key] = await client.keys('tokenguard:r:*');
+    if (key === undefined) throw new Error('no revocation in Redis');
+    expect(await client.pTTL(key)).toBeLessThanOrEqual(5000);
+    const raw = (await client.get(key)) as string;
+    await client.set(key, raw.replace('2000', '1'));
+    expect(await other.subjectRevokedBefore?.('subject-of-rita')).toBeUndefined();
+  });
+
   it('refuses bad options with a TypeError naming them', async () => {
     const client = await connect();
     expect(() => createRedisStore({ client, hmacKey: 'short' })).toThrow(/hmacKey/);

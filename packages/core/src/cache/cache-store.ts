@@ -24,6 +24,15 @@ export interface CacheStore {
   /** Deletes every entry stored with this `subjectKey` (`guard.evictSubject`). */
   deleteSubject?(subjectKey: string): void | Promise<void>;
   /**
+   * Records, for `ttlMs` milliseconds, that every token of this subject issued at or before
+   * `issuedBeforeMs` (epoch ms) is revoked (`guard.evictSubject` with a revocation): an
+   * instance that missed the announcement (started later, or its channel was down) finds
+   * it here. Keeps the latest time when called again.
+   */
+  revokeSubject?(subjectKey: string, issuedBeforeMs: number, ttlMs: number): void | Promise<void>;
+  /** The time `revokeSubject` recorded for this subject, or `undefined`. */
+  subjectRevokedBefore?(subjectKey: string): number | undefined | Promise<number | undefined>;
+  /**
    * Publishes an invalidation to every guard subscribed through this store (on every
    * instance), so each drops its in-process copy. Delivery should take well under 100 ms.
    */
@@ -75,7 +84,15 @@ export type Unsubscribe = () => void | Promise<void>;
  */
 export type Invalidation =
   | { readonly kind: 'key'; readonly key: string; readonly atMs?: number }
-  | { readonly kind: 'subject'; readonly subjectKey: string; readonly atMs?: number }
+  | {
+      readonly kind: 'subject';
+      readonly subjectKey: string;
+      readonly atMs?: number;
+      /** With a revocation: the subject's tokens issued at or before it are refused… */
+      readonly issuedBeforeMs?: number;
+      /** …for this many milliseconds. */
+      readonly keepMs?: number;
+    }
   | { readonly kind: 'lost' }
   | { readonly kind: 'resumed' };
 

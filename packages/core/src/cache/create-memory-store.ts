@@ -12,6 +12,7 @@ export function createMemoryStore(maxEntries = 10_000): CacheStore {
   const lru = new LRUCache<string, CacheEntry>({ max: maxEntries, ttlAutopurge: false });
   const listeners = new Set<(message: Invalidation) => void>();
   const recorded = new LRUCache<string, true>({ max: maxEntries, ttlAutopurge: false });
+  const revoked = new LRUCache<string, number>({ max: maxEntries, ttlAutopurge: false });
   return {
     get: (key) => lru.get(key),
     set: (key, entry, ttlMs) => {
@@ -28,6 +29,13 @@ export function createMemoryStore(maxEntries = 10_000): CacheStore {
         if (entry.subjectKey === subjectKey) lru.delete(key);
       }
     },
+    revokeSubject: (subjectKey, issuedBeforeMs, ttlMs) => {
+      const known = revoked.get(subjectKey);
+      if (known === undefined || known < issuedBeforeMs) {
+        revoked.set(subjectKey, issuedBeforeMs, { ttl: ttlMs });
+      }
+    },
+    subjectRevokedBefore: (subjectKey) => revoked.get(subjectKey),
     add: (key, ttlMs) => {
       if (recorded.has(key)) return false;
       recorded.set(key, true, { ttl: ttlMs });

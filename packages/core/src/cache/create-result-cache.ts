@@ -20,6 +20,7 @@ import type {
   Unsubscribe,
 } from './cache-store.js';
 import { createStoreCaller, type StoreCaller } from './create-store-caller.js';
+import { createSubjectRevocations, type SubjectRevocation } from './create-subject-revocations.js';
 import { deepFreeze } from './deep-freeze.js';
 import { hashSubject } from './hash-token.js';
 
@@ -86,8 +87,11 @@ export interface ResultCache {
    * under an issuer's own namespace).
    */
   evict(key: string): Promise<void>;
-  /** Drops every entry of a subject here, in the shared tier, and on every instance. */
-  evictSubject(sub: string): Promise<void>;
+  /**
+   * Drops every entry of a subject here, in the shared tier, and on every instance; with a
+   * `revocation`, also refuses the subject's tokens issued before it, on every instance.
+   */
+  evictSubject(sub: string, revocation?: SubjectRevocation): Promise<void>;
   /** Resolves once the invalidation channel is subscribed (when the store has one). */
   ready(): Promise<void>;
   /**
@@ -122,14 +126,21 @@ export function createResultCache(
   }
 
   if (settings === undefined) {
+    // No cache, but a revoked subject is refused all the same (locally verified JWTs).
+    // Kept in this process only (no store): any namespace hashes its subjects consistently.
+    const revocations = createSubjectRevocations('', undefined);
     return {
       getOrValidate: (key, validate, trace) => {
         counters.miss();
         if (trace !== undefined) trace.cacheTier = 'none';
-        return shared(key, validate, trace);
+        return shared(key, async () => revocations.check(await validate()), trace);
       },
       evict: async () => {},
-      evictSubject: async () => {},
+      async evictSubject(sub, revocation) {
+        if (revocation === undefined) return;
+        const { issuedBeforeMs, keepMs } = revocation;
+        revocations.record(revocations.subjectKey(sub), issuedBeforeMs, keepMs);
+      },
       ready: async () => {},
       storeHealth: async () => undefined,
       storeMetrics: () => undefined,
@@ -153,6 +164,7 @@ export function createResultCache(
       { timeoutMs: settings.storeTimeoutMs, logger: settings.logger },
       counters,
     );
+  const revocations = createSubjectRevocations(namespace, store);
   // Bumped by every eviction (local or announced) and every channel gap: a validation that
   // started before it must not store its result, or an evicted verdict could come back.
   let evictionEpoch = 0;
@@ -191,6 +203,9 @@ export function createResultCache(
       return;
     }
     bury(subjectTombstones, message.subjectKey, atMs);
+    if (message.issuedBeforeMs !== undefined && message.keepMs !== undefined) {
+      revocations.record(message.subjectKey, message.issuedBeforeMs, message.keepMs);
+    }
     for (const [key, entry] of positive.entries()) {
       if (entry.subjectKey === message.subjectKey) positive.delete(key);
     }
@@ -288,7 +303,8 @@ export function createResultCache(
       const now = Date.now();
       if (found !== undefined && isCacheEntry(found) && !isBuried(key, found)) {
         const entry = capped(found, now);
-        if (isFresh(entry, now)) {
+        // Another instance's verdict, checked against the subject revocations known here.
+        if (isFresh(entry, now) && revocations.check(entry.result, true) === entry.result) {
           if (entry.result.kind === 'valid') deepFreeze(entry.result.claims);
           keepLocally(key, entry, now);
           counters.sharedHit();
@@ -309,7 +325,7 @@ export function createResultCache(
     const epoch = evictionEpoch;
     const fill = async (): Promise<CacheEntry> => {
       const validatedAtMs = Date.now();
-      const result = await validate();
+      const result = await revocations.check(await validate());
       const now = Date.now();
       const entry = entryFor(result, now, validatedAtMs, tokenKey) ?? {
         result,
@@ -379,19 +395,28 @@ export function createResultCache(
       }
     },
 
-    async evictSubject(sub) {
+    async evictSubject(sub, revocation) {
       counters.eviction();
       const message: Invalidation = {
         kind: 'subject',
         subjectKey: hashSubject(namespace, sub),
         atMs: Date.now(),
+        ...revocation,
       };
       dropLocal(message);
       if (store !== undefined) {
-        // Delete, then announce (as `evict`).
+        // The revocation first (an instance that reads the shared tier afterwards finds it),
+        // then delete, then announce (as `evict`).
+        const recorded =
+          revocation === undefined ||
+          (await store.revokeSubject(
+            message.subjectKey,
+            revocation.issuedBeforeMs,
+            revocation.keepMs,
+          ));
         const deleted = await store.deleteSubject(message.subjectKey);
         const published = await store.publish(message);
-        if (!deleted || !published) throw unconfirmed();
+        if (!recorded || !deleted || !published) throw unconfirmed();
       }
     },
 

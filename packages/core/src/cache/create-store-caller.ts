@@ -23,6 +23,12 @@ export interface StoreCaller {
   /** `false` when the store failed or timed out (then the eviction did not reach it). */
   delete(key: string): Promise<boolean>;
   deleteSubject(subjectKey: string): Promise<boolean>;
+  /** Whether the store keeps subject revocations (`revokeSubject`). */
+  readonly keepsRevocations: boolean;
+  /** `false` when the store failed or timed out. */
+  revokeSubject(subjectKey: string, issuedBeforeMs: number, ttlMs: number): Promise<boolean>;
+  /** The recorded time, or `undefined` (also on an error or a timeout: never rejects). */
+  subjectRevokedBefore(subjectKey: string): Promise<number | undefined>;
   publish(message: Invalidation): Promise<boolean>;
   subscribe(listener: (message: Invalidation) => void): Promise<Unsubscribe | undefined>;
   /** The store's own reachability answer (probe: one round trip under the deadline). */
@@ -153,6 +159,25 @@ export function createStoreCaller(
     async deleteSubject(subjectKey) {
       if (!store.deleteSubject) return true;
       return (await attempt('deleteSubject', () => store.deleteSubject?.(subjectKey))).ok;
+    },
+
+    keepsRevocations:
+      typeof store.revokeSubject === 'function' && typeof store.subjectRevokedBefore === 'function',
+
+    async revokeSubject(subjectKey, issuedBeforeMs, ttlMs) {
+      if (!store.revokeSubject) return true;
+      return (
+        await attempt('revokeSubject', () =>
+          store.revokeSubject?.(subjectKey, issuedBeforeMs, ttlMs),
+        )
+      ).ok;
+    },
+
+    async subjectRevokedBefore(subjectKey) {
+      const answer = await attempt('subjectRevokedBefore', () =>
+        store.subjectRevokedBefore?.(subjectKey),
+      );
+      return answer.ok && typeof answer.value === 'number' ? answer.value : undefined;
     },
 
     async publish(message) {

@@ -3,7 +3,11 @@
  * Tokens. Each SET is verified against the transmitter's JWKS (see
  * verify-security-event-token.ts); CAEP `session-revoked` and `credential-change` events
  * evict every cached verdict of their subject, on every instance sharing the cache, through
- * `guard.evictSubject`. Framework-free: each adapter mounts `handle` as a route.
+ * `guard.evictSubject`; `session-revoked` also refuses, on both strategies, every token of the
+ * subject issued before the event (a locally verified JWT is valid by its signature until
+ * `exp`: evicting its verdict alone would not end it). A SET older than `maxEventAgeSec` is
+ * refused, and a `jti` already acted on is acknowledged without acting again (RFC 8417 §2.2:
+ * `jti` identifies the event). Framework-free: each adapter mounts `handle` as a route.
  *
  * Answers (RFC 8935 §2.2, §2.3): 202 once the SET is verified and acted on; 400 with
  * `{ "err", "description" }` for a SET that is malformed, wrongly signed, or for another
@@ -12,7 +16,9 @@
  * delivers again later (a revocation must not be lost to our outage).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Dispatcher } from 'undici';
+import type { SubjectRevocation } from '../cache/create-subject-revocations.js';
 import { TokenGuardConfigError, UpstreamUnavailableError } from '../errors.js';
 import { ASYMMETRIC_ALGORITHMS } from '../internal/asymmetric-algorithms.js';
 import {
@@ -47,7 +53,7 @@ const SET_MEDIA_TYPE = 'application/secevent+jwt';
 
 /** What the receiver needs of a guard: the subject eviction that reaches every instance. */
 export interface SubjectEvictor {
-  evictSubject(sub: string): unknown;
+  evictSubject(sub: string, revocation?: SubjectRevocation): unknown;
 }
 
 /** Options of {@link createSharedSignalsReceiver} (and of each adapter's `sharedSignalsReceiver`). */
@@ -75,6 +81,17 @@ export interface SharedSignalsReceiverOptions {
   readonly algorithms?: readonly string[];
   /** Leeway for `iat`, `nbf` and `exp`, in seconds. Default 60. */
   readonly clockToleranceSec?: number;
+  /**
+   * Oldest accepted SET, by its `iat`, in seconds: an older one is refused (400), so a
+   * captured SET cannot be replayed later; within it, each `jti` is acted on once. Default
+   * 1800 (the transmitter's retries must fit in it).
+   */
+  readonly maxEventAgeSec?: number;
+  /**
+   * How long a `session-revoked` event keeps refusing the subject's older tokens, in
+   * seconds: the longest lifetime of the access tokens the guard accepts. Default 86400.
+   */
+  readonly maxTokenLifetimeSec?: number;
   /** Deadline of a JWKS fetch, in milliseconds. Default 5000. */
   readonly timeoutMs?: number;
   /** Largest accepted request body, in bytes. Default 65536. */
@@ -116,6 +133,8 @@ const KNOWN_OPTIONS = [
   'subjectFor',
   'algorithms',
   'clockToleranceSec',
+  'maxEventAgeSec',
+  'maxTokenLifetimeSec',
   'timeoutMs',
   'maxBodyBytes',
   'allowInsecureHttp',
@@ -165,6 +184,10 @@ export function createSharedSignalsReceiver(
   });
   const expectedAuthorization =
     settings.authorizationHeader === undefined ? undefined : digest(settings.authorizationHeader);
+  // The `jti`s acted on, for as long as their SET could be accepted. Remembered only once
+  // acted on: a delivery that failed (503) must be acted on when the transmitter retries.
+  const eventWindowMs = (settings.maxEventAgeSec + settings.clockToleranceSec) * 1000;
+  const actedOn = new LRUCache<string, true>({ max: 10_000, ttl: eventWindowMs });
 
   async function receive(delivery: SecurityEventDelivery): Promise<SecurityEventAnswer> {
     if (delivery.method.toUpperCase() !== 'POST') {
@@ -183,9 +206,17 @@ export function createSharedSignalsReceiver(
       throw new SecurityEventError('invalid_request', 'the body must be a signed SET (a JWS)');
     }
     const set = await verify(text);
-    const subjects = await subjectsToEvict(set);
-    // Evictions are idempotent: a SET delivered twice (RFC 8935 §2.3 retries) does no harm.
-    await Promise.all([...subjects].map((sub) => guard.evictSubject(sub)));
+    if (set.iat * 1000 < Date.now() - eventWindowMs) {
+      throw new SecurityEventError('invalid_request', 'the SET is older than maxEventAgeSec');
+    }
+    const eventKey = digest(`${settings.issuer}\0${set.jti}`).toString('base64url');
+    const subjects = actedOn.has(eventKey) ? new Map() : await subjectsToEvict(set);
+    // Evictions are idempotent and a revocation keeps the latest time, so two deliveries
+    // racing each other (RFC 8935 §2.3 retries) do no harm.
+    await Promise.all(
+      [...subjects].map(([sub, revocation]) => guard.evictSubject(sub, revocation)),
+    );
+    actedOn.set(eventKey, true);
     if (eventChannel.hasSubscribers) {
       eventChannel.publish({
         jti: set.jti,
@@ -208,18 +239,22 @@ export function createSharedSignalsReceiver(
     }
   }
 
-  async function subjectsToEvict(set: SecurityEvent): Promise<Set<string>> {
-    const subjects = new Set<string>();
+  /** Each subject to evict, with the revocation of its older tokens when the event ends sessions. */
+  async function subjectsToEvict(
+    set: SecurityEvent,
+  ): Promise<Map<string, SubjectRevocation | undefined>> {
+    const subjects = new Map<string, SubjectRevocation | undefined>();
     for (const [type, payload] of Object.entries(set.events)) {
       // Other event types (stream verification, RISC, …) are accepted and ignored: RFC 8935
       // §2.2 acknowledges receipt, not that every event meant something to this recipient.
       if (!settings.events.includes(type)) continue;
+      const revocation = type === CAEP_SESSION_REVOKED ? revocationOf(set, payload) : undefined;
       let mapped = 0;
       for (const identifier of identifiersOfEvent(set, payload)) {
         const result = await settings.subjectFor(identifier);
         for (const sub of typeof result === 'string' ? [result] : (result ?? [])) {
           if (typeof sub === 'string' && sub !== '') {
-            subjects.add(sub);
+            subjects.set(sub, subjects.get(sub) ?? revocation);
             mapped++;
           }
         }
@@ -234,6 +269,19 @@ export function createSharedSignalsReceiver(
       }
     }
     return subjects;
+  }
+
+  /**
+   * CAEP 1.0 §3.1: the sessions ended at `event_timestamp` (else when the SET was issued);
+   * never later than now, so a SET cannot refuse tokens issued after it arrived.
+   */
+  function revocationOf(set: SecurityEvent, payload: unknown): SubjectRevocation {
+    const stamp = (payload as { event_timestamp?: unknown } | null)?.event_timestamp;
+    const atSec = typeof stamp === 'number' && Number.isFinite(stamp) ? stamp : set.iat;
+    return {
+      issuedBeforeMs: Math.min(atSec * 1000, Date.now()),
+      keepMs: settings.maxTokenLifetimeSec * 1000,
+    };
   }
 
   return {
@@ -318,6 +366,8 @@ interface ReceiverSettings {
   readonly subjectFor: SubjectMapper;
   readonly algorithms: readonly string[];
   readonly clockToleranceSec: number;
+  readonly maxEventAgeSec: number;
+  readonly maxTokenLifetimeSec: number;
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
   readonly dispatcher: Dispatcher | undefined;
@@ -366,6 +416,16 @@ function normalize(options: SharedSignalsReceiverOptions, path: string): Receive
     clockToleranceSec: optionalInteger(value.clockToleranceSec, `${path}.clockToleranceSec`, 60, {
       max: 600,
     }),
+    maxEventAgeSec: optionalInteger(value.maxEventAgeSec, `${path}.maxEventAgeSec`, 1800, {
+      min: 60,
+      max: 604_800,
+    }),
+    maxTokenLifetimeSec: optionalInteger(
+      value.maxTokenLifetimeSec,
+      `${path}.maxTokenLifetimeSec`,
+      86_400,
+      { min: 60, max: 2_592_000 },
+    ),
     timeoutMs: optionalInteger(value.timeoutMs, `${path}.timeoutMs`, 5000, {
       min: 1,
       max: 60_000,
