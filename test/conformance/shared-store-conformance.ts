@@ -83,6 +83,15 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
       ...extra,
     });
 
+    /**
+     * An introspecting app on `store`. The store deadline is generous: a loaded machine must
+     * not turn a write into a skipped one (a case needs the entry in Redis) or an eviction
+     * into an unconfirmed one.
+     */
+    const onStore = (store: RedisStore): AppSpec => ({
+      guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
+    });
+
     /** Instances started before a block's cases and closed after them. */
     function instancesOn(server: () => RedisServer, ...specs: InstanceSpec[]): () => Instance[] {
       const running: Instance[] = [];
@@ -173,17 +182,18 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
         expect(served).toBe(0);
       }
 
+      // A hundred trials of four requests each: minutes on a loaded machine, seconds on an idle one.
       it('evictSubject: a request between the announcement and the deletes keeps nothing', async () => {
         await trials(async (a, _token, sub) => {
           await a.guard?.evictSubject(sub);
         });
-      });
+      }, 180_000);
 
       it('evict(token): a request between the announcement and the delete keeps nothing', async () => {
         await trials(async (a, token) => {
           await a.guard?.evict(token);
         });
-      });
+      }, 180_000);
     });
 
     describe('evict(token) reaches every tenant, also those whose issuer left the resolved issuers (maxIssuers: 2, five tenants)', () => {
@@ -274,22 +284,16 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
       });
     });
 
-    // The store deadlines below are generous: a loaded machine must not turn a write into a
-    // skipped one (the cases need the entry in Redis) or an eviction into an unconfirmed one.
     describe('a saved value written back into Redis after its eviction is refused', () => {
       const instances = instancesOn(
         () => redis,
         {
           keyPrefix: 'written-back:',
-          app: (store) => ({
-            guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
-          }),
+          app: onStore,
         },
         {
           keyPrefix: 'written-back:',
-          app: (store) => ({
-            guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
-          }),
+          app: onStore,
         },
       );
 
@@ -323,7 +327,7 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
         ...(receiver ? { ops: { sharedSignals: ssf } } : {}),
       });
       const viaIntrospection = (store: RedisStore): AppSpec => ({
-        guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
+        ...onStore(store),
         ops: { sharedSignals: ssf },
       });
       const ssf = {
@@ -430,17 +434,13 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
         () => restarting,
         {
           keyPrefix: 'restart:',
-          app: (store) => ({
-            guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
-          }),
+          app: onStore,
         },
         {
           keyPrefix: 'restart:',
           // This one's invalidation channel comes back well after the other's.
           subscriberReconnectMs: 1500,
-          app: (store) => ({
-            guardOptions: introspected({ cache: { store, storeTimeoutMs: 2000 } }),
-          }),
+          app: onStore,
         },
       );
 
@@ -485,7 +485,7 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
           }
         }
         expect(accepted).toEqual([]);
-      });
+      }, 60_000);
     });
   });
 }
