@@ -174,8 +174,11 @@ export function createStoreCaller(
     },
 
     async subjectRevokedBefore(subjectKey) {
-      const answer = await attempt('subjectRevokedBefore', () =>
-        store.subjectRevokedBefore?.(subjectKey),
+      // On the request path, like a read: skipped while the store is failing.
+      const answer = await attempt(
+        'subjectRevokedBefore',
+        () => store.subjectRevokedBefore?.(subjectKey),
+        true,
       );
       return answer.ok && typeof answer.value === 'number' ? answer.value : undefined;
     },
