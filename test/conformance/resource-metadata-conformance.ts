@@ -114,13 +114,26 @@ export function runResourceMetadataConformance(harness: AdapterHarness): void {
     });
 
     it('RFC 9728 §5.1: a 403 insufficient_scope points at the metadata too', async () => {
-      const token = idp.mintToken({ scope: 'orders:read' });
+      // With no audience configured, the resource identifier is the expected audience.
+      const token = idp.mintToken({ scope: 'orders:read', extra: { aud: RESOURCE } });
       expectRefusal(
         await send(app.url, '/scopes/all', { headers: bearer(token) }),
         403,
         `Bearer realm="test", error="insufficient_scope", scope="${SCOPES_ALL.join(' ')}", ${WITH_METADATA}`,
         'insufficient_scope',
       );
+    });
+
+    it('RFC 8707: a token issued for another resource, or for none, is refused', async () => {
+      for (const extra of [{ aud: 'https://other.example.test/api' }, {}]) {
+        const token = idp.mintToken({ scope: SCOPES_ALL.join(' '), extra });
+        expectRefusal(
+          await send(app.url, '/scopes/all', { headers: bearer(token) }),
+          401,
+          `Bearer realm="test", error="invalid_token", ${WITH_METADATA}`,
+          'invalid_token',
+        );
+      }
     });
 
     it('a client discovers the authorization server from a 401 alone', async () => {

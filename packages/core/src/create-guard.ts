@@ -54,6 +54,7 @@ import { outboundHttpSettings } from './settings/normalize-validation.js';
 import {
   checkTokenSyntax,
   extractBearerToken,
+  missingTokenReason,
   presentedScheme,
 } from './token/extract-bearer-token.js';
 import { isCorsPreflight } from './token/is-cors-preflight.js';
@@ -324,7 +325,10 @@ export function createGuard(options: GuardOptions): TokenGuard {
       const token = extractBearerToken(request, config.extraction);
       if (token === undefined) {
         if (context?.optional ?? config.optional) return undefined;
-        throw new MissingTokenError({ realm: config.realm });
+        throw new MissingTokenError({
+          realm: config.realm,
+          reason: missingTokenReason(request, config.extraction),
+        });
       }
       if (dpopChallenge !== undefined) scheme = presentedScheme(request);
       auth = verifyToken(token, request, trace, scheme);

@@ -40,8 +40,8 @@ export type TokenGuardErrorCode =
   | 'server_error';
 
 /**
- * Why a request was refused: a stable, documented code beside the RFC 6750 `error` (README
- * "Why was my token refused?"). Several reasons share one `error` code: the client sees the
+ * Why a request was refused: a stable, documented code beside the RFC 6750 `error` (the
+ * reason table of docs/troubleshooting.md). Several reasons share one `error` code: the client sees the
  * standard code, the operator sees the reason (on the error, in metrics, diagnostics and a
  * debug-level log line, and opt-in in `error_description`).
  */
@@ -53,6 +53,7 @@ export type RefusalReason =
   | 'token_issued_in_future'
   | 'token_inactive'
   | 'token_malformed'
+  | 'not_a_jwt'
   | 'token_type_unsupported'
   | 'signature_invalid'
   | 'unknown_key'
@@ -75,6 +76,7 @@ export type RefusalReason =
   | 'certificate_mismatch'
   // 401 without error code, and 400.
   | 'token_missing'
+  | 'cookie_ignored'
   | 'request_invalid'
   // 401 insufficient_user_authentication (RFC 9470): the user must authenticate again.
   | 'user_authentication_insufficient'
@@ -97,6 +99,7 @@ export const REASON_DESCRIPTIONS: Readonly<Record<RefusalReason, string>> = Obje
   token_issued_in_future: 'The access token was issued in the future',
   token_inactive: 'The access token is not active',
   token_malformed: 'The access token is malformed',
+  not_a_jwt: 'The access token is not a JWT, and this resource accepts JWT access tokens only',
   token_type_unsupported: 'The access token is of a type the authorization service does not accept',
   signature_invalid: 'The access token signature is invalid',
   unknown_key: 'The access token was signed with an unknown key',
@@ -118,6 +121,8 @@ export const REASON_DESCRIPTIONS: Readonly<Record<RefusalReason, string>> = Obje
   certificate_mismatch:
     'The access token is bound to a client certificate this request did not present',
   token_missing: 'A bearer token is required',
+  cookie_ignored:
+    'A bearer token is required: the access token cookie is not read on this method (cross-site request forgery)',
   request_invalid: 'The request is malformed',
   user_authentication_insufficient: 'A different or more recent user authentication is required',
   scope_insufficient: 'The access token lacks a required scope',
@@ -158,7 +163,7 @@ export abstract class TokenGuardError extends Error {
   realm: string;
   /** RFC 6750 §3: the scope needed, advertised in the challenge. */
   readonly requiredScope?: string;
-  /** The stable refusal reason (README "Why was my token refused?"). */
+  /** The stable refusal reason (docs/troubleshooting.md). */
   readonly reason: RefusalReason;
   /**
    * RFC 9728 §5.1: the URL of the protected resource's metadata document, advertised in

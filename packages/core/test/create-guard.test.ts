@@ -71,10 +71,7 @@ describe('createGuard: options are validated at construction', () => {
       'cache.maxTtlMs',
     ],
     [{ introspection: { endpoint: 'https://id.example/i' }, strategy: 'jwt' }, 'jwt'],
-    [
-      { introspection: { endpoint: 'https://id.example/i' }, scopes: ['has space'] },
-      'options.scopes',
-    ],
+    [{ introspection: { endpoint: 'https://id.example/i' }, scopes: ['has space'] }, 'scopes'],
   ])('a bad option throws a TypeError naming it (%j)', (options, option) => {
     let thrown: unknown;
     try {

@@ -53,8 +53,11 @@ describe('@tokenguard/express types', () => {
   });
 
   it('route helpers take scopes, a brand requirement or a claims predicate', () => {
-    expectTypeOf(requireScopes).parameters.toEqualTypeOf<string[]>();
-    expectTypeOf(requireAnyScope).parameters.toEqualTypeOf<string[]>();
+    // Scopes as separate arguments, or as one list (the peers' style).
+    expectTypeOf(requireScopes).toBeCallableWith('a', 'b');
+    expectTypeOf(requireScopes).toBeCallableWith(['a', 'b']);
+    expectTypeOf(requireAnyScope).toBeCallableWith('a', 'b');
+    expectTypeOf(requireAnyScope).toBeCallableWith(['a', 'b']);
     expectTypeOf(requireBrand).parameter(0).toEqualTypeOf<BrandRequirement>();
     expectTypeOf(requireClaims).parameter(0).toEqualTypeOf<ClaimsPredicate>();
     expectTypeOf(requireScopes('a')).toEqualTypeOf<RequestHandler>();
@@ -78,7 +81,7 @@ describe('@tokenguard/express types', () => {
     // @ts-expect-error the adapter options of a prebuilt guard are adapter options only
     tokenGuard(createGuard(options), { realm: 'x' });
     // @ts-expect-error scopes are strings
-    requireScopes(['a']);
+    requireScopes(42);
     // @ts-expect-error a brand is a string, a list or a function of the request
     requireBrand(42);
     // @ts-expect-error a predicate returns a boolean

@@ -63,8 +63,11 @@ describe('@tokenguard/fastify types', () => {
   });
 
   it('route helpers are preHandlers taking scopes, a brand requirement or a predicate', () => {
-    expectTypeOf(requireScopes).parameters.toEqualTypeOf<string[]>();
-    expectTypeOf(requireAnyScope).parameters.toEqualTypeOf<string[]>();
+    // Scopes as separate arguments, or as one list (the peers' style).
+    expectTypeOf(requireScopes).toBeCallableWith('a', 'b');
+    expectTypeOf(requireScopes).toBeCallableWith(['a', 'b']);
+    expectTypeOf(requireAnyScope).toBeCallableWith('a', 'b');
+    expectTypeOf(requireAnyScope).toBeCallableWith(['a', 'b']);
     expectTypeOf(requireBrand).parameter(0).toEqualTypeOf<BrandRequirement>();
     expectTypeOf(requireClaims).parameter(0).toEqualTypeOf<ClaimsPredicate>();
     expectTypeOf(requireScopes('a')).toEqualTypeOf<preHandlerAsyncHookHandler>();

@@ -84,7 +84,7 @@ describe('@tokenguard/hono types', () => {
     // @ts-expect-error onError returns { contentType, body }
     tokenGuard({ ...options, onError: () => 'text' });
     // @ts-expect-error scopes are strings
-    requireScopes(['a']);
+    requireScopes(42);
     // @ts-expect-error a predicate returns a boolean
     requireClaims((auth) => auth.claims.sub);
   });

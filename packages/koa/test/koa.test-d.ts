@@ -39,8 +39,11 @@ describe('@tokenguard/koa types', () => {
   });
 
   it('route helpers take scopes, a brand requirement or a claims predicate', () => {
-    expectTypeOf(requireScopes).parameters.toEqualTypeOf<string[]>();
-    expectTypeOf(requireAnyScope).parameters.toEqualTypeOf<string[]>();
+    // Scopes as separate arguments, or as one list (the peers' style).
+    expectTypeOf(requireScopes).toBeCallableWith('a', 'b');
+    expectTypeOf(requireScopes).toBeCallableWith(['a', 'b']);
+    expectTypeOf(requireAnyScope).toBeCallableWith('a', 'b');
+    expectTypeOf(requireAnyScope).toBeCallableWith(['a', 'b']);
     expectTypeOf(requireBrand).parameter(0).toEqualTypeOf<BrandRequirement>();
     expectTypeOf(requireClaims).parameter(0).toEqualTypeOf<ClaimsPredicate>();
     expectTypeOf(requireScopes('a')).toEqualTypeOf<Koa.Middleware>();
@@ -57,7 +60,7 @@ describe('@tokenguard/koa types', () => {
     // @ts-expect-error unknown option
     tokenGuard({ ...options, realmm: 'typo' });
     // @ts-expect-error scopes are strings
-    requireAnyScope(['a']);
+    requireAnyScope([1]);
     // @ts-expect-error a brand is a string, a list or a function of the request
     requireBrand({ brand: 'x' });
   });

@@ -41,6 +41,7 @@ function zeroCounts(): CallCounts {
     openidMetadata: 0,
     ssfConfiguration: 0,
     revoke: 0,
+    authorize: 0,
     attacker: 0,
   };
 }
@@ -151,6 +152,20 @@ export async function createIdentityServer(
       fault: 'token',
       methods: ['POST'],
       handle: (req, res, body) => handleToken(state, req, res, body),
+    },
+    // RFC 8414 §2 lists `authorization_endpoint`, and MCP clients require it in the metadata;
+    // this server issues tokens by `client_credentials` only, so every authorization request
+    // is refused (RFC 6749 §4.1.2.1: no redirect, since no redirect URI is registered).
+    '/oauth/authorize': {
+      counter: 'authorize',
+      methods: ['GET', 'POST'],
+      handle: (_req, res) =>
+        sendError(
+          res,
+          400,
+          'unsupported_response_type',
+          'this server issues tokens by the client_credentials grant only',
+        ),
     },
     '/oauth/revoke': {
       counter: 'revoke',

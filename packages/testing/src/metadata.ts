@@ -8,6 +8,7 @@ import type { ServerState } from './internal/state.js';
 export function buildMetadata(state: ServerState): Record<string, unknown> {
   return {
     issuer: state.issuer,
+    authorization_endpoint: `${new URL(state.tokenEndpoint).origin}/oauth/authorize`,
     token_endpoint: state.tokenEndpoint,
     introspection_endpoint: state.introspectionEndpoint,
     revocation_endpoint: state.revocationEndpoint,

@@ -172,6 +172,8 @@ export interface CallCounts {
   /** Fetches of `/.well-known/ssf-configuration`. */
   ssfConfiguration: number;
   revoke: number;
+  /** Requests to `/oauth/authorize` (always refused: `client_credentials` only). */
+  authorize: number;
   /** Fetches of `/attacker/*` (where the `jku`/`x5u` headers of bad JWTs point). */
   attacker: number;
 }

@@ -27,10 +27,20 @@ export interface RouteRequirement {
 }
 
 export interface RequirementHelpers<Middleware> {
-  /** Route middleware: the token must carry every one of `scopes` (RFC 6749 §3.3). */
+  /**
+   * Route middleware: the token must carry every one of `scopes` (RFC 6749 §3.3), given as
+   * separate arguments or as one list. A string holding several scopes (`'a b'`) is refused
+   * at startup.
+   *
+   * @example
+   * app.get('/orders', requireScopes('orders:read'), listOrders);
+   * app.post('/orders', requireScopes(['orders:read', 'orders:write']), createOrder);
+   */
   requireScopes(...scopes: string[]): Middleware;
-  /** Route middleware: the token must carry at least one of `scopes`. */
+  requireScopes(scopes: readonly string[]): Middleware;
+  /** Route middleware: the token must carry at least one of `scopes` (arguments or one list). */
   requireAnyScope(...scopes: string[]): Middleware;
+  requireAnyScope(scopes: readonly string[]): Middleware;
   /**
    * Route middleware: the token's own `brand` claim must be `brand` (a brand, a list, or a
    * function of the request). Nothing in the request can supply the token's brand.
@@ -52,15 +62,26 @@ export interface RequirementHelpers<Middleware> {
   requireDpop(mode?: 'required' | 'disabled'): Middleware;
 }
 
+type ScopeArguments = readonly (string | readonly string[])[];
+
+/** `requireScopes('a', 'b')` and `requireScopes(['a', 'b'])` (the peers' style) alike. */
+function scopeArguments(scopes: ScopeArguments): readonly string[] {
+  const [first] = scopes;
+  // Anything else that is not a string is refused, with its path, by normalizeRequirements.
+  return (scopes.length === 1 && Array.isArray(first) ? first : scopes) as readonly string[];
+}
+
 /** The helpers, each building `toMiddleware(requirement)`. */
 export function createRequirementHelpers<Middleware>(
   toMiddleware: (route: RouteRequirement) => Middleware,
 ): RequirementHelpers<Middleware> {
   const define = (declared: Requirements, helper: string) =>
-    toMiddleware({ helper, requirements: normalizeRequirements(declared, helper) });
+    toMiddleware({ helper, requirements: normalizeRequirements(declared, `${helper}(…)`) });
   return {
-    requireScopes: (...scopes) => define({ scopes }, 'requireScopes'),
-    requireAnyScope: (...scopes) => define({ anyScope: scopes }, 'requireAnyScope'),
+    requireScopes: (...scopes: ScopeArguments) =>
+      define({ scopes: scopeArguments(scopes) }, 'requireScopes'),
+    requireAnyScope: (...scopes: ScopeArguments) =>
+      define({ anyScope: scopeArguments(scopes) }, 'requireAnyScope'),
     requireBrand: (brand) => define({ brand }, 'requireBrand'),
     requireClaims: (predicate) => define({ predicate }, 'requireClaims'),
     requireAuthContext: (authContext) => define({ authContext }, 'requireAuthContext'),

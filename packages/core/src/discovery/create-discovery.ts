@@ -9,7 +9,7 @@ import type { DiscoveryState } from '../health/check-guard-health.js';
 import { type HttpClient, parseJsonObject } from '../internal/http-client.js';
 import { createSingleFlight } from '../internal/single-flight.js';
 import { DEFAULTS } from '../options/defaults.js';
-import { checkEndpointUrl, isAllowedScheme } from '../options/validators.js';
+import { checkIssuerUrl, isAllowedScheme } from '../options/validators.js';
 
 /**
  * The metadata fields the guard uses (RFC 8414 §2), validated; every other member of the
@@ -118,12 +118,8 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
 }
 
 function checkIssuer(issuer: string, allowInsecureHttp: boolean): URL {
-  // RFC 8414 §2: an https URL with no query or fragment components.
-  const url = checkEndpointUrl(issuer, 'issuer', allowInsecureHttp);
-  if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
-    throw new TokenGuardConfigError('issuer', 'must not have a query or fragment (RFC 8414 §2)');
-  }
-  return url;
+  // RFC 8414 §2; normalisation already checked it under its own path (`issuers[1].issuer`).
+  return checkIssuerUrl(issuer, 'issuer', allowInsecureHttp);
 }
 
 /**

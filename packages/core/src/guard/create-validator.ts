@@ -58,6 +58,9 @@ export interface ValidatorHealth {
   readonly probeIntrospection?: () => Promise<unknown>;
 }
 
+/** A JWT-only guard's verdict on a token that is not shaped as a JWS (RFC 7515 §7.1). */
+const NOT_A_JWT: CachedResult = Object.freeze({ kind: 'invalid', reason: 'not_a_jwt' });
+
 type JwtAgeSettings = Pick<NormalizedJwtOptions, 'maxTokenAgeSec' | 'clockToleranceSec'>;
 
 type Validate = (token: string, trace?: ValidationTrace) => Promise<CachedResult>;
@@ -74,8 +77,11 @@ export function createValidator(
   switch (validation.strategy) {
     case 'jwt': {
       const verifier = createVerifier(validation.jwt, deps);
+      const jwt = byJwt(verifier, validation.jwt);
       return {
-        validate: byJwt(verifier, validation.jwt),
+        // An opaque token (no two dots, or a JWE) cannot be a JWS: say so, rather than
+        // "malformed", since the likely fix is configuring introspection.
+        validate: (token) => (isJwtRouted(token) ? jwt(token) : Promise.resolve(NOT_A_JWT)),
         strategyOf: () => 'jwt',
         breakerState: 'closed',
         health: { keys: verifier },

@@ -144,7 +144,9 @@ export function normalizeJwtOptions(
     audience = optionalStringList(
       raw.audience ?? [],
       at('audience'),
-      'is required: a non-empty string or list of strings (or set `requireAudience: false`)',
+      raw.audience === undefined
+        ? 'is required: a non-empty string or list of strings (or set `requireAudience: false`)'
+        : 'must be a non-empty string or a list of non-empty strings',
     );
   } else if (raw.audience !== undefined) {
     throw new TokenGuardConfigError(

@@ -129,10 +129,14 @@ export interface IntrospectionOptions {
   readonly dispatcher?: Dispatcher;
   /**
    * RFC 7662 §2.2: an answer that carries `aud` must name one of these, else the token is
-   * refused (`audience_mismatch`). Default: `jwt.audience` when set; otherwise not checked.
+   * refused (`audience_mismatch`). Default: `jwt.audience` when set, else the
+   * `resourceMetadata.resource` URL when set (RFC 8707); otherwise not checked.
    */
   readonly audience?: string | readonly string[];
-  /** Also refuse answers that carry no `aud` at all (needs `audience`). Default false. */
+  /**
+   * Also refuse answers that carry no `aud` at all (needs `audience`). Default: true when the
+   * audience is the `resourceMetadata.resource` URL, else false.
+   */
   readonly requireAudience?: boolean;
 }
 
@@ -189,7 +193,10 @@ export type JwtKeySource =
 export type JwtOptions = {
   /** Expected `iss`. Default: the guard's `issuer`. */
   readonly issuer?: string;
-  /** Expected `aud` (one of). Required unless `requireAudience: false`. */
+  /**
+   * Expected `aud` (one of). Required unless `requireAudience: false` or `resourceMetadata` is
+   * set, whose `resource` URL is then the expected audience (RFC 8707).
+   */
   readonly audience?: string | readonly string[];
   /** Skip the `aud` check. Default false. */
   readonly requireAudience?: boolean;

@@ -10,7 +10,7 @@ export function checkObject(value: unknown, path: string): Record<string, unknow
   return value;
 }
 
-/** Typos are configuration errors, not silently ignored settings. */
+/** Typos are configuration errors, not silently ignored settings; the nearest known key is suggested. */
 export function checkKnownKeys(
   value: Record<string, unknown>,
   known: readonly string[],
@@ -18,9 +18,53 @@ export function checkKnownKeys(
 ): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
-      throw new TokenGuardConfigError(`${path}${path ? '.' : ''}${key}`, 'is not a known option');
+      const near = nearestKey(key, known);
+      throw new TokenGuardConfigError(
+        `${path}${path ? '.' : ''}${key}`,
+        near === undefined
+          ? 'is not a known option'
+          : `is not a known option; did you mean \`${near}\`?`,
+      );
     }
   }
+}
+
+/**
+ * The known key a typo most likely meant: the same letters in another case, else the
+ * closest by edit distance (at most 2, or a third of the key's length for long keys).
+ */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const sameLetters = known.find((k) => k.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const candidate of known) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, two rows at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        substitution,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 export function optionalBoolean(value: unknown, path: string, fallback: boolean): boolean {
@@ -101,6 +145,21 @@ export function checkEndpointUrl(value: unknown, path: string, allowInsecureHttp
       ? 'must use https (set allowInsecureHttp for local development)'
       : 'must be an https URL',
   );
+}
+
+/**
+ * An issuer identifier (RFC 8414 §2): an endpoint URL with no query or fragment.
+ *
+ * @example
+ * checkIssuerUrl(raw.issuer, 'issuer', allowInsecureHttp);
+ */
+export function checkIssuerUrl(value: unknown, path: string, allowInsecureHttp: boolean): URL {
+  const url = checkEndpointUrl(value, path, allowInsecureHttp);
+  const text = value as string;
+  if (url.search !== '' || url.hash !== '' || text.includes('?') || text.includes('#')) {
+    throw new TokenGuardConfigError(path, 'must not have a query or fragment (RFC 8414 §2)');
+  }
+  return url;
 }
 
 export function isLoopbackUrl(url: URL): boolean {

@@ -33,11 +33,20 @@ const DPOP_KEYS = [
 ] as const;
 const MODES: readonly DpopMode[] = ['disabled', 'allowed', 'required'];
 
+/** `dpop` is a mode or an object: say both when it is neither (`dpop: true`). */
+function dpopObject(value: unknown): Record<string, unknown> {
+  if (isPlainObject(value)) return value;
+  throw new TokenGuardConfigError(
+    'dpop',
+    "must be 'disabled', 'allowed', 'required', or an object such as { mode: 'allowed', origins: [...] }",
+  );
+}
+
 export function normalizeDpopOption(value: unknown): NormalizedDpop {
   const raw: Record<string, unknown> =
     value === undefined || typeof value === 'string'
       ? { mode: value ?? 'disabled' }
-      : checkObject(value, 'dpop');
+      : dpopObject(value);
   checkKnownKeys(raw, DPOP_KEYS, 'dpop');
   const mode = raw.mode as DpopMode;
   if (!MODES.includes(mode)) {

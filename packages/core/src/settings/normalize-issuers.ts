@@ -5,9 +5,10 @@
 
 import { TokenGuardConfigError } from '../errors.js';
 import { normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
+import { withResourceAudience } from '../options/resource-audience.js';
 import type { IssuerResolver, IssuerSelector, JwtOptions } from '../options/types.js';
 import {
-  checkEndpointUrl,
+  checkIssuerUrl,
   checkKnownKeys,
   checkObject,
   optionalInteger,
@@ -16,6 +17,7 @@ import { createNamespace } from './create-namespace.js';
 import { fingerprintSettings } from './fingerprint-settings.js';
 import {
   chooseStrategy,
+  jwtAudienceOf,
   type NormalizedValidation,
   normalizeIntrospection,
 } from './normalize-validation.js';
@@ -52,6 +54,8 @@ export interface IssuerContext {
   readonly explicitNamespace: string | undefined;
   /** Whether a shared store is configured (see `createNamespace`). */
   readonly sharedStore: boolean;
+  /** The RFC 9728 resource identifier: the audience of entries that name none. */
+  readonly resource?: string | undefined;
 }
 
 const ENTRY_KEYS = ['issuer', 'strategy', 'introspection', 'jwt'] as const;
@@ -136,7 +140,7 @@ function normalizeEntry(value: unknown, context: IssuerContext): NormalizedIssue
   const raw = checkObject(value, '');
   checkKnownKeys(raw, ENTRY_KEYS, '');
   const issuer =
-    checkEndpointUrl(raw.issuer, 'issuer', context.allowInsecureHttp) && (raw.issuer as string);
+    checkIssuerUrl(raw.issuer, 'issuer', context.allowInsecureHttp) && (raw.issuer as string);
   const { clockToleranceSec, allowInsecureHttp } = context;
   if (raw.jwt !== undefined && checkObject(raw.jwt, 'jwt').issuer !== undefined) {
     throw new TokenGuardConfigError('jwt.issuer', 'is the entry’s `issuer`; leave it out');
@@ -145,14 +149,20 @@ function normalizeEntry(value: unknown, context: IssuerContext): NormalizedIssue
     raw.jwt === undefined
       ? undefined
       : normalizeJwtOptions(
-          raw.jwt as JwtOptions,
+          withResourceAudience(raw.jwt, context.resource) as JwtOptions,
           { issuer, clockToleranceSec, allowInsecureHttp },
           'jwt',
         );
   const introspection =
     raw.introspection === undefined
       ? undefined
-      : normalizeIntrospection(raw.introspection, allowInsecureHttp, true, jwt?.audience);
+      : normalizeIntrospection(
+          raw.introspection,
+          allowInsecureHttp,
+          true,
+          jwtAudienceOf(raw.jwt, jwt),
+          context.resource,
+        );
   const validation = chooseStrategy(raw.strategy, introspection, jwt);
   // The same fingerprint a single-issuer guard of these settings has: the issuer, its
   // endpoints and keys, and who we are to it.

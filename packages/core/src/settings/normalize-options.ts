@@ -5,6 +5,7 @@ import { type NormalizedJwtOptions, normalizeJwtOptions } from '../jwt/normalize
 import { consoleLogger } from '../options/console-logger.js';
 import { DEFAULTS } from '../options/defaults.js';
 import { optionKeys } from '../options/option-keys.js';
+import { resourceIdentifier, withResourceAudience } from '../options/resource-audience.js';
 import type {
   CacheOptions,
   CertificateSource,
@@ -14,6 +15,7 @@ import type {
 } from '../options/types.js';
 import {
   checkEndpointUrl,
+  checkIssuerUrl,
   checkKnownKeys,
   checkObject,
   isLoopbackUrl,
@@ -41,6 +43,7 @@ import { createNamespace } from './create-namespace.js';
 import { type NormalizedIssuers, normalizeIssuers } from './normalize-issuers.js';
 import {
   chooseStrategy,
+  jwtAudienceOf,
   type NormalizedIntrospection,
   type NormalizedValidation,
   normalizeIntrospection,
@@ -164,11 +167,13 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
   const issuer =
     raw.issuer === undefined
       ? undefined
-      : checkEndpointUrl(raw.issuer, 'issuer', allowInsecureHttp) && (raw.issuer as string);
+      : checkIssuerUrl(raw.issuer, 'issuer', allowInsecureHttp) && (raw.issuer as string);
   const logger = normalizeLogger(raw.logger);
 
   // Several issuers replace `issuer`, `strategy`, `introspection` and `jwt`: checked first.
   const cache = normalizeCache(raw.cache);
+  // With RFC 9728 metadata and no audience of its own, the resource expects its identifier.
+  const resource = resourceIdentifier(raw.resourceMetadata);
   const issuers =
     raw.issuers === undefined && raw.resolveIssuer === undefined
       ? undefined
@@ -177,6 +182,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           allowInsecureHttp,
           explicitNamespace: cache?.namespace,
           sharedStore: cache?.store !== undefined,
+          resource,
         });
   if (issuers === undefined) {
     for (const key of ['selectIssuer', 'maxIssuers', 'maxNewIssuersPerSec'] as const) {
@@ -189,7 +195,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     raw.jwt === undefined
       ? undefined
       : normalizeJwtOptions(
-          raw.jwt as JwtOptions,
+          withResourceAudience(raw.jwt, resource) as JwtOptions,
           { issuer, clockToleranceSec, allowInsecureHttp },
           'jwt',
         );
@@ -200,7 +206,8 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           raw.introspection,
           allowInsecureHttp,
           issuer !== undefined,
-          jwt?.audience,
+          jwtAudienceOf(raw.jwt, jwt),
+          resource,
         );
   const http = normalizeHttp(raw.http, raw.introspection);
   const validation =
@@ -272,7 +279,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
         brand: raw.brand,
         predicate: raw.predicate,
       } as never,
-      'options',
+      '',
     ),
     logger,
     errorDescriptions: optionalBoolean(raw.errorDescriptions, 'errorDescriptions', false),

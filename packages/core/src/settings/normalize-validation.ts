@@ -15,6 +15,7 @@ import {
   checkEndpointUrl,
   checkKnownKeys,
   checkObject,
+  isPlainObject,
   optionalBoolean,
   optionalInteger,
   optionalStringList,
@@ -85,11 +86,26 @@ export function chooseStrategy(
   throw new TokenGuardConfigError('introspection', 'or `jwt` must be configured');
 }
 
+/** The audience the user gave the JWT options (not one filled in from the resource). */
+export function jwtAudienceOf(
+  rawJwt: unknown,
+  jwt: { readonly audience?: readonly string[] | undefined } | undefined,
+): readonly string[] | undefined {
+  return isPlainObject(rawJwt) && rawJwt.audience !== undefined ? jwt?.audience : undefined;
+}
+
+/**
+ * `introspection`, checked. Its audience defaults to the JWT audience the user gave, else to
+ * the RFC 9728 `resource` identifier; in that last case answers without `aud` are refused
+ * too (a token that names no audience was not issued for this resource), unless
+ * `requireAudience: false` says otherwise.
+ */
 export function normalizeIntrospection(
   value: unknown,
   allowInsecureHttp: boolean,
   hasIssuer: boolean,
   jwtAudience: readonly string[] | undefined,
+  resource?: string,
 ): NormalizedIntrospection {
   const raw = checkObject(value, 'introspection');
   checkKnownKeys(raw, INTROSPECTION_KEYS, 'introspection');
@@ -106,11 +122,15 @@ export function normalizeIntrospection(
   ) {
     throw new TokenGuardConfigError('introspection.dispatcher', 'must be an undici Dispatcher');
   }
-  const audience = optionalStringList(raw.audience, 'introspection.audience') ?? jwtAudience;
+  const byResource =
+    raw.audience === undefined && jwtAudience === undefined && resource !== undefined;
+  const audience =
+    optionalStringList(raw.audience, 'introspection.audience') ??
+    (byResource ? Object.freeze([resource]) : jwtAudience);
   const requireAudience = optionalBoolean(
     raw.requireAudience,
     'introspection.requireAudience',
-    false,
+    byResource,
   );
   if (requireAudience && audience === undefined) {
     throw new TokenGuardConfigError(

@@ -6,7 +6,8 @@
 import { InvalidRequestError, ServerError, TokenGuardError } from '../errors.js';
 import type { RequestLike, TokenGetter } from '../types.js';
 import { isB64token } from './is-b64token.js';
-import { tokenFromCookie } from './token-from-cookie.js';
+import { SYNCHRONOUS_GET_TOKEN } from './normalize-token-locations.js';
+import { isCookieIgnored, tokenFromCookie } from './token-from-cookie.js';
 
 export interface ExtractionSettings {
   readonly allowQueryToken: boolean;
@@ -66,6 +67,22 @@ export function extractBearerToken(
 }
 
 /**
+ * Why a request without a token carries none: `cookie_ignored` when its token cookie was
+ * left unread because the method is unsafe (CSRF, RFC 9110 §9.2.1), else `token_missing`.
+ * Only asked once no token was found, so it costs nothing on the common path.
+ */
+export function missingTokenReason(
+  request: RequestLike,
+  settings: ExtractionSettings,
+): 'cookie_ignored' | 'token_missing' {
+  return settings.cookie !== undefined &&
+    settings.cookieOnUnsafeMethods !== true &&
+    isCookieIgnored(request, settings.cookie)
+    ? 'cookie_ignored'
+    : 'token_missing';
+}
+
+/**
  * The application's `getToken(request)`: a string, or `undefined`/`null`/`''` for none. A
  * tokenguard error it throws (say a 400 of its own) is answered as such; anything else it
  * throws or returns is a bug in the application, answered 500 (fail closed).
@@ -79,6 +96,14 @@ function tokenFromApp(request: RequestLike, settings: ExtractionSettings): strin
     throw new ServerError({ message: 'getToken threw', cause: error, realm: settings.realm });
   }
   if (value === undefined || value === null || value === '') return undefined;
+  if (typeof (value as { then?: unknown }).then === 'function') {
+    // Not awaited, so a rejection must not become an unhandled one.
+    (value as Promise<unknown>).then(undefined, () => {});
+    throw new ServerError({
+      message: `option \`getToken\` returned a Promise: it ${SYNCHRONOUS_GET_TOKEN}`,
+      realm: settings.realm,
+    });
+  }
   if (typeof value !== 'string') {
     throw new ServerError({
       message: 'getToken returned neither a string nor undefined',

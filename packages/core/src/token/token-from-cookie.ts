@@ -10,6 +10,21 @@ import type { RequestLike } from '../types.js';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /**
+ * Whether the request carries a non-empty cookie `name` that is not read because the method
+ * is unsafe: the refusal then says so (`cookie_ignored`) instead of looking like no token.
+ */
+export function isCookieIgnored(request: RequestLike, name: string): boolean {
+  if (SAFE_METHODS.has(request.method.toUpperCase())) return false;
+  const header = request.headers.cookie;
+  if (header === undefined) return false;
+  const cookieString = typeof header === 'string' ? header : header.join('; ');
+  return cookieString.split(';').some((pair) => {
+    const eq = pair.indexOf('=');
+    return eq !== -1 && pair.slice(0, eq).trim() === name && pair.slice(eq + 1).trim() !== '';
+  });
+}
+
+/**
  * The value of cookie `name` (RFC 6265 §4.2.1 `cookie-string`), or `undefined` when it is
  * absent, empty (a logged-out browser keeps `name=`) or the method is unsafe. Two cookies of
  * that name are two tokens: 400 (RFC 6750 §2). The value is checked by the caller under the
