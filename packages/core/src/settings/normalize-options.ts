@@ -14,7 +14,6 @@ import type {
   JwtOptions,
 } from '../options/types.js';
 import {
-  checkEndpointUrl,
   checkIssuerUrl,
   checkKnownKeys,
   checkObject,
