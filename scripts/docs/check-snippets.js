@@ -143,6 +143,9 @@ writeFileSync(
         target: 'es2022',
         noEmit: true,
         skipLibCheck: true,
+        // NestJS apps compile with legacy decorators, as Nest's own starter sets them.
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
         types: ['node'],
         typeRoots: [join(root, 'node_modules/@types')],
       },
