@@ -291,11 +291,17 @@ describe('createGuard: evictSubject with a revocation (OpenID CAEP session-revok
     '%s: the subject’s JWTs issued at or before it are refused, later ones pass, others untouched',
     async (_, cache) => {
       const guard = jwtGuard(cache);
-      const older = await idp.mintJwt({ sub: 'revoked-user', iat: nowSec() - 10 });
-      const otherUser = await idp.mintJwt({ sub: 'other-user', iat: nowSec() - 10 });
-      const newer = await idp.mintJwt({ sub: 'revoked-user', iat: nowSec() + 1 });
+      // Every time is anchored to one reading of the clock, so a slow machine cannot move
+      // the newer token to the wrong side of the revocation.
+      const minted = nowSec();
+      const older = await idp.mintJwt({ sub: 'revoked-user', iat: minted - 10 });
+      const otherUser = await idp.mintJwt({ sub: 'other-user', iat: minted - 10 });
+      const newer = await idp.mintJwt({ sub: 'revoked-user', iat: minted - 2 });
       expect(await outcome(guard.verify(older))).toBe('ok');
-      await guard.evictSubject('revoked-user', { issuedBeforeMs: Date.now(), keepMs: 60_000 });
+      await guard.evictSubject('revoked-user', {
+        issuedBeforeMs: (minted - 5) * 1000,
+        keepMs: 60_000,
+      });
       expect(await outcome(guard.verify(older))).toBe('401 invalid_token');
       expect(await outcome(guard.verify(newer))).toBe('ok');
       expect(await outcome(guard.verify(otherUser))).toBe('ok');
