@@ -185,6 +185,12 @@ describe('createRedisStore', () => {
     await first?.();
     expect(await subscribers()).toBe(1);
     await second?.();
+    // The socket is closed on our side when close() resolves; the server notices a moment
+    // later, so its count is read until it drops (or two seconds pass).
+    const deadline = Date.now() + 2000;
+    while ((await subscribers()) !== 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     expect(await subscribers()).toBe(0);
     // A guard created afterwards subscribes again.
     const third = await store.subscribe?.(() => {});
