@@ -23,7 +23,7 @@ import {
 
 declare module '@tokenguard/core' {
   interface TokenClaims {
-    /** A custom claim of the identity service. */
+    // A custom claim of the identity service (the Express type test documents the same one).
     readonly tenant_id?: string;
   }
 }
