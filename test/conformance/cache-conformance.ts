@@ -98,7 +98,7 @@ export function runCacheConformance(harness: AdapterHarness): void {
     const get = (app: RunningApp, token: string, path = '/protected') =>
       send(app.url, path, { headers: bearer(token) });
 
-    describe('issue 10 item 1: the namespace includes who is asking (RFC 7662 §4)', () => {
+    describe('the namespace includes who is asking (RFC 7662 §4)', () => {
       const store = createMemoryStore();
       const [allowed, refused] = appsFor(
         () => ({ guardOptions: options({ cache: { store } }) }),
@@ -125,7 +125,7 @@ export function runCacheConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('issue 10 item 2: jwt.jwksUri is part of the namespace (a URL once serialised as {})', () => {
+    describe('jwt.jwksUri is part of the namespace (a URL once serialised as {})', () => {
       const store = createMemoryStore();
       const jwtOptions = (jwksUri: string): GuardOptions => ({
         realm: 'test',
@@ -146,7 +146,7 @@ export function runCacheConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('issue 10 item 6: cached claims cannot be changed by a handler', () => {
+    describe('cached claims cannot be changed by a handler', () => {
       const [app] = appsFor(() => ({ guardOptions: options({ cache: {} }) }));
 
       it('repro: Object.assign(req.auth.claims, { scope: … }) used to grant later requests that scope', async () => {
@@ -167,7 +167,7 @@ export function runCacheConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('issue 10 item 9: junk tokens cannot evict valid entries (negative results have their own LRU)', () => {
+    describe('junk tokens cannot evict valid entries (negative results have their own LRU)', () => {
       const [app] = appsFor(() => ({ guardOptions: options({ cache: { maxEntries: 20 } }) }));
 
       it('repro: 200 garbage tokens used to push 20 returning users out (20 extra upstream calls)', async () => {
@@ -182,7 +182,7 @@ export function runCacheConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('issue 10 item 11: a failing shared store is a miss, never an error answer', () => {
+    describe('a failing shared store is a miss, never an error answer', () => {
       const lines: string[] = [];
       const logger: TokenGuardLogger = {
         warn: (m) => lines.push(m),

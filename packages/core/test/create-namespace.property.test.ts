@@ -1,5 +1,5 @@
 /**
- * Issue 10 items 1 and 2: the cache namespace covers everything that can change a verdict,
+ * the cache namespace covers everything that can change a verdict,
  * the introspection caller's identity included, and nothing it cannot serialise faithfully.
  */
 import fc from 'fast-check';
@@ -127,7 +127,7 @@ describe('the cache namespace', () => {
     );
   });
 
-  it('issue 10 item 1: a bearer token from a function needs cache.namespace with a shared store', () => {
+  it('a bearer token from a function needs cache.namespace with a shared store', () => {
     const withFunction = (cache: GuardOptions['cache']): GuardOptions => ({
       ...base(),
       introspection: {

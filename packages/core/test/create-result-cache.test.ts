@@ -135,7 +135,7 @@ describe('createResultCache: the local tier', () => {
     expect(calls).toBe(2);
   });
 
-  it('issue 10 item 9: junk tokens live in their own LRU and cannot push valid entries out', async () => {
+  it('junk tokens live in their own LRU and cannot push valid entries out', async () => {
     const { counters: k } = counters();
     const cache = createResultCache(settings({ maxEntries: 50, maxInactiveEntries: 5 }), k);
     let upstream = 0;
@@ -152,7 +152,7 @@ describe('createResultCache: the local tier', () => {
     expect(upstream).toBe(0);
   });
 
-  it('issue 10 item 6: cached claims are deep-frozen once, so a handler cannot change them', async () => {
+  it('cached claims are deep-frozen once, so a handler cannot change them', async () => {
     const { counters: k } = counters();
     const cache = createResultCache(settings(), k);
     const first = await cache.getOrValidate('k', async () => valid(inSeconds(600)));
@@ -231,7 +231,7 @@ describe('createResultCache: the shared tier', () => {
     expect(ttls[1]).toBe(1234);
   });
 
-  it('issue 10 item 11: a rejecting get or set is a miss; the verdict is kept; logged once, counted', async () => {
+  it('a rejecting get or set is a miss; the verdict is kept; logged once, counted', async () => {
     const broken: CacheStore = {
       get: () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379')),
       set: () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379')),
@@ -248,7 +248,7 @@ describe('createResultCache: the shared tier', () => {
     expect(logLines.filter((l) => l.includes('shared cache store failed'))).toHaveLength(1);
   });
 
-  it('issue 10 item 11: a hanging get passes its deadline (storeTimeoutMs) as a miss', async () => {
+  it('a hanging get passes its deadline (storeTimeoutMs) as a miss', async () => {
     const hanging: CacheStore = { get: () => new Promise(() => {}), set: () => {} };
     const { c, counters: k } = counters();
     const cache = createResultCache(settings({ store: hanging, storeTimeoutMs: 20 }), k);
@@ -404,13 +404,13 @@ describe('hashToken', () => {
     expect(fingerprintSettings({ x: 1, y: 2 })).toBe(fingerprintSettings({ y: 2, x: 1 }));
   });
 
-  it('issue 10 item 2: a URL is serialised by href (it used to vanish as {})', () => {
+  it('a URL is serialised by href (it used to vanish as {})', () => {
     expect(fingerprintSettings({ jwksUri: new URL('https://a.example/jwks') })).not.toBe(
       fingerprintSettings({ jwksUri: new URL('https://b.example/jwks') }),
     );
   });
 
-  it('issue 10 item 2: a value with no faithful serialisation throws, naming its path', () => {
+  it('a value with no faithful serialisation throws, naming its path', () => {
     for (const bad of [new Map(), () => 1, new Date(0), Symbol('x')]) {
       expect(() => fingerprintSettings({ jwt: { thing: bad } })).toThrow(
         expect.objectContaining({ name: 'TokenGuardConfigError', option: 'jwt.thing' }),

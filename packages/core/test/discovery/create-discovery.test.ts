@@ -181,7 +181,7 @@ describe('createDiscovery: RFC 8414 metadata', () => {
     }
   });
 
-  it('issue 10 item 12: an issuer mismatch is retried with a doubling backoff, not cached for the guard’s life', async () => {
+  it('an issuer mismatch is retried with a doubling backoff, not cached for the guard’s life', async () => {
     const wrong = await createIdentityServer({ issuer: 'http://wrong', jwtAlgorithms: ['ES256'] });
     try {
       const discovery = createDiscovery({
@@ -203,7 +203,7 @@ describe('createDiscovery: RFC 8414 metadata', () => {
     }
   });
 
-  it('issue 10 item 12: the mismatch message quotes a short, single-line, printable excerpt', async () => {
+  it('the mismatch message quotes a short, single-line, printable excerpt', async () => {
     const issuer = `http://evil\n[tokenguard] forged line ${'x'.repeat(300)}`;
     const wrong = await createIdentityServer({ issuer, jwtAlgorithms: ['ES256'] });
     try {

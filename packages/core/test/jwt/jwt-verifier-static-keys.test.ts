@@ -358,7 +358,7 @@ describe('RFC 9068 claims and header checks', () => {
   });
 });
 
-describe('issue 10 item 4: RFC 9068 §2.2 required claims, with their types', () => {
+describe('RFC 9068 §2.2 required claims, with their types', () => {
   const verifier = () => verifierFor({ keys: pem(rsa.publicKey) });
 
   it.each(['sub', 'client_id', 'jti', 'iat', 'aud', 'iss'])(
