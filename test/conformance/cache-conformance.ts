@@ -1,7 +1,6 @@
 /**
- * Cache conformance, run for every adapter: the namespace keeps services apart (issue 10
- * items 1 and 2), cached claims cannot be changed by a handler (item 6), junk tokens cannot
- * evict valid entries (item 9), a failing shared store is only a miss (item 11), and
+ * Cache conformance, run for every adapter: the namespace keeps services apart, cached claims cannot be changed by a handler, junk tokens cannot
+ * evict valid entries, a failing shared store is only a miss, and
  * stale-if-error (`cache.staleIfErrorMs`) rides out an identity-service outage within its
  * window and never beyond it. Each case names the defect it reproduces.
  */
@@ -219,7 +218,7 @@ export function runCacheConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('issue 17: stale-if-error (cache.staleIfErrorMs)', () => {
+    describe('stale-if-error (cache.staleIfErrorMs)', () => {
       const FRESH_MS = 150;
       const WINDOW_MS = 1500;
       const store = createMemoryStore();

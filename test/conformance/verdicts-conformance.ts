@@ -99,7 +99,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
     const get = (app: RunningApp, token: string, path = '/protected') =>
       send(app.url, path, { headers: bearer(token) });
 
-    describe('issue 14: a stable reason code for every JWT refusal', () => {
+    describe('a stable reason code for every JWT refusal', () => {
       const app = appFor(() => ({ guardOptions: base({ cache: false, jwt: jwt() }) }));
       const cases: readonly [BadJwtKind, RefusalReason][] = [
         ['expired', 'token_expired'],
@@ -145,7 +145,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('issue 14: reasons of introspection refusals survive caching', () => {
+    describe('reasons of introspection refusals survive caching', () => {
       const app = appFor(() => ({ guardOptions: base({ introspection: introspection() }) }));
 
       it('an inactive token → token_inactive, twice, the second from the negative cache', async () => {
