@@ -1,6 +1,8 @@
 /**
- * The JWT suites with node:crypto's `verify` taken away: verify-jwt.ts then checks every
- * signature through WebCrypto, under the same rules. Run on Node next to the main run.
+ * The JWT and DPoP suites with node:crypto's `verify` taken away: verify-jwt.ts then checks
+ * every signature through WebCrypto (a DPoP proof's too, verify-dpop-proof.ts), under the same
+ * rules. Run on Node next to the main run. test/webcrypto/ holds the proofs that this run
+ * really takes that path, and the sender-constrained conformance for one adapter.
  */
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
@@ -28,6 +30,8 @@ export default defineConfig({
       'test/webcrypto/*.test.ts',
       'test/hardening/jwt-tokens.property.test.ts',
       'packages/core/test/jwt/*.test.ts',
+      'packages/core/test/sender-constraint/dpop-proof-key.test.ts',
+      'packages/core/test/sender-constraint/verify-dpop-proof.test.ts',
     ],
     exclude: [...configDefaults.exclude],
     typecheck: { enabled: false },

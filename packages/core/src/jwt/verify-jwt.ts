@@ -110,9 +110,10 @@ const CryptoKeyClass = (globalThis as unknown as { CryptoKey: new () => CryptoKe
 
 /**
  * Whether node:crypto can check signatures here: its `verify`, and `KeyObject.from` to take
- * the `CryptoKey`s jose's key sets hand out. Else the WebCrypto path.
+ * the `CryptoKey`s jose's key sets hand out. Else the WebCrypto path. The one decision for
+ * every signature the core checks: the DPoP proof check (RFC 9449 §4.3) reads it too.
  */
-const nodeCryptoVerifies =
+export const nodeCryptoVerifies =
   typeof cryptoVerify === 'function' && typeof KeyObject?.from === 'function';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -376,6 +377,28 @@ export function verifyJwsSignature(
 ): boolean {
   const rule = RULES[alg];
   return rule !== undefined && checkSignature(rule, key, signingInput, signature);
+}
+
+/**
+ * `verifyJwsSignature` on the WebCrypto path, with a `CryptoKey` imported for `alg`
+ * (`jwsImportAlgorithm`): the same rule, so an ECDSA signature of the wrong length is refused.
+ */
+export async function verifyJwsSignatureWithWebCrypto(
+  alg: string,
+  key: CryptoKey,
+  signingInput: Buffer,
+  signature: Buffer,
+): Promise<boolean> {
+  const rule = RULES[alg];
+  return rule !== undefined && checkWebCryptoSignature(rule, key, signingInput, signature);
+}
+
+/**
+ * The WebCrypto `importKey` algorithm of a public key for `alg` (hash or curve included), so
+ * an imported key verifies that algorithm only; `undefined` for an algorithm without a rule.
+ */
+export function jwsImportAlgorithm(alg: string): SignatureRule['imported'] | undefined {
+  return RULES[alg]?.imported;
 }
 
 function checkSignature(

@@ -15,7 +15,7 @@ import type { DpopNonces } from './create-dpop-nonces.js';
 import type { ReplayCache } from './create-replay-cache.js';
 import { readClientCertificate } from './read-client-certificate.js';
 import { requestHtus } from './request-htu.js';
-import { checkDpopProof } from './verify-dpop-proof.js';
+import { checkDpopProof, type VerifiedDpopProof } from './verify-dpop-proof.js';
 
 /** How a token was bound to its presenter, once checked (`auth.binding`). */
 export type TokenBinding = 'dpop' | 'mtls';
@@ -81,8 +81,9 @@ export function createSenderConstraint(settings: SenderConstraintSettings): Send
   }
 
   /**
-   * Synchronous unless the replay check waits on the shared store: a proof verified in
-   * process answers in the same tick, like a cached bearer token.
+   * Synchronous unless the signature goes to WebCrypto (where node:crypto cannot verify) or
+   * the replay check waits on the shared store: a proof verified in process by node:crypto
+   * answers in the same tick, like a cached bearer token.
    */
   function proofMatches(
     request: RequestLike,
@@ -103,6 +104,17 @@ export function createSenderConstraint(settings: SenderConstraintSettings): Send
       nowSec,
       jkt,
     });
+    return proof instanceof Promise
+      ? proof.then((checked) => proofAccepted(checked, jkt, nowSec))
+      : proofAccepted(proof, jkt, nowSec);
+  }
+
+  /** What a verified proof must still pass: the server's nonce (§9), then a fresh jti (§11.1). */
+  function proofAccepted(
+    proof: VerifiedDpopProof,
+    jkt: string,
+    nowSec: number,
+  ): TokenBinding | Promise<TokenBinding> {
     // §9: a nonce we did not issue, or a stale one, gets a fresh one to retry with.
     if (dpop.nonces !== undefined) {
       if (proof.nonce === undefined || !dpop.nonces.accepts(proof.nonce, nowSec)) {

@@ -1,9 +1,12 @@
 /**
  * The key of a DPoP proof (RFC 9449 §4.2: the public key in the `jwk` header), read once per
  * distinct protected header: a client signs every proof with one key, so its proofs share one
- * header and the header's checks, RFC 7638 thumbprint and node:crypto key are worked out once.
+ * header and the header's checks, RFC 7638 thumbprint and imported key are worked out once.
+ * The key is imported for the signature path verify-jwt.ts chose: a node:crypto `KeyObject`,
+ * or a WebCrypto `CryptoKey` where node:crypto cannot verify; both from the same members,
+ * both refusing an RSA modulus under 2048 bits.
  */
-import { createPublicKey, hash, type KeyObject } from 'node:crypto';
+import { createPublicKey, hash, type KeyObject, type webcrypto } from 'node:crypto';
 import {
   ECDSA_ALGORITHM_OF_CURVE,
   isOversizedRsaModulus,
@@ -11,6 +14,9 @@ import {
   MIN_RSA_BITS,
 } from '../internal/key-rules.js';
 import { isBase64Url } from '../jwt/is-base64url.js';
+import { jwsImportAlgorithm } from '../jwt/verify-jwt.js';
+
+type CryptoKey = webcrypto.CryptoKey;
 
 /** A proof header that passed every header check, with its key's thumbprint. */
 export interface DpopProofKey {
@@ -20,6 +26,8 @@ export interface DpopProofKey {
   readonly jkt: string;
   /** The public key for node:crypto, imported on first use (`undefined` until then). */
   key: KeyObject | undefined;
+  /** The public key for WebCrypto, imported on first use where node:crypto cannot verify. */
+  cryptoKey: Promise<CryptoKey> | undefined;
   /** The members the thumbprint covers: the key material imported, nothing else. */
   readonly members: Readonly<Record<string, string>>;
 }
@@ -84,6 +92,39 @@ export function importDpopProofKey(checked: DpopProofKey): KeyObject {
   return checked.key;
 }
 
+/**
+ * `importDpopProofKey` for WebCrypto: the same members, imported for the header's `alg` only
+ * (RFC 8725 §3.1), rejecting with `DpopHeaderError` where node:crypto's import throws. A
+ * refused key is not kept, as on the node:crypto path.
+ */
+export function importDpopProofCryptoKey(checked: DpopProofKey): Promise<CryptoKey> {
+  if (checked.cryptoKey === undefined) {
+    checked.cryptoKey = importCryptoKey(checked).catch((error: unknown) => {
+      checked.cryptoKey = undefined;
+      throw error;
+    });
+  }
+  return checked.cryptoKey;
+}
+
+async function importCryptoKey(checked: DpopProofKey): Promise<CryptoKey> {
+  const algorithm = jwsImportAlgorithm(checked.alg);
+  let key: CryptoKey;
+  try {
+    if (algorithm === undefined) throw new Error('no rule for this alg');
+    key = await globalThis.crypto.subtle.importKey('jwk', checked.members, algorithm, false, [
+      'verify',
+    ]);
+  } catch {
+    throw new DpopHeaderError('the DPoP proof jwk is not a usable public key');
+  }
+  const bits = (key.algorithm as { modulusLength?: unknown }).modulusLength;
+  if (checked.members.kty === 'RSA' && (typeof bits !== 'number' || bits < MIN_RSA_BITS)) {
+    throw new DpopHeaderError(`the DPoP proof RSA key is under ${MIN_RSA_BITS} bits`);
+  }
+  return key;
+}
+
 function parseHeader(encoded: string): Record<string, unknown> {
   let parsed: unknown;
   try {
@@ -145,7 +186,7 @@ function checkHeader(header: Record<string, unknown>): DpopProofKey {
   }
   // RFC 7638 §3: the required members, lexicographic order, no whitespace, then SHA-256.
   const jkt = hash('sha256', JSON.stringify(members), 'base64url');
-  return { alg, jkt, key: undefined, members: Object.freeze(members) };
+  return { alg, jkt, key: undefined, cryptoKey: undefined, members: Object.freeze(members) };
 }
 
 /** RFC 7518 §3.3–3.5, RFC 8037 §3.1: the key type (and curve) each algorithm needs. */

@@ -37,8 +37,14 @@ export function requestHtus(
  * no proof matches.
  */
 function originOf(request: RequestLike): string {
-  if (request.origin !== undefined) return request.origin;
   const host = request.headers.host;
+  if (request.origin !== undefined) {
+    // A runtime may build its URL by joining Host and target unchecked (Deno.serve: `Host:
+    // api.example/orders?` and target /admin give the URL /orders?/admin), so the Host it
+    // was built from must be host[:port] here too.
+    if (typeof host === 'string' && !AUTHORITY.test(host)) throw invalidHost();
+    return request.origin;
+  }
   if (typeof host !== 'string' || host === '') return '';
   // Nothing is built from an unchecked header: `Host: api.example/orders#` would move the
   // real path out of the URL, and a proof for /orders would match any path.

@@ -1,15 +1,28 @@
 /**
- * Verifies one DPoP proof JWT (RFC 9449 §4.3) with node:crypto. Pure apart from the clock and
- * the memo of checked proof headers (dpop-proof-key.ts): replay (`jti`) and nonce checks are
- * the caller's, since they need shared state. Every check of §4.3 is made on every proof;
- * what repeats from one proof of a client to the next (its header, key and thumbprint) is
- * worked out once.
+ * Verifies one DPoP proof JWT (RFC 9449 §4.3). Pure apart from the clock and the memo of
+ * checked proof headers (dpop-proof-key.ts): replay (`jti`) and nonce checks are the caller's,
+ * since they need shared state. Every check of §4.3 is made on every proof; what repeats from
+ * one proof of a client to the next (its header, key and thumbprint) is worked out once.
+ *
+ * The signature goes where verify-jwt.ts sends a JWT's (`nodeCryptoVerifies`): node:crypto's
+ * synchronous `verify` where it can, else WebCrypto's. Every other check comes first and is
+ * the same on both, so both accept exactly the same proofs.
  */
 import { hash } from 'node:crypto';
 import { InvalidDpopProofError } from '../errors.js';
 import { isBase64Url } from '../jwt/is-base64url.js';
-import { verifyJwsSignature } from '../jwt/verify-jwt.js';
-import { DpopHeaderError, dpopProofKey, importDpopProofKey } from './dpop-proof-key.js';
+import {
+  nodeCryptoVerifies,
+  verifyJwsSignature,
+  verifyJwsSignatureWithWebCrypto,
+} from '../jwt/verify-jwt.js';
+import {
+  DpopHeaderError,
+  type DpopProofKey,
+  dpopProofKey,
+  importDpopProofCryptoKey,
+  importDpopProofKey,
+} from './dpop-proof-key.js';
 import { normalizeHtu } from './normalize-htu.js';
 
 export interface DpopProofExpectations {
@@ -59,11 +72,16 @@ export async function verifyDpopProof(
 }
 
 /**
- * Verifies a DPoP proof synchronously; throws `InvalidDpopProofError` for any failed check.
- * Cheap checks come first, the signature last, so a proof that fails any other check costs
- * no signature verification (§4.3 lists the checks, not their order).
+ * Verifies a DPoP proof; throws `InvalidDpopProofError` for any failed check. Synchronous
+ * where node:crypto verifies (no promise, no tick), a promise on the WebCrypto path (a
+ * refused signature rejects; every other refusal still throws). Cheap checks come first, the
+ * signature last, so a proof that fails any other check costs no signature verification
+ * (§4.3 lists the checks, not their order).
  */
-export function checkDpopProof(proof: string, expected: DpopProofExpectations): VerifiedDpopProof {
+export function checkDpopProof(
+  proof: string,
+  expected: DpopProofExpectations,
+): VerifiedDpopProof | Promise<VerifiedDpopProof> {
   const firstDot = proof.indexOf('.');
   const secondDot = proof.indexOf('.', firstDot + 1);
   if (firstDot === -1 || secondDot === -1 || proof.indexOf('.', secondDot + 1) !== -1) {
@@ -72,12 +90,11 @@ export function checkDpopProof(proof: string, expected: DpopProofExpectations): 
   const encodedPayload = proof.slice(firstDot + 1, secondDot);
   const encodedSignature = proof.slice(secondDot + 1);
   // §4.3 checks 4–6: typ, an asymmetric alg we allow (never none or HMAC), a public jwk.
-  let checked: ReturnType<typeof dpopProofKey>;
+  let checked: DpopProofKey;
   try {
     checked = dpopProofKey(proof.slice(0, firstDot));
   } catch (error) {
-    if (error instanceof DpopHeaderError) throw invalid(error.message);
-    throw error;
+    throw headerRefusal(error);
   }
   if (!expected.algorithms.includes(checked.alg))
     throw invalid('the DPoP proof alg is not allowed');
@@ -127,12 +144,17 @@ export function checkDpopProof(proof: string, expected: DpopProofExpectations): 
   }
 
   // §4.3 check 7: the signature, with the key in the header.
+  const jkt = checked.jkt;
+  const verified: VerifiedDpopProof =
+    nonce === undefined ? { jkt, jti, iat } : { jkt, jti, iat, nonce };
+  if (!nodeCryptoVerifies) {
+    return checkWebCryptoSignature(checked, proof, secondDot, encodedSignature, verified);
+  }
   let key: ReturnType<typeof importDpopProofKey>;
   try {
     key = importDpopProofKey(checked);
   } catch (error) {
-    if (error instanceof DpopHeaderError) throw invalid(error.message);
-    throw error;
+    throw headerRefusal(error);
   }
   if (
     !isBase64Url(encodedSignature) ||
@@ -145,8 +167,33 @@ export function checkDpopProof(proof: string, expected: DpopProofExpectations): 
   ) {
     throw invalid('the DPoP proof signature or structure is invalid');
   }
-  const jkt = checked.jkt;
-  return nonce === undefined ? { jkt, jti, iat } : { jkt, jti, iat, nonce };
+  return verified;
+}
+
+/** §4.3 check 7 on the WebCrypto path: the same key rules and signature rule, awaited. */
+async function checkWebCryptoSignature(
+  checked: DpopProofKey,
+  proof: string,
+  secondDot: number,
+  encodedSignature: string,
+  verified: VerifiedDpopProof,
+): Promise<VerifiedDpopProof> {
+  const key = await importDpopProofCryptoKey(checked).catch((error: unknown) => {
+    throw headerRefusal(error);
+  });
+  if (
+    !isBase64Url(encodedSignature) ||
+    // A signature WebCrypto cannot even read is a bad signature, refused as one (401).
+    !(await verifyJwsSignatureWithWebCrypto(
+      checked.alg,
+      key,
+      Buffer.from(proof.slice(0, secondDot), 'latin1'),
+      Buffer.from(encodedSignature, 'base64url'),
+    ).catch(() => false))
+  ) {
+    throw invalid('the DPoP proof signature or structure is invalid');
+  }
+  return verified;
 }
 
 /** The claims of a proof: a JSON object in strict base64url and UTF-8 (RFC 7519 §7.2). */
@@ -172,6 +219,11 @@ function htuMatches(htu: string, htus: readonly string[]): boolean {
   if (htus.includes(htu)) return true;
   const normalized = normalizeHtu(htu);
   return normalized !== undefined && htus.includes(normalized);
+}
+
+/** A refused header or key as `invalid_dpop_proof`; anything else unchanged. */
+function headerRefusal(error: unknown): unknown {
+  return error instanceof DpopHeaderError ? invalid(error.message) : error;
 }
 
 function invalid(message: string): InvalidDpopProofError {

@@ -191,6 +191,20 @@ describe('request htu (RFC 9449 §4.3, RFC 9110 §7.1)', () => {
     }
   });
 
+  it('RFC 9110 §7.2: on a Fetch runtime too, a Host that is not host[:port] is 400, whatever URL the runtime built from it', () => {
+    // Deno.serve joins Host and target as they came: `Host: api.example.com/orders?` with
+    // target /admin gives the URL http://api.example.com/orders?/admin.
+    const request = {
+      method: 'GET',
+      url: '/orders?/admin',
+      headers: { host: 'api.example.com/orders?' },
+      origin: 'http://api.example.com',
+    };
+    expect(() => requestHtus(request, undefined)).toThrow(
+      expect.objectContaining({ code: 'invalid_request', status: 400 }),
+    );
+  });
+
   it('configured origins replace scheme and Host', () => {
     const request = { method: 'GET', url: '/orders', headers: { host: 'internal:8080' } };
     expect(requestHtus(request, ['https://api.example.com'])).toEqual([
