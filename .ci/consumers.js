@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -145,21 +146,33 @@ const typescript = [
   '@types/koa@^3',
 ];
 const consumers = [
-  { name: 'CommonJS JavaScript', dir: 'cjs-js', type: undefined, ts: false, source: 'cjs-js.js' },
+  {
+    name: 'CommonJS JavaScript',
+    dir: 'cjs-js',
+    type: undefined,
+    ts: false,
+    source: ['cjs-imports.js', 'checks.js'],
+  },
   {
     name: 'CommonJS TypeScript (module: nodenext)',
     dir: 'cjs-ts',
     type: undefined,
     ts: true,
-    source: 'consumer.ts',
+    source: ['consumer.ts'],
   },
-  { name: 'ES module JavaScript', dir: 'esm-js', type: 'module', ts: false, source: 'esm-js.js' },
+  {
+    name: 'ES module JavaScript',
+    dir: 'esm-js',
+    type: 'module',
+    ts: false,
+    source: ['esm-imports.js', 'checks.js'],
+  },
   {
     name: 'ES module TypeScript (module: nodenext)',
     dir: 'esm-ts',
     type: 'module',
     ts: true,
-    source: 'consumer.ts',
+    source: ['consumer.ts'],
   },
 ];
 
@@ -172,7 +185,9 @@ await Promise.all(
     // All tarballs in one install, so the adapters' dependency on @tokenguard/core is met by
     // the packed core rather than looked up on the registry.
     await npm(['install', ...tarballs, ...frameworks, ...(c.ts ? typescript : [])], dir);
-    copyFileSync(join(sources, c.source), join(dir, c.ts ? 'index.ts' : 'index.js'));
+    // The two JavaScript programs share their checks; only their imports differ.
+    const program = c.source.map((file) => readFileSync(join(sources, file), 'utf8')).join('\n');
+    writeFileSync(join(dir, c.ts ? 'index.ts' : 'index.js'), program);
     if (c.ts) {
       copyFileSync(join(sources, 'tsconfig.json'), join(dir, 'tsconfig.json'));
       await run('npx', ['tsc', '-p', '.'], { cwd: dir });
