@@ -5,13 +5,14 @@
  */
 import { createDpopKey, createDpopProof } from '@tokenguard/testing';
 import { expect, it } from 'vitest';
-import { ASYMMETRIC_ALGORITHMS } from '../../packages/core/src/internal/asymmetric-algorithms.js';
 import { nodeCryptoVerifies } from '../../packages/core/src/jwt/verify-jwt.js';
 import { dpopProofKey } from '../../packages/core/src/sender-constraint/dpop-proof-key.js';
 import { checkDpopProof } from '../../packages/core/src/sender-constraint/verify-dpop-proof.js';
-
-const URL_ = 'https://api.example.com/orders';
-const TOKEN = 'access-token-1';
+import {
+  PROOF_TOKEN,
+  PROOF_URL,
+  proofExpectations,
+} from '../../packages/core/test/sender-constraint/proof-expectations.js';
 
 it('the one signature-path decision says WebCrypto in this run', () => {
   expect(nodeCryptoVerifies).toBe(false);
@@ -21,17 +22,12 @@ it.each(['ES256', 'RS256', 'EdDSA'] as const)(
   '%s: a valid proof passes through a WebCrypto key, a tampered one is refused',
   async (alg) => {
     const key = await createDpopKey(alg);
-    const proof = await createDpopProof(key, { method: 'GET', url: URL_, accessToken: TOKEN });
-    const expected = {
+    const proof = await createDpopProof(key, {
       method: 'GET',
-      htus: [URL_],
-      accessToken: TOKEN,
-      algorithms: ASYMMETRIC_ALGORITHMS,
-      maxAgeSec: 60,
-      clockToleranceSec: 5,
-      nowSec: Math.floor(Date.now() / 1000),
-      jkt: key.jkt,
-    };
+      url: PROOF_URL,
+      accessToken: PROOF_TOKEN,
+    });
+    const expected = proofExpectations({ jkt: key.jkt });
     const answer = checkDpopProof(proof, expected);
     expect(answer).toBeInstanceOf(Promise);
     expect((await answer).jkt).toBe(key.jkt);

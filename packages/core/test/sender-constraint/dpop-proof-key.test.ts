@@ -1,7 +1,6 @@
 import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { createDpopKey, type DpopKey } from '@tokenguard/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ASYMMETRIC_ALGORITHMS } from '../../src/internal/asymmetric-algorithms.js';
 import { nodeCryptoVerifies } from '../../src/jwt/verify-jwt.js';
 import { dpopProofKey } from '../../src/sender-constraint/dpop-proof-key.js';
 import {
@@ -9,26 +8,15 @@ import {
   checkDpopProof,
   type DpopProofExpectations,
 } from '../../src/sender-constraint/verify-dpop-proof.js';
-
-const URL_ = 'https://api.example.com/orders';
-const TOKEN = 'access-token-1';
+import { PROOF_TOKEN, PROOF_URL, proofExpectations } from './proof-expectations.js';
 
 let key: DpopKey;
 beforeAll(async () => {
   key = await createDpopKey();
 });
 
-const expectations = (over: Partial<DpopProofExpectations> = {}): DpopProofExpectations => ({
-  method: 'GET',
-  htus: [URL_],
-  accessToken: TOKEN,
-  algorithms: ASYMMETRIC_ALGORITHMS,
-  maxAgeSec: 60,
-  clockToleranceSec: 5,
-  nowSec: Math.floor(Date.now() / 1000),
-  jkt: key.jkt,
-  ...over,
-});
+const expectations = (over: Partial<DpopProofExpectations> = {}) =>
+  proofExpectations({ jkt: key.jkt, ...over });
 
 const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -41,9 +29,9 @@ function proofWith(
   const payload = {
     jti: randomUUID(),
     htm: 'GET',
-    htu: URL_,
+    htu: PROOF_URL,
     iat: Math.floor(Date.now() / 1000),
-    ath: accessTokenHash(TOKEN),
+    ath: accessTokenHash(PROOF_TOKEN),
     ...claims,
   };
   const input = `${segment(header)}.${segment(payload)}`;

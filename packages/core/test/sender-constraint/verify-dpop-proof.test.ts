@@ -6,27 +6,13 @@ import {
   type DpopKey,
 } from '@tokenguard/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ASYMMETRIC_ALGORITHMS } from '../../src/internal/asymmetric-algorithms.js';
 import { normalizeHtu } from '../../src/sender-constraint/normalize-htu.js';
 import { verifyDpopProof } from '../../src/sender-constraint/verify-dpop-proof.js';
-
-const URL_ = 'https://api.example.com/orders';
-const TOKEN = 'access-token-1';
+import { PROOF_TOKEN, PROOF_URL, proofExpectations } from './proof-expectations.js';
 
 let key: DpopKey;
 beforeAll(async () => {
   key = await createDpopKey();
-});
-
-const expectations = (over: Partial<Parameters<typeof verifyDpopProof>[1]> = {}) => ({
-  method: 'GET',
-  htus: [URL_],
-  accessToken: TOKEN,
-  algorithms: ASYMMETRIC_ALGORITHMS,
-  maxAgeSec: 60,
-  clockToleranceSec: 5,
-  nowSec: Math.floor(Date.now() / 1000),
-  ...over,
 });
 
 describe('verifyDpopProof (RFC 9449 §4.3)', () => {
@@ -34,8 +20,12 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     'a valid %s proof yields its RFC 7638 jkt',
     async (alg) => {
       const k = await createDpopKey(alg);
-      const proof = await createDpopProof(k, { method: 'GET', url: URL_, accessToken: TOKEN });
-      const verified = await verifyDpopProof(proof, expectations());
+      const proof = await createDpopProof(k, {
+        method: 'GET',
+        url: PROOF_URL,
+        accessToken: PROOF_TOKEN,
+      });
+      const verified = await verifyDpopProof(proof, proofExpectations());
       expect(verified.jkt).toBe(k.jkt);
       expect(verified.jti).toMatch(/^[0-9a-f-]{36}$/);
     },
@@ -58,10 +48,10 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
   it.each(kinds)('%s is refused with invalid_dpop_proof', async (kind) => {
     const proof = await createBadDpopProof(key, kind, {
       method: 'GET',
-      url: URL_,
-      accessToken: TOKEN,
+      url: PROOF_URL,
+      accessToken: PROOF_TOKEN,
     });
-    await expect(verifyDpopProof(proof, expectations())).rejects.toMatchObject({
+    await expect(verifyDpopProof(proof, proofExpectations())).rejects.toMatchObject({
       code: 'invalid_dpop_proof',
       status: 401,
     });
@@ -70,16 +60,20 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
   it('other-key verifies, but yields the other key’s thumbprint (the guard compares with cnf.jkt)', async () => {
     const proof = await createBadDpopProof(key, 'other-key', {
       method: 'GET',
-      url: URL_,
-      accessToken: TOKEN,
+      url: PROOF_URL,
+      accessToken: PROOF_TOKEN,
     });
-    expect((await verifyDpopProof(proof, expectations())).jkt).not.toBe(key.jkt);
+    expect((await verifyDpopProof(proof, proofExpectations())).jkt).not.toBe(key.jkt);
   });
 
   it('an algorithm outside the allow-list is refused', async () => {
-    const proof = await createDpopProof(key, { method: 'GET', url: URL_, accessToken: TOKEN });
+    const proof = await createDpopProof(key, {
+      method: 'GET',
+      url: PROOF_URL,
+      accessToken: PROOF_TOKEN,
+    });
     await expect(
-      verifyDpopProof(proof, expectations({ algorithms: ['RS256'] })),
+      verifyDpopProof(proof, proofExpectations({ algorithms: ['RS256'] })),
     ).rejects.toMatchObject({ code: 'invalid_dpop_proof' });
   });
 
@@ -87,18 +81,18 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     const now = Math.floor(Date.now() / 1000);
     const soon = await createDpopProof(key, {
       method: 'GET',
-      url: URL_,
-      accessToken: TOKEN,
+      url: PROOF_URL,
+      accessToken: PROOF_TOKEN,
       iat: now + 3,
     });
-    await expect(verifyDpopProof(soon, expectations({ nowSec: now }))).resolves.toBeDefined();
+    await expect(verifyDpopProof(soon, proofExpectations({ nowSec: now }))).resolves.toBeDefined();
     const old = await createDpopProof(key, {
       method: 'GET',
-      url: URL_,
-      accessToken: TOKEN,
+      url: PROOF_URL,
+      accessToken: PROOF_TOKEN,
       iat: now - 70,
     });
-    await expect(verifyDpopProof(old, expectations({ nowSec: now }))).rejects.toMatchObject({
+    await expect(verifyDpopProof(old, proofExpectations({ nowSec: now }))).rejects.toMatchObject({
       code: 'invalid_dpop_proof',
     });
   });
