@@ -6,11 +6,12 @@
  */
 import {
   type CacheStore,
-  createMemoryStore,
   type GuardOptions,
   type IntrospectionOptions,
   type TokenGuardLogger,
 } from '@tokenguard/core';
+// The in-memory store is internal: a test stand-in for a shared store, taken from the source.
+import { createMemoryStore } from '../../packages/core/src/cache/create-memory-store.js';
 import { createIdentityServer, type IdentityServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {

@@ -7,10 +7,11 @@
 import { request as httpsRequest } from 'node:https';
 import {
   type GuardOptions,
-  REASON_DESCRIPTIONS,
   type RefusalReason,
   type TokenGuardLogger,
 } from '@tokenguard/core';
+// The fixed texts of the refusal reasons, from the source (not part of the public surface).
+import { REASON_DESCRIPTIONS } from '../../packages/core/src/errors.js';
 import {
   type BadDpopProofKind,
   certificateBinding,

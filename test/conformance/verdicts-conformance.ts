@@ -11,10 +11,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type GuardOptions,
-  REASON_DESCRIPTIONS,
   type RefusalReason,
   type TokenGuardLogger,
 } from '@tokenguard/core';
+// The fixed texts of the refusal reasons, from the source (not part of the public surface).
+import { REASON_DESCRIPTIONS } from '../../packages/core/src/errors.js';
 import { type BadJwtKind, createIdentityServer, type IdentityServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {

@@ -20,7 +20,6 @@ export type {
   Invalidation,
   Unsubscribe,
 } from './cache/cache-store.js';
-export { createMemoryStore } from './cache/create-memory-store.js';
 export type { SubjectRevocation } from './cache/create-subject-revocations.js';
 export { createGuard } from './create-guard.js';
 export {
@@ -32,11 +31,9 @@ export {
   InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
-  isRefusalReason,
   isTokenGuardConfigError,
   isTokenGuardError,
   MissingTokenError,
-  REASON_DESCRIPTIONS,
   type RefusalReason,
   ServerError,
   TokenGuardConfigError,
@@ -53,9 +50,6 @@ export type {
   TokenGuard,
 } from './guard-types.js';
 export type { GuardHealth, HealthOptions } from './health/check-guard-health.js';
-export { buildChallenge, type ChallengeAttributes } from './http/build-challenge.js';
-export { isCompactJws } from './jwt/is-compact-jws.js';
-export { isJwtRouted } from './jwt/is-jwt-routed.js';
 export type { LatencyHistogramSnapshot } from './metrics/create-latency-histogram.js';
 export {
   PROMETHEUS_CONTENT_TYPE,
@@ -74,10 +68,6 @@ export type {
   JwtOptions,
   PrivateKeyJwtKey,
 } from './options/types.js';
-export {
-  type NormalizedRequirements,
-  normalizeRequirements,
-} from './policy/normalize-requirements.js';
 export {
   type ResourceMetadata,
   WELL_KNOWN_PATH as PROTECTED_RESOURCE_WELL_KNOWN_PATH,

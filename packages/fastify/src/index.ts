@@ -8,7 +8,6 @@ import './augment.js';
 import {
   type AuthContext,
   type GuardOptions,
-  normalizeRequirements,
   type RequestLike,
   type Requirements,
   type TokenGuard,
@@ -27,6 +26,7 @@ import {
   type RequirementHelpers,
   type SharedSignalsRouteOptions,
   unguardedAnswer,
+  normalizeRequirements,
 } from '@tokenguard/core/adapter-kit';
 import type {
   FastifyPluginAsync,

@@ -13,14 +13,11 @@ import {
   type ExecutionContext,
   UseGuards,
 } from '@nestjs/common';
-import {
-  type AuthContext,
-  type NormalizedRequirements,
-  normalizeRequirements,
-  type Requirements,
-} from '@tokenguard/core';
+import type { AuthContext, Requirements } from '@tokenguard/core';
 import {
   adapterOf,
+  type NormalizedRequirements,
+  normalizeRequirements,
   createRequirementHelpers,
   type RequirementHelpers,
   type RouteRequirement,

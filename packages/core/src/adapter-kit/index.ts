@@ -48,6 +48,10 @@ export {
   type SharedSignalsRouteOptions,
 } from './create-shared-signals-endpoint.js';
 export { isGuard } from './is-guard.js';
+export {
+  type NormalizedRequirements,
+  normalizeRequirements,
+} from '../policy/normalize-requirements.js';
 export { requestLogOf } from './request-log.js';
 export {
   fetchRequestView,
