@@ -4,16 +4,16 @@
  * stale-if-error (`cache.staleIfErrorMs`) rides out an identity-service outage within its
  * window and never beyond it. Each case names the defect it reproduces.
  */
-import {
-  type CacheStore,
-  type GuardOptions,
-  type IntrospectionOptions,
-  type TokenGuardLogger,
+import type {
+  CacheStore,
+  GuardOptions,
+  IntrospectionOptions,
+  TokenGuardLogger,
 } from '@tokenguard/core';
-// The in-memory store is internal: a test stand-in for a shared store, taken from the source.
-import { createMemoryStore } from '../../packages/core/src/cache/create-memory-store.js';
 import { createIdentityServer, type IdentityServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+// The in-memory store is internal: a test stand-in for a shared store, taken from the source.
+import { createMemoryStore } from '../../packages/core/src/cache/create-memory-store.js';
 import {
   expectOk,
   expectRefusal,

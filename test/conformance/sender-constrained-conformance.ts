@@ -5,13 +5,7 @@
  * are asserted exactly.
  */
 import { request as httpsRequest } from 'node:https';
-import {
-  type GuardOptions,
-  type RefusalReason,
-  type TokenGuardLogger,
-} from '@tokenguard/core';
-// The fixed texts of the refusal reasons, from the source (not part of the public surface).
-import { REASON_DESCRIPTIONS } from '../../packages/core/src/errors.js';
+import type { GuardOptions, RefusalReason, TokenGuardLogger } from '@tokenguard/core';
 import {
   type BadDpopProofKind,
   certificateBinding,
@@ -26,6 +20,8 @@ import {
   type TestCertificate,
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The fixed texts of the refusal reasons, from the source (not part of the public surface).
+import { REASON_DESCRIPTIONS } from '../../packages/core/src/errors.js';
 import { expectOk, expectRefusal, expectUnavailable } from './expect-answer.js';
 import { type AdapterHarness, appPerBlock, describeWith, type RunningApp } from './harness.js';
 import { type Answer, bearer, send } from './http.js';

@@ -9,15 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  type GuardOptions,
-  type RefusalReason,
-  type TokenGuardLogger,
-} from '@tokenguard/core';
-// The fixed texts of the refusal reasons, from the source (not part of the public surface).
-import { REASON_DESCRIPTIONS } from '../../packages/core/src/errors.js';
+import type { GuardOptions, RefusalReason, TokenGuardLogger } from '@tokenguard/core';
 import { type BadJwtKind, createIdentityServer, type IdentityServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+// The fixed texts of the refusal reasons, from the source (not part of the public surface).
+import { REASON_DESCRIPTIONS } from '../../packages/core/src/errors.js';
 import {
   expectOk,
   expectRefusal,

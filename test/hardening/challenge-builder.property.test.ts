@@ -15,13 +15,13 @@ import {
   TokenGuardConfigError,
   type TokenGuardError,
 } from '@tokenguard/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 // The challenge builder is internal: its properties are checked at the source.
 import {
   buildChallenge,
   type ChallengeAttributes,
 } from '../../packages/core/src/http/build-challenge.js';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { hostileString, printableAsciiString } from './support/arbitraries.js';
 import { errorAnswerProblem, parseBearerChallenge } from './support/challenge-grammar.js';
 import { propertyParameters, propertyRuns, propertyTimeoutMs } from './support/runs.js';

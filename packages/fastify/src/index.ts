@@ -23,10 +23,10 @@ import {
   createRequirementHelpers,
   createSharedSignalsEndpoint,
   nodeRequestView,
+  normalizeRequirements,
   type RequirementHelpers,
   type SharedSignalsRouteOptions,
   unguardedAnswer,
-  normalizeRequirements,
 } from '@tokenguard/core/adapter-kit';
 import type {
   FastifyPluginAsync,

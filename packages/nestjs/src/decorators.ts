@@ -16,9 +16,9 @@ import {
 import type { AuthContext, Requirements } from '@tokenguard/core';
 import {
   adapterOf,
+  createRequirementHelpers,
   type NormalizedRequirements,
   normalizeRequirements,
-  createRequirementHelpers,
   type RequirementHelpers,
   type RouteRequirement,
   unguardedAnswer,

@@ -28,6 +28,10 @@
 export type { AuthResult } from '../guard/authenticate-now.js';
 export type { RequestLog } from '../guard-types.js';
 export { kAdapter, kGuard } from '../internal/symbols.js';
+export {
+  type NormalizedRequirements,
+  normalizeRequirements,
+} from '../policy/normalize-requirements.js';
 export { ADAPTER_OPTION_KEYS, type AdapterOptions } from './adapter-options.js';
 export {
   type Answer,
@@ -48,10 +52,6 @@ export {
   type SharedSignalsRouteOptions,
 } from './create-shared-signals-endpoint.js';
 export { isGuard } from './is-guard.js';
-export {
-  type NormalizedRequirements,
-  normalizeRequirements,
-} from '../policy/normalize-requirements.js';
 export { requestLogOf } from './request-log.js';
 export {
   fetchRequestView,
