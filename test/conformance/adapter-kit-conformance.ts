@@ -242,6 +242,68 @@ export function runAdapterKitConformance(harness: AdapterHarness): void {
       });
     }
 
+    describe('a prebuilt guard behaves exactly like the one the adapter builds', () => {
+      /** Runs `body` against an app sharing a guard built from `guardOptions`; closes both. */
+      async function withShared(
+        guardOptions: GuardOptions,
+        spec: Omit<AppSpec, 'guardOptions' | 'guard'>,
+        body: (url: string) => Promise<void>,
+      ): Promise<void> {
+        const shared = createGuard(guardOptions);
+        try {
+          const app = await harness.createApp({ ...spec, guardOptions, guard: shared });
+          try {
+            await body(app.url);
+          } finally {
+            await app.close();
+          }
+        } finally {
+          await shared.close();
+        }
+      }
+
+      it('RFC 6750 §2.2: a shared guard with allowBodyToken accepts a form-encoded access_token', async () => {
+        await withShared(options({ allowBodyToken: true }), {}, async (url) => {
+          const t = idp.mintToken({ sub: 'form-user' });
+          const answer = await send(url, '/form', {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ access_token: t }).toString(),
+          });
+          expectOk(answer);
+          expect(answer.body.auth.claims.sub).toBe('form-user');
+        });
+      });
+
+      it('a shared guard’s adapter logs through the guard’s configured logger, never console', async () => {
+        const lines: string[] = [];
+        const logger: TokenGuardLogger = {
+          warn: (message) => lines.push(`warn ${message}`),
+          error: (message) => lines.push(`error ${message}`),
+        };
+        const failing: ErrorFormatter = () => {
+          throw new Error('a bug in the formatter');
+        };
+        const consoleError = console.error;
+        const consoleLines: unknown[] = [];
+        console.error = (...args: unknown[]) => consoleLines.push(args);
+        try {
+          await withShared(
+            options({ logger }),
+            { adapterOptions: { onError: failing } },
+            async (url) => {
+              const answer = await send(url, '/protected');
+              expectRefusal(answer, 401, BARE, 'missing_token');
+            },
+          );
+        } finally {
+          console.error = consoleError;
+        }
+        expect(lines).toContainEqual(expect.stringMatching(/^error tokenguard: onError failed/));
+        expect(consoleLines).toEqual([]);
+      });
+    });
+
     describe('guard ownership and startup', () => {
       it('a guard the adapter built is closed with the app; a shared one is left open', async () => {
         const t = idp.mintToken({ sub: 'owner' });

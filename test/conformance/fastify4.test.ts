@@ -5,6 +5,7 @@ import fastify4Cors from 'fastify4-cors';
 import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { fastifyHarness } from './adapters/fastify.js';
 import { runCacheConformance } from './cache-conformance.js';
+import { withPrebuiltGuard } from './harness.js';
 import { runIssuersConformance } from './issuers-conformance.js';
 import { runJunkFloodConformance } from './junk-flood-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
@@ -37,3 +38,11 @@ runResourceMetadataConformance(harness);
 runIssuersConformance(harness);
 runSenderConstrainedConformance(harness);
 runSharedStoreConformance(harness);
+
+// The same suites with a prebuilt guard (`createGuard(options)` handed to the adapter), which
+// must behave exactly like the one the adapter builds: a representative subset (extraction,
+// errors, body tokens, introspection, logging, preflights, RFC 9728), to keep CI time in check.
+const prebuilt = withPrebuiltGuard(harness);
+runConformance(prebuilt);
+runPreflightConformance(prebuilt);
+runResourceMetadataConformance(prebuilt);

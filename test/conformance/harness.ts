@@ -7,6 +7,7 @@ import {
   type AuthContext,
   type BrandRequirement,
   type ClaimsPredicate,
+  createGuard,
   type GuardOptions,
   isTokenGuardError,
   type TokenGuard,
@@ -59,6 +60,13 @@ export interface AppSpec {
    * `CORS_ORIGIN` and answers that origin's preflights itself.
    */
   readonly cors?: boolean;
+  /**
+   * Mount the guard on one route only, `GET /api/protected` (Express, Koa and Hono: route
+   * middleware; Fastify: the plugin in a scope with the prefix `/api`), instead of on the whole
+   * app; with `metadataHandler`, the adapter's `resourceMetadataHandler` at the app's root.
+   * The other routes are then not behind the guard.
+   */
+  readonly routeMounted?: { readonly metadataHandler: boolean };
 }
 
 /** Node `https` server options for `AppSpec.tls`. */
@@ -81,10 +89,50 @@ export interface AdapterHarness {
   /** Builds, starts and returns the app; rejects when the adapter refuses the options. */
   createApp(spec: AppSpec): Promise<RunningApp>;
   /**
+   * The guard always covers the whole app (Nest's global guard): `AppSpec.routeMounted` does
+   * not apply, and the module serves the RFC 9728 document for every route.
+   */
+  readonly guardIsGlobal?: boolean;
+  /**
    * What the server under this harness cannot give the adapter, each with why. The cases that
    * need it are skipped with that reason in their name: counted as skips, never as passes.
    */
   readonly cannot?: { readonly [C in ServerCapability]?: string };
+}
+
+/**
+ * The same harness with a prebuilt guard: `createGuard(spec.guardOptions)` handed to the
+ * adapter (`tokenGuard(guard)`, `register(tokenGuard, { guard })`, `forRoot({ guard })`) and
+ * closed after the app, as an app that shares one guard does. A prebuilt guard must behave
+ * exactly like the one the adapter builds from the same options, so the suites run unchanged.
+ */
+export function withPrebuiltGuard(harness: AdapterHarness): AdapterHarness {
+  return {
+    ...harness,
+    name: `${harness.name}, prebuilt guard`,
+    async createApp(spec) {
+      if (spec.guard !== undefined || spec.withoutGuard) return harness.createApp(spec);
+      const guard = createGuard(spec.guardOptions);
+      let app: RunningApp;
+      try {
+        app = await harness.createApp({ ...spec, guard });
+      } catch (error) {
+        await guard.close();
+        throw error;
+      }
+      return {
+        url: app.url,
+        guard: app.guard,
+        async close() {
+          try {
+            await app.close();
+          } finally {
+            await guard.close();
+          }
+        },
+      };
+    },
+  };
 }
 
 /** What some runtimes' servers do not expose to a request handler. */

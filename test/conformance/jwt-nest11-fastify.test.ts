@@ -1,4 +1,8 @@
 import { nestHarness } from './adapters/nest.js';
+import { withPrebuiltGuard } from './harness.js';
 import { runJwtConformance } from './jwt-conformance.js';
 
-runJwtConformance(nestHarness(11, 'fastify'));
+const harness = nestHarness(11, 'fastify');
+runJwtConformance(harness);
+// The same cases with a prebuilt guard (`createGuard(options)` handed to the adapter).
+runJwtConformance(withPrebuiltGuard(harness));

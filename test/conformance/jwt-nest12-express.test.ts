@@ -1,4 +1,8 @@
 import { nestHarness } from './adapters/nest.js';
+import { withPrebuiltGuard } from './harness.js';
 import { runJwtConformance } from './jwt-conformance.js';
 
-runJwtConformance(nestHarness(12, 'express'));
+const harness = nestHarness(12, 'express');
+runJwtConformance(harness);
+// The same cases with a prebuilt guard (`createGuard(options)` handed to the adapter).
+runJwtConformance(withPrebuiltGuard(harness));

@@ -2,6 +2,7 @@ import Koa from 'koa';
 import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { koaHarness } from './adapters/koa.js';
 import { runCacheConformance } from './cache-conformance.js';
+import { withPrebuiltGuard } from './harness.js';
 import { runIssuersConformance } from './issuers-conformance.js';
 import { runJunkFloodConformance } from './junk-flood-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
@@ -28,3 +29,11 @@ runResourceMetadataConformance(harness);
 runIssuersConformance(harness);
 runSenderConstrainedConformance(harness);
 runSharedStoreConformance(harness);
+
+// The same suites with a prebuilt guard (`createGuard(options)` handed to the adapter), which
+// must behave exactly like the one the adapter builds: a representative subset (extraction,
+// errors, body tokens, introspection, logging, preflights, RFC 9728), to keep CI time in check.
+const prebuilt = withPrebuiltGuard(harness);
+runConformance(prebuilt);
+runPreflightConformance(prebuilt);
+runResourceMetadataConformance(prebuilt);

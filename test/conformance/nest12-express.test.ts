@@ -1,6 +1,7 @@
 import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { nestHarness } from './adapters/nest.js';
 import { runCacheConformance } from './cache-conformance.js';
+import { withPrebuiltGuard } from './harness.js';
 import { runIssuersConformance } from './issuers-conformance.js';
 import { runNestConformance } from './nest-conformance.js';
 import { runOpsConformance } from './ops-conformance.js';
@@ -24,4 +25,10 @@ runResourceMetadataConformance(harness);
 runIssuersConformance(harness);
 runSenderConstrainedConformance(harness);
 runSharedStoreConformance(harness);
+// The same suites with a prebuilt guard (`createGuard(options)` handed to the adapter), which
+// must behave exactly like the one the adapter builds: a representative subset (extraction,
+// errors, body tokens, introspection, logging, RFC 9728), to keep CI time in check.
+const prebuilt = withPrebuiltGuard(harness);
+runConformance(prebuilt);
+runResourceMetadataConformance(prebuilt);
 runNestConformance(12, 'express');

@@ -6,6 +6,7 @@
  */
 import { runAdapterKitConformance } from './adapter-kit-conformance.js';
 import { nestHarness } from './adapters/nest.js';
+import { withPrebuiltGuard } from './harness.js';
 import { runNestConformance } from './nest-conformance.js';
 import { runResourceMetadataConformance } from './resource-metadata-conformance.js';
 import { runConformance } from './run-conformance.js';
@@ -20,4 +21,10 @@ runTokenLocationsConformance(harness);
 runStepUpConformance(harness);
 runResourceMetadataConformance(harness);
 runSenderConstrainedConformance(harness);
+// The same suites with a prebuilt guard (`createGuard(options)` handed to the adapter), which
+// must behave exactly like the one the adapter builds: a representative subset (extraction,
+// errors, body tokens, introspection, logging, RFC 9728), to keep CI time in check.
+const prebuilt = withPrebuiltGuard(harness);
+runConformance(prebuilt);
+runResourceMetadataConformance(prebuilt);
 runNestConformance(12, 'fastify');

@@ -168,6 +168,76 @@ export function runResourceMetadataConformance(harness: AdapterHarness): void {
       ).rejects.toMatchObject({ code: 'invalid_option', option: 'resourceMetadata.resource' });
     });
 
+    if (!harness.guardIsGlobal) {
+      describe('RFC 9728 §3: a guard mounted on one route (the well-known path never reaches it)', () => {
+        const PATHS = [
+          '/.well-known/oauth-protected-resource/mcp',
+          '/.well-known/oauth-protected-resource',
+        ];
+
+        it('serves the document through resourceMetadataHandler, identical to a globally mounted guard’s', async () => {
+          const lines: string[] = [];
+          const logger: TokenGuardLogger = {
+            warn: (message) => lines.push(message),
+            error: (message) => lines.push(message),
+          };
+          const routed = await harness.createApp({
+            guardOptions: options({ logger }),
+            routeMounted: { metadataHandler: true },
+          });
+          try {
+            for (const path of PATHS) {
+              for (const method of ['GET', 'HEAD']) {
+                const global = await send(app.url, path, { method });
+                const served = await send(routed.url, path, { method });
+                expect(served.status).toBe(200);
+                expect(served.text).toBe(global.text);
+                expect(served.headers['content-type']).toBe(global.headers['content-type']);
+                expect(served.headers['cache-control']).toBe(global.headers['cache-control']);
+              }
+            }
+            expect((await send(routed.url, PATHS[0] as string)).body).toEqual(expected());
+            // The guarded route still points clients at the document (§5.1).
+            expectRefusal(
+              await send(routed.url, '/api/protected'),
+              401,
+              `Bearer realm="test", ${WITH_METADATA}`,
+              'missing_token',
+            );
+            expect(lines).toEqual([]);
+            expect(idp.calls.introspect).toBe(0);
+          } finally {
+            await routed.close();
+          }
+        });
+
+        it('without the handler, the guard’s logger says why the document is not served and what to mount', async () => {
+          const lines: string[] = [];
+          const logger: TokenGuardLogger = {
+            warn: (message) => lines.push(message),
+            error: (message) => lines.push(message),
+          };
+          const routed = await harness.createApp({
+            guardOptions: options({ logger }),
+            routeMounted: { metadataHandler: false },
+          });
+          try {
+            // The first request through the guard shows where it is mounted (Fastify: startup).
+            await send(routed.url, '/api/protected');
+            await send(routed.url, '/api/protected');
+            expect(lines).toEqual([
+              expect.stringMatching(
+                /^tokenguard: resourceMetadata is set, but this guard is mounted (on|under the prefix) \/api.*Mount resourceMetadataHandler\(guard\) at the app's root\.$/,
+              ),
+            ]);
+            expect((await send(routed.url, PATHS[1] as string)).status).toBe(404);
+          } finally {
+            await routed.close();
+          }
+        });
+      });
+    }
+
     it('without resourceMetadata the well-known path is an ordinary protected path', async () => {
       const plain = await harness.createApp({
         guardOptions: options({ resourceMetadata: undefined }),

@@ -28,7 +28,7 @@ import type { CallContext, ErrorResponse, GuardMetrics, TokenGuard } from './gua
 import { checkGuardHealth, type HealthOptions } from './health/check-guard-health.js';
 import { authSuccessChannel } from './internal/diagnostics.js';
 import { createHttpClient } from './internal/http-client.js';
-import { kPassCorsPreflight } from './internal/symbols.js';
+import { kSettings } from './internal/symbols.js';
 import { startTrace, traceValidation } from './internal/trace-validation.js';
 import { isLocalBackPressure } from './introspection/create-upstream-limiter.js';
 import {
@@ -510,7 +510,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
   return Object.freeze(
     Object.assign(guard, {
       [kAuthenticateNow]: authenticateNow,
-      [kPassCorsPreflight]: config.passCorsPreflight,
+      [kSettings]: config,
     }),
   );
 }

@@ -13,8 +13,10 @@ import {
   adapterOf,
   createAdapter,
   createRequirementHelpers,
+  createResourceMetadataEndpoint,
   createSharedSignalsEndpoint,
   type GuardMiddleware,
+  type GuardSource,
   nodeRequestView,
   type RequirementHelpers,
   type SharedSignalsRouteOptions,
@@ -68,6 +70,7 @@ export function tokenGuard(
   const adapter = createAdapter(options, adapterOptions);
   return adapter.middleware((optional): RequestHandler => {
     return (req, res, next) => {
+      if (optional === undefined && adapter.mountUnknown) adapter.mountedAt(mountOf(req));
       const document = adapter.document(req.method, req.originalUrl);
       if (document !== undefined) return send(res, document);
       const view = toView(req);
@@ -131,6 +134,30 @@ export function sharedSignalsReceiver(options: SharedSignalsRouteOptions): Reque
   return (req, res, next) => {
     endpoint.handle(req.method, req.headers, req.body, req).then((a) => send(res, a), next);
   };
+}
+
+/**
+ * The RFC 9728 Protected Resource Metadata document at its well-known paths (`GET`, `HEAD`),
+ * for a guard that is not mounted at the app's root: mounted on a route or under a path
+ * prefix, the guard never sees those paths. Mount it at the root; other requests go on.
+ *
+ * @example
+ * app.use(resourceMetadataHandler(auth));
+ * app.get('/orders', auth, listOrders);
+ */
+export function resourceMetadataHandler(guard: GuardSource): RequestHandler {
+  const endpoint = createResourceMetadataEndpoint(guard);
+  return (req, res, next) => {
+    const answer = endpoint.serve(req.method, req.originalUrl);
+    if (answer === undefined) next();
+    else send(res, answer);
+  };
+}
+
+/** The route or path prefix the middleware runs under; `undefined` at the app's root. */
+function mountOf(req: Request): string | undefined {
+  const mount = `${req.baseUrl}${req.route === undefined ? '' : String(req.route.path)}`;
+  return mount === '' ? undefined : mount;
 }
 
 function accept(adapter: Adapter, req: Request, auth: AuthContext | undefined, next: NextFunction) {

@@ -21,14 +21,18 @@ import {
   adapterOf,
   createAdapter,
   createRequirementHelpers,
+  createResourceMetadataEndpoint,
   createSharedSignalsEndpoint,
+  type GuardSource,
   nodeRequestView,
   normalizeRequirements,
   type RequirementHelpers,
+  type ResourceMetadataEndpoint,
   type SharedSignalsRouteOptions,
   unguardedAnswer,
 } from '@tokenguard/core/adapter-kit';
 import type {
+  FastifyInstance,
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
@@ -48,9 +52,9 @@ export type {
 /** Options of the Fastify plugin itself (never passed to the core). */
 export interface FastifyAdapterOptions extends AdapterOptions<RequestProperty> {
   /**
-   * The hook that authenticates. Default: `preValidation` when `allowBodyToken` is on (the
-   * body must be parsed first), else `onRequest` (no body is parsed for a refused request).
-   * Set it when passing a prebuilt `guard` that accepts body tokens.
+   * The hook that authenticates. Default: `preValidation` when the guard's `allowBodyToken`
+   * is on (the body must be parsed first; a prebuilt `guard` included), else `onRequest` (no
+   * body is parsed for a refused request).
    */
   readonly hook?: 'onRequest' | 'preValidation';
 }
@@ -83,6 +87,25 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
   fastify.addHook('onClose', async () => {
     await adapter.close();
   });
+
+  const metadata = adapter.settings.resourceMetadata;
+  if (metadata !== undefined) {
+    // Routes are global unless a prefix applies: under one the document's routes would land
+    // at the wrong path, so startup says so unless the app serves them at the root itself.
+    if (fastify.prefix === '') {
+      addDocumentRoutes(fastify, {
+        paths: metadata.paths,
+        serve: (m, u) => adapter.document(m, u),
+      });
+    } else {
+      const prefix = fastify.prefix;
+      fastify.addHook('onReady', async () => {
+        if (!fastify.hasRoute({ method: 'GET', url: metadata.paths[0] as string })) {
+          adapter.documentUnreachable(`under the prefix ${prefix}`);
+        }
+      });
+    }
+  }
 
   if (!fastify.hasRequestDecorator(adapter.property)) {
     // `undefined`, not an object: Fastify 5 refuses reference-type defaults.
@@ -190,6 +213,51 @@ export const {
     };
   },
 );
+
+/** Options of the `resourceMetadataHandler` plugin. */
+export interface ResourceMetadataPluginOptions {
+  /** The guard whose RFC 9728 document is served (`app.tokenGuard`, or a prebuilt one). */
+  readonly guard: GuardSource;
+}
+
+/**
+ * The RFC 9728 Protected Resource Metadata document at its well-known paths (`GET`, `HEAD`),
+ * as routes that skip the guard. The `tokenGuard` plugin adds them itself wherever no prefix
+ * applies; register this one at the root when the guard sits under a prefix.
+ *
+ * @example
+ * await app.register(resourceMetadataHandler, { guard });
+ * await app.register(async (api) => { await api.register(tokenGuard, { guard }); }, { prefix: '/api' });
+ */
+export const resourceMetadataHandler = fp<ResourceMetadataPluginOptions>(
+  async (fastify, { guard }) => {
+    if (fastify.prefix !== '') {
+      throw new TokenGuardConfigError(
+        'resourceMetadataHandler',
+        `must be registered outside any prefix (here ${fastify.prefix}): RFC 9728 §3 serves the document at the host's root`,
+      );
+    }
+    addDocumentRoutes(fastify, createResourceMetadataEndpoint(guard));
+  },
+  { name: '@tokenguard/fastify/resource-metadata', fastify: '4.x || 5.x' },
+);
+
+/** The document's routes, once per path (several guards or plugins may offer them). */
+function addDocumentRoutes(fastify: FastifyInstance, endpoint: ResourceMetadataEndpoint): void {
+  for (const url of endpoint.paths) {
+    if (fastify.hasRoute({ method: 'GET', url })) continue;
+    fastify.route({
+      method: 'GET',
+      url,
+      exposeHeadRoute: true,
+      config: { tokenguard: false },
+      handler: (request, reply) => {
+        const answer = endpoint.serve(request.method, request.url);
+        return answer === undefined ? reply.callNotFound() : write(reply, answer);
+      },
+    });
+  }
+}
 
 /** Options of the Shared Signals receiver plugin: the receiver's, and its route's path. */
 export type SharedSignalsPluginOptions = SharedSignalsRouteOptions & {

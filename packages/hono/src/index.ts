@@ -11,9 +11,11 @@ import {
   adapterOf,
   createAdapter,
   createRequirementHelpers,
+  createResourceMetadataEndpoint,
   createSharedSignalsEndpoint,
   fetchRequestView,
   type GuardMiddleware,
+  type GuardSource,
   hasFormBody,
   type NodeMessage,
   nodeRequestView,
@@ -50,6 +52,7 @@ export function tokenGuard(
   const adapter = createAdapter(options, adapterOptions);
   return adapter.middleware((optional): MiddlewareHandler => {
     return async (c, next) => {
+      if (optional === undefined && adapter.mountUnknown) adapter.mountedAt(mountOf(c));
       const node = nodeMessageOf(c);
       // RFC 9728 metadata is public: served before any token is looked for.
       const document = adapter.document(c.req.method, node?.url ?? requestTarget(c));
@@ -110,6 +113,32 @@ export function sharedSignalsReceiver(options: SharedSignalsRouteOptions): Middl
     const body = c.req.raw.body ?? undefined;
     return write(c, await endpoint.handle(c.req.method, headers, undefined, body));
   };
+}
+
+/**
+ * The RFC 9728 Protected Resource Metadata document at its well-known paths (`GET`, `HEAD`),
+ * for a guard that is not mounted on every path: on a route or under a path (`/api/*`, a
+ * sub-app, a base path) the guard never sees those paths. Use it on every path; other
+ * requests go on.
+ *
+ * @example
+ * app.use(resourceMetadataHandler(auth));
+ * app.use('/api/*', auth);
+ */
+export function resourceMetadataHandler(guard: GuardSource): MiddlewareHandler {
+  const endpoint = createResourceMetadataEndpoint(guard);
+  return async (c, next) => {
+    const answer = endpoint.serve(c.req.method, nodeMessageOf(c)?.url ?? requestTarget(c));
+    if (answer === undefined) return next();
+    return write(c, answer);
+  };
+}
+
+/** The path the middleware is registered on; `undefined` on every path (`*`, `/*`). */
+function mountOf(c: Context): string | undefined {
+  // `routePath`: the path of the handler running now (Hono 4; the `hono/route` helper is newer).
+  const path = c.req.routePath;
+  return path === '*' || path === '/*' ? undefined : path;
 }
 
 /**

@@ -13,8 +13,10 @@ import {
   adapterOf,
   createAdapter,
   createRequirementHelpers,
+  createResourceMetadataEndpoint,
   createSharedSignalsEndpoint,
   type GuardMiddleware,
+  type GuardSource,
   nodeRequestView,
   type RequirementHelpers,
   type SharedSignalsRouteOptions,
@@ -63,6 +65,7 @@ export function tokenGuard(
   const adapter = createAdapter(options, adapterOptions);
   return adapter.middleware((optional): Koa.Middleware => {
     return (ctx: Ctx, next) => {
+      if (optional === undefined && adapter.mountUnknown) adapter.mountedAt(mountOf(ctx));
       const document = adapter.document(ctx.method, ctx.originalUrl);
       if (document !== undefined) return write(ctx, document);
       const view = toView(ctx);
@@ -119,6 +122,38 @@ export function sharedSignalsReceiver(options: SharedSignalsRouteOptions): Koa.M
     const body = (ctx.request as { body?: unknown }).body;
     write(ctx, await endpoint.handle(ctx.method, ctx.headers, body, ctx.req));
   };
+}
+
+/**
+ * The RFC 9728 Protected Resource Metadata document at its well-known paths (`GET`, `HEAD`),
+ * for a guard that is not mounted on the whole app: on a router's routes or under a mount
+ * path, the guard never sees those paths. Use it on the app itself; other requests go on.
+ *
+ * @example
+ * app.use(resourceMetadataHandler(auth));
+ * router.get('/orders', auth, listOrders);
+ */
+export function resourceMetadataHandler(guard: GuardSource): Koa.Middleware {
+  const endpoint = createResourceMetadataEndpoint(guard);
+  return (ctx: Ctx, next) => {
+    const answer = endpoint.serve(ctx.method, ctx.originalUrl);
+    if (answer === undefined) return next();
+    write(ctx, answer);
+    return Promise.resolve();
+  };
+}
+
+/**
+ * The route (@koa/router's matched route) or mount path (koa-mount) the middleware runs
+ * under; `undefined` on the app itself.
+ */
+function mountOf(ctx: Ctx): string | undefined {
+  const { _matchedRoute: route, mountPath } = ctx as Ctx & {
+    _matchedRoute?: unknown;
+    mountPath?: unknown;
+  };
+  const mount = route ?? mountPath;
+  return mount === undefined || mount === '' || mount === '/' ? undefined : String(mount);
 }
 
 async function settle(

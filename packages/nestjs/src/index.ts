@@ -226,7 +226,7 @@ export class TokenGuardModule implements NestModule, OnApplicationShutdown {
   /** Serves the RFC 9728 document at its well-known paths, before any route or guard. */
   configure(consumer: MiddlewareConsumer): void {
     const adapter = this.#adapter;
-    const paths = adapter.guard.resourceMetadata?.paths;
+    const paths = adapter.settings.resourceMetadata?.paths;
     if (paths === undefined || paths.length === 0) return;
     consumer
       .apply((request: NodeRequest, response: NodeResponse, next: () => void) => {

@@ -8,6 +8,7 @@ import {
   requireClaims,
   requireDpop,
   requireScopes,
+  resourceMetadataHandler,
   sharedSignalsReceiver,
   type TokenGuardMiddleware,
   tokenGuard,
@@ -92,7 +93,11 @@ export function expressHarness(name: string, createExpress: typeof express): Ada
             );
           }
         }
-        app.use(middleware);
+        if (spec.routeMounted === undefined) app.use(middleware);
+        else {
+          if (spec.routeMounted.metadataHandler) app.use(resourceMetadataHandler(middleware));
+          app.get('/api/protected', middleware, answer);
+        }
       }
       app.get('/protected', answer);
       app.get('/where', (req, res) => {

@@ -1,5 +1,5 @@
 import fastifyCors from '@fastify/cors';
-import { PROMETHEUS_CONTENT_TYPE } from '@tokenguard/core';
+import { PROMETHEUS_CONTENT_TYPE, type TokenGuard } from '@tokenguard/core';
 import {
   requireAnyScope,
   requireAuthContext,
@@ -7,6 +7,7 @@ import {
   requireClaims,
   requireDpop,
   requireScopes,
+  resourceMetadataHandler,
   sharedSignalsReceiver,
   tokenGuard,
 } from '@tokenguard/fastify';
@@ -78,12 +79,35 @@ export function fastifyHarness(
       }
       // CORS first: its onRequest hook answers the preflights it allows before the guard's.
       if (spec.cors) app.register(corsPlugin, { origin: CORS_ORIGIN });
+      const property = spec.adapterOptions?.requestProperty ?? 'auth';
+      const authOf = (request: FastifyRequest) =>
+        (request as unknown as Record<string, never>)[property];
+      const answer = async (request: FastifyRequest) => describeAuth(authOf(request));
+      /** The guard of the `/api` scope, with `routeMounted`. */
+      let scopedGuard: TokenGuard | undefined;
       if (!spec.withoutGuard) {
-        const plugin =
+        const plugin = (
           spec.guard === undefined
             ? { ...spec.guardOptions, ...spec.adapterOptions }
-            : { guard: spec.guard, ...spec.adapterOptions };
-        app.register(tokenGuard, plugin as Parameters<typeof tokenGuard>[1]);
+            : { guard: spec.guard, ...spec.adapterOptions }
+        ) as Parameters<typeof tokenGuard>[1];
+        const routeMounted = spec.routeMounted;
+        if (routeMounted === undefined) app.register(tokenGuard, plugin);
+        else {
+          // The plugin in an encapsulated scope under a prefix: it guards that scope's routes.
+          app.register(
+            async (api) => {
+              await api.register(tokenGuard, plugin);
+              scopedGuard = api.tokenGuard;
+              api.get('/protected', answer);
+            },
+            { prefix: '/api' },
+          );
+          // Registered after the scope, so its guard is known when these options are read.
+          if (routeMounted.metadataHandler) {
+            app.register(resourceMetadataHandler, () => ({ guard: scopedGuard as TokenGuard }));
+          }
+        }
         const ops = spec.ops;
         if (ops !== undefined) {
           // Operations routes opt out of the guard: probes and transmitters carry no token.
@@ -111,10 +135,6 @@ export function fastifyHarness(
           }
         }
       }
-      const property = spec.adapterOptions?.requestProperty ?? 'auth';
-      const authOf = (request: FastifyRequest) =>
-        (request as unknown as Record<string, never>)[property];
-      const answer = async (request: FastifyRequest) => describeAuth(authOf(request));
       app.get('/protected', answer);
       app.get('/optional', { config: { tokenguard: { optional: true } } }, answer);
       app.get('/where', async (request) => whereView(authOf(request), request.auth));
@@ -161,7 +181,7 @@ export function fastifyHarness(
       const port = typeof address === 'object' && address !== null ? address.port : 0;
       return {
         url: `${spec.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-        guard: spec.withoutGuard ? undefined : app.tokenGuard,
+        guard: spec.withoutGuard ? undefined : (scopedGuard ?? app.tokenGuard),
         // The plugin closes the guard it built in its onClose hook.
         close: () => app.close(),
       };

@@ -9,6 +9,7 @@ import {
   requireClaims,
   requireDpop,
   requireScopes,
+  resourceMetadataHandler,
   sharedSignalsReceiver,
   type TokenGuardMiddleware,
   tokenGuard,
@@ -94,7 +95,11 @@ export function honoHarness(
             );
           }
         }
-        app.use(middleware);
+        if (spec.routeMounted === undefined) app.use(middleware);
+        else {
+          if (spec.routeMounted.metadataHandler) app.use(resourceMetadataHandler(middleware));
+          app.get('/api/protected', middleware, answer);
+        }
       }
       app.get('/protected', answer);
       app.get('/where', (c) => c.json(whereView(c.get(property), c.get('auth'))));

@@ -10,6 +10,7 @@ import {
   requireClaims,
   requireDpop,
   requireScopes,
+  resourceMetadataHandler,
   sharedSignalsReceiver,
   type TokenGuardMiddleware,
   tokenGuard,
@@ -121,7 +122,13 @@ export function koaHarness(name: string, KoaApp: typeof Koa): AdapterHarness {
           }
           app.use(ops.routes());
         }
-        app.use(middleware);
+        if (spec.routeMounted === undefined) app.use(middleware);
+        else {
+          if (spec.routeMounted.metadataHandler) app.use(resourceMetadataHandler(middleware));
+          const api = new Router();
+          api.get('/api/protected', middleware, answer);
+          app.use(api.routes());
+        }
       }
       const router = new Router();
       router.get('/protected', answer);

@@ -13,9 +13,9 @@ import {
 } from '../errors.js';
 import { type AuthenticateNow, kAuthenticateNow } from '../guard/authenticate-now.js';
 import type { CallContext, TokenGuard } from '../guard-types.js';
-import { kAdapter, kGuard, kPassCorsPreflight } from '../internal/symbols.js';
-import { consoleLogger } from '../options/console-logger.js';
+import { kAdapter, kGuard } from '../internal/symbols.js';
 import type { GuardOptions } from '../options/types.js';
+import { WELL_KNOWN_PATH } from '../resource-metadata/create-resource-metadata.js';
 import { serveResourceMetadata } from '../resource-metadata/serve-resource-metadata.js';
 import { isCorsPreflight } from '../token/is-cors-preflight.js';
 import type { AuthContext, RequestLike, TokenGuardLogger } from '../types.js';
@@ -26,8 +26,10 @@ import {
   normalizeAdapterOptions,
 } from './adapter-options.js';
 import { type Answer, checkFormatted, type ErrorFormatter, JSON_CONTENT_TYPE } from './answer.js';
+import { servesResourceMetadata } from './create-resource-metadata-endpoint.js';
 import { isGuard } from './is-guard.js';
 import { requestLogOf } from './request-log.js';
+import { type GuardSettings, settingsOf } from './settings-of.js';
 
 /** What `tokenGuard()` returns in the middleware-style adapters (Express, Koa, Hono). */
 export type GuardMiddleware<Middleware> = Middleware & {
@@ -57,7 +59,9 @@ export class Adapter {
   readonly passErrors: boolean;
   /** Where the auth context lands (`req.auth`, `ctx.state.auth`, …). */
   readonly property: string;
-  /** Whether the guard reads form bodies (known when the adapter built it). */
+  /** The guard's resolved settings (the same whether the adapter built the guard or not). */
+  readonly settings: GuardSettings;
+  /** Whether the guard reads form bodies (`allowBodyToken`): the adapter parses them first. */
   readonly bodyToken: boolean;
   /** Framework-only options the caller named, for the adapter to check. */
   readonly frameworkOptions: Readonly<Record<string, unknown>>;
@@ -66,6 +70,12 @@ export class Adapter {
    * thrown refusal), a miss as a promise.
    */
   readonly authenticate: AuthenticateNow;
+  /**
+   * True while the guard publishes RFC 9728 metadata and its middleware has not yet seen where
+   * it is mounted: the middleware then reports its mount to `mountedAt` (otherwise this one
+   * field read is all a request costs).
+   */
+  mountUnknown: boolean;
   readonly #onError: ErrorFormatter | undefined;
   readonly #logger: TokenGuardLogger;
   /** The app opted in to passing preflights on (`passCorsPreflight`); else we answer them. */
@@ -74,11 +84,13 @@ export class Adapter {
   constructor(
     guard: TokenGuard,
     owned: boolean,
-    settings: AdapterSettings,
-    guardOptions: GuardOptions | undefined,
+    adapterSettings: AdapterSettings,
     frameworkOptions: Record<string, unknown>,
   ) {
-    const { passErrors, onError, property } = settings;
+    const { passErrors, onError, property } = adapterSettings;
+    // Read from the guard, never from the options: a prebuilt guard behaves the same.
+    const settings = settingsOf(guard);
+    this.settings = settings;
     this.guard = guard;
     this.authenticate =
       (guard as { [kAuthenticateNow]?: AuthenticateNow })[kAuthenticateNow] ??
@@ -86,13 +98,12 @@ export class Adapter {
     this.owned = owned;
     this.passErrors = passErrors;
     this.property = property;
-    this.bodyToken = guardOptions?.allowBodyToken === true;
+    this.bodyToken = settings.extraction.allowBodyToken;
     this.frameworkOptions = Object.freeze(frameworkOptions);
     this.#onError = onError;
-    this.#logger = guardOptions?.logger ?? consoleLogger;
-    // A guard from another copy without the flag: answer preflights (fail closed).
-    this.#passesPreflights =
-      (guard as { [kPassCorsPreflight]?: boolean })[kPassCorsPreflight] === true;
+    this.#logger = settings.logger;
+    this.#passesPreflights = settings.passCorsPreflight;
+    this.mountUnknown = settings.resourceMetadata !== undefined;
   }
 
   /** The adapter's middleware (`make(undefined)`), its optional variant, `ready`, `close`. */
@@ -120,7 +131,27 @@ export class Adapter {
    * (path and query) as the view carries it.
    */
   document(method: string, url: string): Answer | undefined {
-    return serveResourceMetadata(this.guard.resourceMetadata, method, url);
+    return serveResourceMetadata(this.settings.resourceMetadata, method, url);
+  }
+
+  /**
+   * Where the middleware saw its first request from: `undefined` at the app's root (it sees
+   * every path, the well-known one included), else the route or path prefix it is mounted on.
+   * Mounted there, it never sees the RFC 9728 document's path: unless the app serves it with
+   * `resourceMetadataHandler`, the guard's logger says so, once.
+   */
+  mountedAt(mount: string | undefined): void {
+    this.mountUnknown = false;
+    if (mount !== undefined && !servesResourceMetadata(this.guard)) {
+      this.documentUnreachable(`on ${mount}`);
+    }
+  }
+
+  /** Warns through the guard's logger that the RFC 9728 document is not served, and why. */
+  documentUnreachable(where: string): void {
+    this.#logger.warn(
+      `tokenguard: resourceMetadata is set, but this guard is mounted ${where}: requests for ${WELL_KNOWN_PATH} never reach it, so the RFC 9728 document is not served. Mount resourceMetadataHandler(guard) at the app's root.`,
+    );
   }
 
   /**
@@ -263,7 +294,7 @@ export function createAdapter(
   if (isGuard(input)) {
     const rest: Record<string, unknown> = { ...adapterOptions };
     const framework = take(rest, frameworkKeys);
-    return new Adapter(input, false, normalizeAdapterOptions(rest), undefined, framework);
+    return new Adapter(input, false, normalizeAdapterOptions(rest), framework);
   }
   if (typeof input !== 'object' || input === null) {
     throw new TokenGuardConfigError('options', 'must be an object or a guard');
@@ -282,10 +313,9 @@ export function createAdapter(
       );
     }
     if (!isGuard(guard)) throw new TokenGuardConfigError('guard', 'must be a TokenGuard');
-    return new Adapter(guard, false, settings, undefined, framework);
+    return new Adapter(guard, false, settings, framework);
   }
-  const guardOptions = rest as GuardOptions;
-  return new Adapter(createGuard(guardOptions), true, settings, guardOptions, framework);
+  return new Adapter(createGuard(rest as GuardOptions), true, settings, framework);
 }
 
 function take(from: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {

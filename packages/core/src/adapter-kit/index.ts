@@ -47,6 +47,11 @@ export {
   unguardedAnswer,
 } from './create-requirement-helpers.js';
 export {
+  createResourceMetadataEndpoint,
+  type GuardSource,
+  type ResourceMetadataEndpoint,
+} from './create-resource-metadata-endpoint.js';
+export {
   createSharedSignalsEndpoint,
   type SharedSignalsEndpoint,
   type SharedSignalsRouteOptions,
@@ -59,3 +64,4 @@ export {
   type NodeMessage,
   nodeRequestView,
 } from './request-view.js';
+export { type GuardSettings, settingsOf } from './settings-of.js';

@@ -29,10 +29,11 @@ export const kGuard = Symbol.for('tokenguard.guard');
 export const kAdapter = Symbol.for('tokenguard.adapter');
 
 /**
- * On a guard: `true` when the app opted in to passing CORS preflights on (`passCorsPreflight`);
- * otherwise the adapter answers a preflight that reaches the guard itself.
+ * On a guard: its resolved settings (frozen, built once by `createGuard`). The adapter kit
+ * reads them, so a prebuilt guard handed to an adapter behaves exactly like one the adapter
+ * builds from the same options.
  */
-export const kPassCorsPreflight = Symbol.for('tokenguard.passCorsPreflight');
+export const kSettings = Symbol.for('tokenguard.settings');
 
 /** Each branded class and the brand its instances carry. */
 const CLASS_BRANDS = new WeakMap<object, symbol>();
