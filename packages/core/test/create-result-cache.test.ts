@@ -258,6 +258,85 @@ describe('createResultCache: the shared tier', () => {
     expect(c.storeTimeout).toBe(1);
   });
 
+  describe('one store deadline per request (storeTimeoutMs in total, however many calls)', () => {
+    /** A store that records every call; `get` as given, everything else answers at once. */
+    function recording(get: CacheStore['get']) {
+      const calls: string[] = [];
+      const store: CacheStore = {
+        get: (key) => {
+          calls.push('get');
+          return get(key);
+        },
+        set: () => {
+          calls.push('set');
+        },
+        delete: () => {
+          calls.push('delete');
+        },
+        revokeSubject: () => {
+          calls.push('revokeSubject');
+        },
+        subjectRevokedBefore: () => {
+          calls.push('subjectRevokedBefore');
+          return undefined;
+        },
+        coalesce: (_key, fill) => {
+          calls.push('coalesce');
+          return fill();
+        },
+      };
+      return { store, calls };
+    }
+
+    it('after a store call of the request failed, the request sends the store nothing more, even once the store is tried again', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const { store, calls } = recording(() => Promise.reject(new Error('LOADING')));
+      const cache = createResultCache(settings({ store }), counters().counters);
+      const answer = await cache.getOrValidate('a', async () => {
+        // A slow validation: by now the guard would try a failing store again.
+        vi.setSystemTime(Date.now() + 10_000);
+        return valid(inSeconds(600));
+      });
+      expect(answer).toMatchObject({ kind: 'valid' });
+      // No lock, no subject revocation read, no write: one failed call was the request's share.
+      expect(calls).toEqual(['get']);
+      // The next request starts with a budget of its own.
+      await cache.getOrValidate('b', async () => valid(inSeconds(600)));
+      expect(calls).toEqual(['get', 'get']);
+    });
+
+    it('a store that answers slowly spends the budget: once spent, the rest of the request is local', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const { store, calls } = recording(async () => {
+        // Answered, but past the request's whole budget (50 ms).
+        vi.setSystemTime(Date.now() + 60);
+        return undefined;
+      });
+      const { c, counters: k } = counters();
+      const cache = createResultCache(settings({ store }), k);
+      expect(await cache.getOrValidate('a', async () => valid(inSeconds(600)))).toMatchObject({
+        kind: 'valid',
+      });
+      expect(calls).toEqual(['get']);
+      expect(c.storeTimeout).toBe(0);
+    });
+
+    it('a healthy store gets every call of the request: read, lock, revocation read, write', async () => {
+      const { store, calls } = recording(() => undefined);
+      const cache = createResultCache(settings({ store }), counters().counters);
+      await cache.getOrValidate('a', async () => valid(inSeconds(600)));
+      expect(calls).toEqual(['get', 'coalesce', 'subjectRevokedBefore', 'set']);
+    });
+
+    it('a refusal still deletes an older entry when the budget is spent (sent, not awaited)', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const { store, calls } = recording(() => Promise.reject(new Error('LOADING')));
+      const cache = createResultCache(settings({ store, inactiveTtlMs: 0 }), counters().counters);
+      await cache.getOrValidate('a', async () => ({ kind: 'invalid' }));
+      expect(calls).toEqual(['get', 'delete']);
+    });
+  });
+
   it('a value of the wrong shape from a store is a miss, never believed', async () => {
     const liar: CacheStore = {
       get: () => ({ result: { kind: 'valid', claims: 'root' }, freshUntilMs: 9e15 }) as never,

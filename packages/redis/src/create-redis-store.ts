@@ -111,7 +111,10 @@ export interface RedisStoreOptions {
 export interface RedisLockOptions {
   /** Longest life of a lock, in milliseconds (a crashed holder frees it then). Default 5000. */
   readonly ttlMs?: number;
-  /** Longest wait for the holder's entry before asking ourselves, in milliseconds. Default 1000. */
+  /**
+   * Longest wait for the holder's entry before asking ourselves, in milliseconds, counted from
+   * when the holder took the lock (a lock older than this is not waited on). Default 1000.
+   */
   readonly waitMs?: number;
   /** Interval of the fallback poll while waiting, in milliseconds. Default 50. */
   readonly pollMs?: number;
@@ -142,6 +145,13 @@ export type RedisStore = Omit<CacheStore, 'metrics'> & {
   /** Stops the subscriber this store created (the application's client stays open). */
   close(): Promise<void>;
 };
+
+/**
+ * Takes the lock (`SET NX PX`) and answers `OK`, or answers the current lock's remaining TTL
+ * in milliseconds (its age follows from it), in one round trip.
+ */
+const TAKE_LOCK = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'OK' end
+return redis.call('PTTL', KEYS[1])`;
 
 /** Compare-and-delete: only the holder releases a lock (another may hold it after expiry). */
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -380,46 +390,66 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
 
   // --- single-flight ----------------------------------------------------------------------
-  function waitForFill(key: string, ms: number): Promise<void> {
+  /** Resolves `true` when the holder's "filled" notice arrives, `false` after `ms`. */
+  function waitForFill(key: string, ms: number): Promise<boolean> {
     return new Promise((resolve) => {
       const waiters = fillWaiters.get(key) ?? new Set();
       fillWaiters.set(key, waiters);
-      const done = () => {
+      const done = (notified: boolean) => {
         clearTimeout(timer);
-        waiters.delete(done);
+        waiters.delete(wake);
         if (waiters.size === 0) fillWaiters.delete(key);
-        resolve();
+        resolve(notified);
       };
-      const timer = setTimeout(done, ms);
-      waiters.add(done);
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      waiters.add(wake);
     });
   }
 
   async function coalesce(
     key: string,
-    fill: () => Promise<CacheEntry>,
+    fill: (spent?: { readonly storeMs: number }) => Promise<CacheEntry>,
     { timeoutMs }: { readonly timeoutMs: number },
   ): Promise<CacheEntry> {
     if (lock === undefined) return fill();
     const name = lockKey(key);
     const owner = randomUUID();
-    // Every command here answers within the guard's store deadline, or this instance asks
-    // by itself at once: a stalled Redis (a failover, `CLIENT PAUSE`) adds no more latency
-    // than that to a request.
-    const taken = await within(timeoutMs, () =>
-      client.set(name, owner, { condition: 'NX', expiration: { type: 'PX', value: lock.ttlMs } }),
-    ).catch(() => undefined);
-    if (taken === undefined) {
+    // `timeoutMs` is what is left of the request's store deadline: every command here
+    // spends from it, and once one fails or it is spent this instance asks by itself at
+    // once. A stalled or switching Redis (a failover, `CLIENT PAUSE`) adds no more than that
+    // to a request, however many commands the wait would have taken. Waiting for another
+    // instance's notice is not store time (it is that instance's upstream call).
+    let storeMs = 0;
+    const timed = async <T>(run: () => Promise<T>): Promise<T | null> => {
+      const left = timeoutMs - storeMs;
+      if (left <= 0) return null;
+      const started = Date.now();
+      try {
+        return await within(left, run);
+      } catch {
+        storeMs = timeoutMs;
+        return null;
+      } finally {
+        if (storeMs < timeoutMs) storeMs += Date.now() - started;
+      }
+    };
+    const fillHere = () => {
       counts.lockFallbacks++;
-      return fill();
-    }
+      return fill({ storeMs: Math.min(storeMs, timeoutMs) });
+    };
+    // Taken ('OK'), or how long the current holder's lock has left (its age follows).
+    const taken = await timed(() =>
+      client.eval(TAKE_LOCK, { keys: [name], arguments: [owner, String(lock.ttlMs)] }),
+    );
+    if (taken === null) return fillHere();
     if (taken === 'OK') {
       counts.lockAcquired++;
       try {
-        return await fill();
+        return await fill({ storeMs });
       } finally {
         // Not awaited: the entry is answered now; a notice or release that never arrives
-        // only makes the waiters poll until the lock's TTL.
+        // only makes the waiters poll until their deadline.
         void within(timeoutMs, () => send({ kind: 'filled', key })).catch(() => {});
         void within(timeoutMs, () =>
           client.eval(RELEASE_LOCK, { keys: [name], arguments: [owner] }),
@@ -428,29 +458,35 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     }
     counts.lockWaits++;
     // Another instance is asking: wait for its entry (woken by its "filled" notice, or by
-    // the poll when a notice is lost), until the wait's deadline; a read that passes the
-    // store deadline ends the wait.
-    const deadline = Date.now() + lock.waitMs;
-    const readWithin = (): Promise<CacheEntry | undefined | null> =>
-      within(timeoutMs, () => read(key)).catch(() => null);
-    await ensureSubscribed().catch(() => {});
+    // the poll when a notice is lost) until `waitMs` after the lock was TAKEN, not after we
+    // arrived: a lock left behind by a holder that died, or whose release was lost in a
+    // failover, is older than that and is not waited on at all.
+    const leftMs = Number(taken);
+    const ageMs = Number.isFinite(leftMs) && leftMs > 0 ? lock.ttlMs - leftMs : lock.ttlMs;
+    const deadline = Date.now() + lock.waitMs - ageMs;
+    void ensureSubscribed().catch(() => {});
     for (;;) {
-      const entry = await readWithin();
+      const entry = await timed(() => read(key));
       if (entry === null) break;
       if (entry !== undefined && entry.freshUntilMs > Date.now()) return entry;
       const left = deadline - Date.now();
       if (left <= 0) break;
-      await waitForFill(key, Math.min(left, lock.pollMs));
-      const holder = await within(timeoutMs, () => client.get(name)).catch(() => null);
+      // The holder announced its fill and there is no usable entry (nothing cacheable, or
+      // its write failed): it will not come; ask now.
+      if (await waitForFill(key, Math.min(left, lock.pollMs))) {
+        const last = await timed(() => read(key));
+        if (last != null && last.freshUntilMs > Date.now()) return last;
+        break;
+      }
+      const holder = await timed(() => client.get(name));
       if (holder === null) {
         // Released (or expired) without a usable entry (an outage, or nothing cacheable).
-        const last = await readWithin();
+        const last = await timed(() => read(key));
         if (last != null && last.freshUntilMs > Date.now()) return last;
         break;
       }
     }
-    counts.lockFallbacks++;
-    return fill();
+    return fillHere();
   }
 
   async function readTime(name: string): Promise<number | undefined> {

@@ -251,6 +251,42 @@ describe('createRedisStore', () => {
     await holder;
   });
 
+  it('lock: a lock older than waitMs (its holder died, or its release was lost in a failover) is not waited on', async () => {
+    const { store, client } = await storeOn({ lock: { ttlMs: 120_000, waitMs: 60_000 } });
+    // Taken 90 s ago by an instance that never released it: 30 s of its TTL are left.
+    await client.set('tokenguard:l:orphaned', 'gone', {
+      expiration: { type: 'PX', value: 30_000 },
+    });
+    let filled = 0;
+    const answer = await store.coalesce?.(
+      'orphaned',
+      async () => {
+        filled++;
+        return entry('olga');
+      },
+      DEADLINE,
+    );
+    expect(answer?.result).toMatchObject({ claims: { sub: 'olga' } });
+    expect(filled).toBe(1);
+    expect(store.metrics()).toMatchObject({ lockWaits: 1, lockFallbacks: 1 });
+  });
+
+  it('lock: fill is told how long the store commands took, so the request knows what is left of its deadline', async () => {
+    const { store } = await storeOn({ lock: true });
+    const told: ({ storeMs: number } | undefined)[] = [];
+    await store.coalesce?.(
+      'told',
+      async (spent) => {
+        told.push(spent);
+        return entry();
+      },
+      DEADLINE,
+    );
+    expect(told).toHaveLength(1);
+    expect(told[0]?.storeMs).toBeGreaterThanOrEqual(0);
+    expect(told[0]?.storeMs).toBeLessThan(DEADLINE.timeoutMs);
+  });
+
   it('a client that is not ready fails at once (the guard counts a miss, no waiting)', async () => {
     const client = newClient();
     const store = createRedisStore({ client, hmacKey: HMAC_KEY });

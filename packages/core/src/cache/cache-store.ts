@@ -49,13 +49,16 @@ export interface CacheStore {
    * Opt-in single-flight across instances: runs `fill` (validate, then store) here only
    * when no other instance is already doing it for `key`; otherwise waits for that
    * instance's entry and returns it, or runs `fill` itself after a deadline. An error of
-   * `fill` must be passed on unchanged. Every store command it sends (the lock itself
-   * included) must answer within `timeoutMs` (the guard's `cache.storeTimeoutMs`), or
-   * `fill` runs here at once: a stalled store never holds a request longer than that.
+   * `fill` must be passed on unchanged. `timeoutMs` is what is left of the request's store
+   * deadline (`cache.storeTimeoutMs` per request): the store commands it sends (the lock
+   * itself and every poll) must answer within it in total, or `fill` runs here at once, so
+   * a stalled store never holds a request longer than that. A store passes `fill` how long
+   * its commands took (`storeMs`, waiting for another instance not counted); without it,
+   * the guard counts all of the time before `fill` as store time.
    */
   coalesce?(
     key: string,
-    fill: () => Promise<CacheEntry>,
+    fill: (spent?: { readonly storeMs: number }) => Promise<CacheEntry>,
     options: { readonly timeoutMs: number },
   ): Promise<CacheEntry>;
   /**

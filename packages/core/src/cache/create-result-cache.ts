@@ -298,13 +298,15 @@ export function createResultCache(
     tokenKey: string | undefined,
   ): Promise<CacheLookup> {
     let stale = local;
-    if (store !== undefined) {
-      const found = await store.get(key);
+    // One store deadline for this whole lookup, however many store calls it makes.
+    const budget = store?.budget();
+    if (store !== undefined && budget !== undefined) {
+      const found = await store.get(key, budget);
       const now = Date.now();
       if (found !== undefined && isCacheEntry(found) && !isBuried(key, found)) {
         const entry = capped(found, now);
         // Another instance's verdict, checked against the subject revocations known here.
-        if (isFresh(entry, now) && revocations.check(entry.result, true) === entry.result) {
+        if (isFresh(entry, now) && revocations.check(entry.result) === entry.result) {
           if (entry.result.kind === 'valid') deepFreeze(entry.result.claims);
           keepLocally(key, entry, now);
           counters.sharedHit();
@@ -325,23 +327,28 @@ export function createResultCache(
     const epoch = evictionEpoch;
     const fill = async (): Promise<CacheEntry> => {
       const validatedAtMs = Date.now();
-      const result = await revocations.check(await validate());
+      const result = await revocations.check(await validate(), budget);
       const now = Date.now();
       const entry = entryFor(result, now, validatedAtMs, tokenKey) ?? {
         result,
         freshUntilMs: now,
       };
-      if (store !== undefined && epoch === evictionEpoch) {
+      if (store !== undefined && budget !== undefined && epoch === evictionEpoch) {
+        // Within what is left of the budget (nothing once a store call of this request
+        // failed): the next instance finds the entry, and a slow store never holds the answer.
         const ttl = ttlFor(entry, now);
-        if (ttl > 0) await store.set(key, entry, ttl);
+        if (ttl > 0) await store.set(key, entry, ttl, budget);
         // Not cached, but an older positive entry must not outlive this refusal.
-        else if (result.kind === 'invalid') await store.delete(key);
+        else if (result.kind === 'invalid') await store.delete(key, budget);
       }
       return entry;
     };
     let entry: CacheEntry;
     try {
-      entry = store === undefined ? await fill() : await store.coalesce(key, fill);
+      entry =
+        store === undefined || budget === undefined
+          ? await fill()
+          : await store.coalesce(key, fill, budget);
     } catch (error) {
       const fallback = epoch === evictionEpoch ? staleFallback(stale, Date.now()) : undefined;
       if (fallback !== undefined && isOutage(error)) {

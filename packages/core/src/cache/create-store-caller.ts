@@ -2,6 +2,12 @@
  * Every call the guard makes to the shared store goes through here: each under a
  * deadline, and a failure or timeout is a miss (or a skipped write), never an error
  * answer. The store is an optimisation; the identity service remains the authority.
+ *
+ * On the request path the deadline is one budget per request: `storeTimeoutMs` in total
+ * for every store call the request waits on (the read, the cross-instance lock and its
+ * polls, the subject revocation read, the write). Once a call fails or the budget is
+ * spent, the rest of the request sends nothing more to the store: a stalled or switching
+ * Redis adds at most one `storeTimeoutMs` to a request, however many calls its path has.
  */
 
 import type { TokenGuardLogger } from '../types.js';
@@ -14,30 +20,56 @@ export interface StoreCallerCounters {
   storeTimeout(): void;
 }
 
+/**
+ * What is left of one request's store deadline, in milliseconds: each call it waits on
+ * spends what it took, and a call that fails or passes its deadline spends all of it.
+ */
+export interface StoreBudget {
+  leftMs: number;
+}
+
 export interface StoreCaller {
   readonly coalesces: boolean;
+  /** A fresh budget for one request: `storeTimeoutMs` in total. */
+  budget(): StoreBudget;
   /** The entry, or `undefined` on a miss, an error or a timeout. Never rejects. */
-  get(key: string): Promise<CacheEntry | undefined>;
-  /** Never rejects: a failed write only costs the other instances a miss. */
-  set(key: string, entry: CacheEntry, ttlMs: number): Promise<void>;
-  /** `false` when the store failed or timed out (then the eviction did not reach it). */
-  delete(key: string): Promise<boolean>;
+  get(key: string, budget: StoreBudget): Promise<CacheEntry | undefined>;
+  /**
+   * Never rejects: a failed write only costs the other instances a miss. Awaited within
+   * what is left of the budget (so an instance that answered has its entry in the store for
+   * the next one); with nothing left, it is not sent at all.
+   */
+  set(key: string, entry: CacheEntry, ttlMs: number, budget: StoreBudget): Promise<void>;
+  /**
+   * `false` when the store failed or timed out (then the eviction did not reach it). With a
+   * `budget` (a request forgetting a refused token's older entry): awaited within what is
+   * left of it; with nothing left, sent all the same but not awaited (it must not be lost).
+   */
+  delete(key: string, budget?: StoreBudget): Promise<boolean>;
   deleteSubject(subjectKey: string): Promise<boolean>;
   /** Whether the store keeps subject revocations (`revokeSubject`). */
   readonly keepsRevocations: boolean;
   /** `false` when the store failed or timed out. */
   revokeSubject(subjectKey: string, issuedBeforeMs: number, ttlMs: number): Promise<boolean>;
   /** The recorded time, or `undefined` (also on an error or a timeout: never rejects). */
-  subjectRevokedBefore(subjectKey: string): Promise<number | undefined>;
+  subjectRevokedBefore(subjectKey: string, budget: StoreBudget): Promise<number | undefined>;
   publish(message: Invalidation): Promise<boolean>;
   subscribe(listener: (message: Invalidation) => void): Promise<Unsubscribe | undefined>;
   /** The store's own reachability answer (probe: one round trip under the deadline). */
   health(probe: boolean): Promise<boolean | undefined>;
-  /** Runs `fill` under the store's cross-instance single-flight, or directly without one. */
-  coalesce(key: string, fill: () => Promise<CacheEntry>): Promise<CacheEntry>;
+  /**
+   * Runs `fill` under the store's cross-instance single-flight, or directly without one.
+   * The store's commands get what is left of the budget, in total.
+   */
+  coalesce(key: string, fill: () => Promise<CacheEntry>, budget: StoreBudget): Promise<CacheEntry>;
 }
 
 class StoreTimeout extends Error {}
+
+/** Takes `ms` (at least 0) from what is left of a request's budget. */
+function spend(budget: StoreBudget, ms: number): void {
+  budget.leftMs = Math.max(0, budget.leftMs - Math.max(0, ms));
+}
 
 /** How long requests skip a store that just failed, before one call tries it again, in ms. */
 const RETRY_AFTER_FAILURE_MS = 250;
@@ -72,8 +104,8 @@ export function createStoreCaller(
     );
   }
 
-  /** The store's answer, or a rejection after `timeoutMs`. The timer never outlives the call. */
-  function withDeadline<T>(call: () => T | Promise<T>): Promise<T> {
+  /** The store's answer, or a rejection after `ms`. The timer never outlives the call. */
+  function withDeadline<T>(call: () => T | Promise<T>, ms = timeoutMs): Promise<T> {
     let value: T | Promise<T>;
     try {
       value = call();
@@ -84,7 +116,7 @@ export function createStoreCaller(
       return Promise.resolve(value);
     }
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreTimeout()), timeoutMs);
+      const timer = setTimeout(() => reject(new StoreTimeout()), ms);
       Promise.resolve(value).then(
         (result) => {
           clearTimeout(timer);
@@ -112,21 +144,29 @@ export function createStoreCaller(
     return false;
   }
 
+  /**
+   * One call to the store. `budget`: a call on a request's path, under what is left of the
+   * request's budget, which it spends; skipped while the store is failing unless told not to.
+   */
   async function attempt<T>(
     operation: string,
     call: () => T | Promise<T>,
-    skippable = false,
+    budget?: StoreBudget,
+    skippable = budget !== undefined,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
-    if (skippable && skipping()) {
+    if (budget !== undefined && skippable && (budget.leftMs <= 0 || skipping())) {
       counters.storeError();
       return { ok: false };
     }
+    const started = Date.now();
     try {
-      const value = await withDeadline(call);
+      const value = await withDeadline(call, budget?.leftMs);
+      if (budget !== undefined) spend(budget, Date.now() - started);
       succeeded();
       skipUntil = 0;
       return { ok: true, value };
     } catch (error) {
+      if (budget !== undefined) budget.leftMs = 0;
       failed(operation, error);
       skipUntil = Date.now() + RETRY_AFTER_FAILURE_MS;
       return { ok: false };
@@ -136,8 +176,10 @@ export function createStoreCaller(
   return {
     coalesces: typeof store.coalesce === 'function',
 
-    async get(key) {
-      const answer = await attempt('get', () => store.get(key), true);
+    budget: () => ({ leftMs: timeoutMs }),
+
+    async get(key, budget) {
+      const answer = await attempt('get', () => store.get(key), budget);
       if (!answer.ok) return undefined;
       if (answer.value === undefined || answer.value === null) {
         counters.storeMiss();
@@ -147,13 +189,18 @@ export function createStoreCaller(
       return answer.value;
     },
 
-    async set(key, entry, ttlMs) {
-      await attempt('set', () => store.set(key, entry, ttlMs), true);
+    async set(key, entry, ttlMs, budget) {
+      await attempt('set', () => store.set(key, entry, ttlMs), budget);
     },
 
-    async delete(key) {
+    async delete(key, budget) {
       if (!store.delete) return true;
-      return (await attempt('delete', () => store.delete?.(key))).ok;
+      const call = () => store.delete?.(key);
+      if (budget !== undefined && budget.leftMs <= 0) {
+        void attempt('delete', call);
+        return false;
+      }
+      return (await attempt('delete', call, budget, false)).ok;
     },
 
     async deleteSubject(subjectKey) {
@@ -173,12 +220,12 @@ export function createStoreCaller(
       ).ok;
     },
 
-    async subjectRevokedBefore(subjectKey) {
+    async subjectRevokedBefore(subjectKey, budget) {
       // On the request path, like a read: skipped while the store is failing.
       const answer = await attempt(
         'subjectRevokedBefore',
         () => store.subjectRevokedBefore?.(subjectKey),
-        true,
+        budget,
       );
       return answer.ok && typeof answer.value === 'number' ? answer.value : undefined;
     },
@@ -209,28 +256,32 @@ export function createStoreCaller(
       }
     },
 
-    async coalesce(key, fill) {
+    async coalesce(key, fill, budget) {
       if (!store.coalesce) return fill();
-      if (skipping()) {
+      if (budget.leftMs <= 0 || skipping()) {
         counters.storeError();
         return fill();
       }
       // A failure of `fill` (an outage upstream) is passed on; a failure of the store's
       // own machinery only means this instance validates by itself.
+      const started = Date.now();
       let filling: Promise<CacheEntry> | undefined;
       let timer: ReturnType<typeof setTimeout> | undefined;
       let answerFilled: (entry: CacheEntry) => void = () => {};
       // Once our own fill succeeded, the store's bookkeeping after it (announce, release)
-      // gets the store deadline too: the entry is answered whatever the store does.
+      // gets only what is left of the budget: the entry is answered whatever the store does.
       const filled = new Promise<CacheEntry>((resolve) => {
         answerFilled = resolve;
       });
-      const tracked = () => {
+      const tracked = (report?: { readonly storeMs: number }) => {
         if (filling === undefined) {
+          // What the store's commands took before it let us fill (all of the time until
+          // now, when it does not say: waiting on another instance may have been part of it).
+          spend(budget, report?.storeMs ?? Date.now() - started);
           filling = fill();
           filling.then(
             (entry) => {
-              timer = setTimeout(() => answerFilled(entry), timeoutMs);
+              timer = setTimeout(() => answerFilled(entry), Math.max(0, budget.leftMs));
             },
             () => {},
           );
@@ -238,9 +289,13 @@ export function createStoreCaller(
         return filling;
       };
       try {
-        return await Promise.race([store.coalesce(key, tracked, { timeoutMs }), filled]);
+        return await Promise.race([
+          store.coalesce(key, tracked, { timeoutMs: budget.leftMs }),
+          filled,
+        ]);
       } catch (error) {
         if (filling !== undefined) return filling;
+        budget.leftMs = 0;
         failed('coalesce', error);
         skipUntil = Date.now() + RETRY_AFTER_FAILURE_MS;
         return tracked();

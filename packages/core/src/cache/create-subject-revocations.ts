@@ -8,7 +8,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { CachedResult } from './cache-store.js';
-import type { StoreCaller } from './create-store-caller.js';
+import type { StoreBudget, StoreCaller } from './create-store-caller.js';
 import { hashSubject } from './hash-token.js';
 
 /** What `evictSubject` may add: refuse the subject's tokens issued at or before a time. */
@@ -26,9 +26,9 @@ export interface SubjectRevocations {
   record(subjectKey: string, issuedBeforeMs: number, keepMs: number): void;
   /**
    * `result`, or an inactive result when its subject was revoked after the token was
-   * issued. Asks the shared store too (under its deadline) unless `localOnly`.
+   * issued. With a request's store `budget`, asks the shared store too (within it).
    */
-  check(result: CachedResult, localOnly?: boolean): CachedResult | Promise<CachedResult>;
+  check(result: CachedResult, budget?: StoreBudget): CachedResult | Promise<CachedResult>;
 }
 
 /** Most subjects whose revocation is kept; the oldest go first. */
@@ -60,16 +60,16 @@ export function createSubjectRevocations(
       }
     },
 
-    check(result, localOnly = false) {
+    check(result, budget) {
       if (result.kind !== 'valid' || typeof result.claims.sub !== 'string') return result;
-      const asksStore = !localOnly && store !== undefined && store.keepsRevocations;
+      const asksStore = budget !== undefined && store?.keepsRevocations === true;
       if (revoked.size === 0 && !asksStore) return result;
       const subjectKey = hashSubject(namespace, result.claims.sub);
       const local = revoked.get(subjectKey);
       if (local !== undefined && refuses(result, local)) return REVOKED;
       if (!asksStore || store === undefined) return result;
       return store
-        .subjectRevokedBefore(subjectKey)
+        .subjectRevokedBefore(subjectKey, budget)
         .then((shared) => (shared !== undefined && refuses(result, shared) ? REVOKED : result));
     },
   };

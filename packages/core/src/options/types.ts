@@ -253,8 +253,10 @@ export interface CacheOptions {
    */
   readonly staleIfErrorMs?: number;
   /**
-   * Deadline of each call to the shared `store`, in milliseconds; a store that errs or
-   * answers later costs a cache miss, never an error answer. Default 50.
+   * Deadline of the shared `store` per request, in milliseconds: every store call a request
+   * waits on (read, cross-instance lock, write) spends from it, and once one fails or it is
+   * spent the rest of the request does not wait on the store. A store that errs or answers
+   * later costs a cache miss, never an error answer. Default 50.
    */
   readonly storeTimeoutMs?: number;
   /**
