@@ -229,8 +229,8 @@ export interface ResourceMetadataPluginOptions {
  * await app.register(resourceMetadataHandler, { guard });
  * await app.register(async (api) => { await api.register(tokenGuard, { guard }); }, { prefix: '/api' });
  */
-export const resourceMetadataHandler = fp<ResourceMetadataPluginOptions>(
-  async (fastify, { guard }) => {
+export const resourceMetadataHandler: FastifyPluginAsync<ResourceMetadataPluginOptions> = fp(
+  async (fastify: FastifyInstance, { guard }: ResourceMetadataPluginOptions) => {
     if (fastify.prefix !== '') {
       throw new TokenGuardConfigError(
         'resourceMetadataHandler',

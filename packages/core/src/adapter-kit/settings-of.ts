@@ -10,13 +10,26 @@
 import type { TokenGuard } from '../guard-types.js';
 import { kSettings } from '../internal/symbols.js';
 import { consoleLogger } from '../options/console-logger.js';
+import type { ResourceMetadata } from '../resource-metadata/create-resource-metadata.js';
 import type { NormalizedConfig } from '../settings/normalize-options.js';
+import type { TokenGuardLogger } from '../types.js';
 
 /** What the adapter kit reads of a guard's settings. */
-export interface GuardSettings
-  extends Pick<NormalizedConfig, 'logger' | 'passCorsPreflight' | 'resourceMetadata'> {
-  readonly extraction: Pick<NormalizedConfig['extraction'], 'allowBodyToken'>;
+export interface GuardSettings {
+  /** The configured `logger` (console when none). */
+  readonly logger: TokenGuardLogger;
+  /** `passCorsPreflight`: preflights go on to the app instead of being answered. */
+  readonly passCorsPreflight: boolean;
+  /** The RFC 9728 document, with `resourceMetadata`. */
+  readonly resourceMetadata: ResourceMetadata | undefined;
+  /** `allowBodyToken`: the adapter parses form bodies before authenticating. */
+  readonly extraction: { readonly allowBodyToken: boolean };
 }
+
+// The guard's resolved settings must be readable as `GuardSettings`: a renamed field fails
+// to compile here.
+const settingsReadable: NormalizedConfig extends GuardSettings ? true : never = true;
+void settingsReadable;
 
 /** `guard`'s resolved settings (frozen); the safe defaults for a guard that carries none. */
 export function settingsOf(guard: TokenGuard): GuardSettings {
