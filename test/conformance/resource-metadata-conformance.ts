@@ -175,7 +175,8 @@ export function runResourceMetadataConformance(harness: AdapterHarness): void {
           '/.well-known/oauth-protected-resource',
         ];
 
-        it('serves the document through resourceMetadataHandler, identical to a globally mounted guard’s', async () => {
+        /** The guard on `/api/protected` only; `lines`: what its logger was told. */
+        async function routeMounted(metadataHandler: boolean) {
           const lines: string[] = [];
           const logger: TokenGuardLogger = {
             warn: (message) => lines.push(message),
@@ -183,8 +184,13 @@ export function runResourceMetadataConformance(harness: AdapterHarness): void {
           };
           const routed = await harness.createApp({
             guardOptions: options({ logger }),
-            routeMounted: { metadataHandler: true },
+            routeMounted: { metadataHandler },
           });
+          return { lines, routed };
+        }
+
+        it('serves the document through resourceMetadataHandler, identical to a globally mounted guard’s', async () => {
+          const { lines, routed } = await routeMounted(true);
           try {
             for (const path of PATHS) {
               for (const method of ['GET', 'HEAD']) {
@@ -212,15 +218,7 @@ export function runResourceMetadataConformance(harness: AdapterHarness): void {
         });
 
         it('without the handler, the guard’s logger says why the document is not served and what to mount', async () => {
-          const lines: string[] = [];
-          const logger: TokenGuardLogger = {
-            warn: (message) => lines.push(message),
-            error: (message) => lines.push(message),
-          };
-          const routed = await harness.createApp({
-            guardOptions: options({ logger }),
-            routeMounted: { metadataHandler: false },
-          });
+          const { lines, routed } = await routeMounted(false);
           try {
             // The first request through the guard shows where it is mounted (Fastify: startup).
             await send(routed.url, '/api/protected');
