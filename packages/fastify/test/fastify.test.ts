@@ -6,7 +6,13 @@ import type { GuardOptions } from '@tokenguard/core';
 import { createIdentityServer, type IdentityServer } from '@tokenguard/testing';
 import fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGuard, requireScopes, TokenGuardConfigError, tokenGuard } from '../src/index.js';
+import {
+  createGuard,
+  requireScopes,
+  resourceMetadataHandler,
+  TokenGuardConfigError,
+  tokenGuard,
+} from '../src/index.js';
 
 let idp: IdentityServer;
 const apps: FastifyInstance[] = [];
@@ -217,6 +223,56 @@ describe('@tokenguard/fastify', () => {
       await server.close();
       // Still usable: the plugin did not close a guard it did not build.
       await expect(guard.verify(token)).resolves.toMatchObject({ claims: { sub: 'shared' } });
+    } finally {
+      await guard.close();
+    }
+  });
+
+  it('RFC 9728 §3: a plugin in a child scope without a prefix still serves the document at the root', async () => {
+    const warnings: string[] = [];
+    const metadata = { resource: 'https://api.example.test/orders' };
+    const server = app();
+    server.register(async (scope) => {
+      await scope.register(
+        tokenGuard,
+        options({
+          resourceMetadata: metadata,
+          logger: { warn: (message) => warnings.push(message), error() {} },
+        }),
+      );
+      scope.get('/orders', async (request) => ({ sub: request.auth?.claims.sub }));
+    });
+    await server.ready();
+
+    for (const url of [
+      '/.well-known/oauth-protected-resource/orders',
+      '/.well-known/oauth-protected-resource',
+    ]) {
+      const answer = await server.inject({ url });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json()).toMatchObject({ resource: metadata.resource });
+      expect((await server.inject({ method: 'HEAD', url })).statusCode).toBe(200);
+    }
+    expect((await server.inject({ url: '/orders' })).statusCode).toBe(401);
+    expect(warnings).toEqual([]);
+  });
+
+  it('RFC 9728 §3: resourceMetadataHandler refuses a prefix, and a guard without resourceMetadata', async () => {
+    const guard = createGuard(options());
+    try {
+      const prefixed = app();
+      prefixed.register(
+        async (scope) => {
+          await scope.register(resourceMetadataHandler, { guard });
+        },
+        { prefix: '/api' },
+      );
+      await expect(prefixed.ready()).rejects.toMatchObject({
+        option: 'resourceMetadataHandler',
+      });
+      const plain = app();
+      plain.register(resourceMetadataHandler, { guard });
+      await expect(plain.ready()).rejects.toMatchObject({ option: 'resourceMetadata' });
     } finally {
       await guard.close();
     }
