@@ -36,6 +36,7 @@ import {
   Public,
   RequireBrand,
   RequireScopes,
+  resourceMetadataHandler,
   TOKEN_GUARD,
   TokenGuardHttpException,
   TokenGuardModule,
@@ -281,6 +282,52 @@ export function runNestConformance(major: number, platform: NestPlatform): void 
         expectOk(await get(app(), '/base/maybe'));
         const noApi = await get(app(), '/base/maybe', idp.mintToken({ scope: 'orders:read' }));
         expectRefusal(noApi, 403, scopeChallenge('api'), 'insufficient_scope');
+      });
+    });
+
+    describe('RFC 9728 §3: the document under a global prefix', () => {
+      it('app.use(resourceMetadataHandler(guard)) serves it at the root, identical to the module’s own', async () => {
+        @Module({
+          imports: [
+            TokenGuardModule.forRoot(
+              options({ resourceMetadata: { resource: 'https://api.example.test/orders' } }),
+            ),
+          ],
+          controllers: [BaseController],
+        })
+        class App {}
+        const plain = await startNest(App, platform);
+        try {
+          const prefixed = await startNest(App, platform, {
+            setup: (created) => {
+              created.setGlobalPrefix('api');
+              created.use(resourceMetadataHandler(created.get<TokenGuard>(TOKEN_GUARD)));
+            },
+          });
+          try {
+            for (const path of [
+              '/.well-known/oauth-protected-resource/orders',
+              '/.well-known/oauth-protected-resource',
+            ]) {
+              const own = await get(plain, path);
+              const served = await get(prefixed, path);
+              expect(own.status).toBe(200);
+              expect(served.status).toBe(200);
+              expect(served.text).toBe(own.text);
+              expect(served.headers['cache-control']).toBe(own.headers['cache-control']);
+            }
+            expectRefusal(
+              await get(prefixed, '/api/base/list'),
+              401,
+              `${BARE}, resource_metadata="https://api.example.test/.well-known/oauth-protected-resource/orders"`,
+              'missing_token',
+            );
+          } finally {
+            await prefixed.close();
+          }
+        } finally {
+          await plain.close();
+        }
       });
     });
 

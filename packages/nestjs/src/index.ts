@@ -33,7 +33,9 @@ import {
   type AdapterOptions,
   type AuthResult,
   createAdapter,
+  createResourceMetadataEndpoint,
   createSharedSignalsEndpoint,
+  type GuardSource,
   type SharedSignalsRouteOptions,
 } from '@tokenguard/core/adapter-kit';
 import { type ResolvedRoute, resolveRoute } from './decorators.js';
@@ -275,6 +277,27 @@ export function sharedSignalsReceiver(
     endpoint
       .handle(request.method ?? '', request.headers, request.body, request)
       .then((answer) => writeNode(response, answer), next);
+  };
+}
+
+/**
+ * The RFC 9728 document at its well-known paths as platform middleware, for `app.use()`. The
+ * module serves it on its own, but Nest puts module middleware under a global prefix
+ * (`setGlobalPrefix`), while RFC 9728 §3 puts the document at the host's root: with a prefix,
+ * mount this (platform middleware is not prefixed). Other requests go on.
+ *
+ * @example
+ * app.setGlobalPrefix('api');
+ * app.use(resourceMetadataHandler(app.get(TOKEN_GUARD)));
+ */
+export function resourceMetadataHandler(
+  guard: GuardSource,
+): (request: NodeRequest, response: NodeResponse, next: () => void) => void {
+  const endpoint = createResourceMetadataEndpoint(guard);
+  return (request, response, next) => {
+    const answer = endpoint.serve(request.method ?? '', request.originalUrl ?? request.url);
+    if (answer === undefined) next();
+    else writeNode(response, answer);
   };
 }
 
