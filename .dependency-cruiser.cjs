@@ -11,7 +11,10 @@
  * - features: each feature's own checks and machinery — requirements, sender constraints,
  *   JWT, client authentication, discovery, introspection, RFC 9728 metadata, Shared Signals.
  * - settings: the options resolved, once, into the guard's frozen settings.
- * - guard: the guard's wiring and the per-issuer parts it routes to.
+ * - guard: the guard's wiring — the per-issuer parts it routes to (`issuers/`: a single
+ *   issuer is a router of one), the request pipeline's stages (`pipeline/`: extract, pick
+ *   the issuer, verdict, sender constraint, auth context, requirements), and what operators
+ *   call (`guard/`).
  * - surface: the entry points (`.`, `./adapter-kit`, `./adapter-exports`).
  */
 const CORE = '^packages/core/src/';
@@ -35,7 +38,7 @@ const LAYERS = [
     ],
   ],
   ['settings', ['settings/']],
-  ['guard', ['guard/', 'issuers/', 'guard-types.ts', 'create-guard.ts']],
+  ['guard', ['guard/', 'issuers/', 'pipeline/', 'guard-types.ts', 'create-guard.ts']],
   ['surface', ['adapter-kit/', 'index.ts', 'adapter-exports.ts']],
 ];
 

@@ -98,6 +98,12 @@ export interface AdapterHarness {
    * need it are skipped with that reason in their name: counted as skips, never as passes.
    */
   readonly cannot?: { readonly [C in ServerCapability]?: string };
+  /**
+   * `/step-up/acr` declares its requirement where the guard sees it when it authenticates
+   * (Fastify route options, Nest decorators): the guard checks it with the guard-wide one,
+   * in one order. Route helpers (Express, Koa, Hono middleware) run after the guard.
+   */
+  readonly routeRequirementsAtAuthentication?: boolean;
 }
 
 /**

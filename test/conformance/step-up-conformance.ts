@@ -8,13 +8,20 @@ import type { GuardOptions, TokenGuardLogger } from '@tokenguard/core';
 import type { IdentityServer, MintJwtClaims } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, expectRefusal } from './expect-answer.js';
-import { type AdapterHarness, type RunningApp, STEP_UP_ACR, STEP_UP_RECENT } from './harness.js';
+import {
+  type AdapterHarness,
+  type RunningApp,
+  SCOPES_ALL,
+  STEP_UP_ACR,
+  STEP_UP_RECENT,
+} from './harness.js';
 import { bearer, send } from './http.js';
 import { sharedIdentityServer } from './shared-identity-servers.js';
 
 const BARE = 'Bearer realm="test"';
 const NEEDS_ACR = `Bearer realm="test", error="insufficient_user_authentication", acr_values="${STEP_UP_ACR.acr.join(' ')}"`;
 const NEEDS_RECENT = `Bearer realm="test", error="insufficient_user_authentication", max_age="${STEP_UP_RECENT.maxAgeSec}"`;
+const NEEDS_SCOPES = `Bearer realm="test", error="insufficient_scope", scope="${SCOPES_ALL.join(' ')}"`;
 const quietLogger: TokenGuardLogger = { warn() {}, error() {} };
 
 export function runStepUpConformance(harness: AdapterHarness): void {
@@ -111,5 +118,117 @@ export function runStepUpConformance(harness: AdapterHarness): void {
         });
       });
     }
+
+    // One requirement model: a guard-wide requirement and a route's are checked step by step
+    // in one order (sender constraint, step-up, scopes, brand, predicate): every 401 that
+    // asks the user to authenticate again comes before any 403.
+    describe('one order, guard-wide and per route', () => {
+      const introspection = () => ({
+        realm: 'test',
+        allowInsecureHttp: true,
+        cache: false as const,
+        logger: quietLogger,
+        introspection: {
+          endpoint: idp.introspectionEndpoint,
+          clientAuth: { method: 'bearer' as const, token: idp.callerToken },
+        },
+      });
+      const get = (app: RunningApp, path: string, claims: MintJwtClaims) =>
+        send(app.url, path, { headers: bearer(idp.mintToken(claims)) });
+
+      describe('guard-wide step-up (`authContext`), route scopes', () => {
+        let app: RunningApp;
+        beforeAll(async () => {
+          app = await harness.createApp({
+            guardOptions: { ...introspection(), authContext: STEP_UP_ACR },
+          });
+        });
+        afterAll(async () => {
+          await app.close();
+        });
+
+        it('RFC 9470: a weak acr without the route’s scopes → 401 step-up first, not 403', async () => {
+          expectRefusal(
+            await get(app, '/scopes/all', { acr: 'urn:example:pwd' }),
+            401,
+            NEEDS_ACR,
+            'insufficient_user_authentication',
+          );
+        });
+
+        it('an accepted acr without the route’s scopes → 403 insufficient_scope', async () => {
+          expectRefusal(
+            await get(app, '/scopes/all', { acr: 'urn:example:mfa' }),
+            403,
+            NEEDS_SCOPES,
+            'insufficient_scope',
+          );
+        });
+
+        it('an accepted acr with the route’s scopes passes', async () => {
+          const scope = SCOPES_ALL.join(' ');
+          expectOk(await get(app, '/scopes/all', { acr: 'urn:example:mfa', scope }));
+        });
+
+        it('the guard-wide step-up holds on every route', async () => {
+          expectRefusal(
+            await get(app, '/protected', { acr: 'urn:example:pwd' }),
+            401,
+            NEEDS_ACR,
+            'insufficient_user_authentication',
+          );
+          expectOk(await get(app, '/protected', { acr: 'urn:example:hwk' }));
+        });
+      });
+
+      describe('guard-wide scopes, route step-up', () => {
+        let app: RunningApp;
+        beforeAll(async () => {
+          app = await harness.createApp({
+            guardOptions: { ...introspection(), scopes: [...SCOPES_ALL] },
+          });
+        });
+        afterAll(async () => {
+          await app.close();
+        });
+
+        it(`RFC 9470: neither the guard's scopes nor the route's acr → ${
+          harness.routeRequirementsAtAuthentication
+            ? '401 step-up first'
+            : '403: the guard answers before a route helper runs'
+        }`, async () => {
+          const answer = await get(app, '/step-up/acr', { acr: 'urn:example:pwd' });
+          if (harness.routeRequirementsAtAuthentication) {
+            expectRefusal(answer, 401, NEEDS_ACR, 'insufficient_user_authentication');
+          } else {
+            expectRefusal(answer, 403, NEEDS_SCOPES, 'insufficient_scope');
+          }
+        });
+
+        it('the guard’s scopes and a weak acr → 401 step-up', async () => {
+          const scope = SCOPES_ALL.join(' ');
+          expectRefusal(
+            await get(app, '/step-up/acr', { acr: 'urn:example:pwd', scope }),
+            401,
+            NEEDS_ACR,
+            'insufficient_user_authentication',
+          );
+        });
+
+        it('an accepted acr without the guard’s scopes → 403 insufficient_scope', async () => {
+          expectRefusal(
+            await get(app, '/step-up/acr', { acr: 'urn:example:mfa' }),
+            403,
+            NEEDS_SCOPES,
+            'insufficient_scope',
+          );
+        });
+
+        it('both → 200', async () => {
+          const scope = SCOPES_ALL.join(' ');
+          expectOk(await get(app, '/step-up/acr', { acr: 'urn:example:mfa', scope }));
+        });
+      });
+    });
   });
 }

@@ -39,6 +39,14 @@ export interface CallContext {
    * no token → `undefined`; a bad token still fails.
    */
   readonly optional?: boolean;
+  /**
+   * The route's requirement, where the adapter knows the route when it authenticates
+   * (Fastify route options, Nest decorators): checked together with the guard-wide one, in
+   * one order, so a route's step-up (401) comes before a guard-wide scope (403). It applies
+   * to a request that carries a token; one without is the adapter's to refuse (or pass, on
+   * an optional route).
+   */
+  readonly requirements?: Requirements;
 }
 
 /**

@@ -77,3 +77,61 @@ describe('requirements', () => {
     expect(Object.keys(context)).not.toContain('token');
   });
 });
+
+describe('requirements: one order wherever they are set', () => {
+  const stepUp = { acr: ['mfa'] };
+  const refusedBy = async (claims: Partial<TokenClaims>, ...sets: Requirements[]) => {
+    try {
+      await authorizeClaims(
+        auth(claims),
+        sets.map((set) => normalizeRequirements(set)),
+        request,
+      );
+      return 'ok';
+    } catch (error) {
+      return error instanceof TokenGuardError ? `${error.status} ${error.reason}` : 'crash';
+    }
+  };
+
+  it('within one requirement: step-up, then scopes, then brand, then predicate', async () => {
+    const all: Requirements = {
+      authContext: stepUp,
+      scopes: ['a'],
+      brand: 'acme',
+      predicate: () => false,
+    };
+    expect(await refusedBy({}, all)).toBe('401 user_authentication_insufficient');
+    expect(await refusedBy({ acr: 'mfa' }, all)).toBe('403 scope_insufficient');
+    expect(await refusedBy({ acr: 'mfa', scope: 'a' }, all)).toBe('403 brand_mismatch');
+    expect(await refusedBy({ acr: 'mfa', scope: 'a', brand: 'acme' }, all)).toBe(
+      '403 access_denied',
+    );
+  });
+
+  it('RFC 9470: a route’s step-up (401) comes before a guard-wide scope (403)', async () => {
+    expect(await refusedBy({}, { scopes: ['a'] }, { authContext: stepUp })).toBe(
+      '401 user_authentication_insufficient',
+    );
+    expect(await refusedBy({ acr: 'mfa' }, { scopes: ['a'] }, { authContext: stepUp })).toBe(
+      '403 scope_insufficient',
+    );
+  });
+
+  it('a guard-wide step-up comes before a route’s scopes and brand', async () => {
+    expect(await refusedBy({}, { authContext: stepUp }, { scopes: ['a'], brand: 'acme' })).toBe(
+      '401 user_authentication_insufficient',
+    );
+  });
+
+  it('a route that requires DPoP is checked before any step-up (RFC 9449 §7.1)', async () => {
+    expect(await refusedBy({}, { authContext: stepUp }, { dpop: 'required' })).toBe(
+      '401 dpop_required',
+    );
+  });
+
+  it('every set’s scopes are checked before any set’s brand', async () => {
+    expect(await refusedBy({ scope: 'a' }, { brand: 'acme' }, { scopes: ['b'] })).toBe(
+      '403 scope_insufficient',
+    );
+  });
+});

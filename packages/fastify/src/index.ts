@@ -160,7 +160,12 @@ const plugin: FastifyPluginAsync<TokenGuardPluginOptions> = async (fastify, opti
     const route = settingsOf(config);
     let result: AuthResult;
     try {
-      result = adapter.authenticate(view, adapter.callContext(request.log, route?.optional));
+      // The route's requirement is checked with the guard-wide one, in one order.
+      const requirements = adapter.checksRouteRequirements ? route?.requirements : undefined;
+      result = adapter.authenticate(
+        view,
+        adapter.callContext(request.log, route?.optional, requirements),
+      );
     } catch (error) {
       return refuse(adapter, error, view, reply, done);
     }
@@ -316,7 +321,12 @@ function accept(
   auth: AuthContext | undefined,
 ): void {
   adapter.attach(request, auth);
-  if (route?.requirements === undefined) {
+  // Checked by the guard already, unless there was no token (an optional route, an opted-in
+  // preflight: `authorize` fails closed) or the guard is from another copy.
+  if (
+    route?.requirements === undefined ||
+    (auth !== undefined && adapter.checksRouteRequirements)
+  ) {
     done();
     return;
   }

@@ -136,9 +136,11 @@ class TokenGuardGlobalGuard implements CanActivate {
     const request = requestOf(context);
     adapter.tag(request);
     const view = viewOf(request);
+    // The route's requirement is checked with the guard-wide one, in one order.
     const call = adapter.callContext(
       requestLog(request),
       route.access === 'optional' ? true : undefined,
+      adapter.checksRouteRequirements ? route.requirements : undefined,
     );
     let result: AuthResult;
     try {
@@ -168,6 +170,8 @@ class TokenGuardGlobalGuard implements CanActivate {
     if (route.requirements === undefined || (auth === undefined && route.access === 'optional')) {
       return true;
     }
+    // Checked by the guard already (a guard of another copy does not).
+    if (auth !== undefined && adapter.checksRouteRequirements) return true;
     const call = adapter.callContext(requestLog(request));
     return adapter.guard.authorize(auth, route.requirements, view, call).then(
       () => true,

@@ -49,6 +49,7 @@ export function fastifyHarness(
   return {
     name,
     requestLogs: true,
+    routeRequirementsAtAuthentication: true,
     async createApp(spec) {
       // Typed as the plain-http instance: the routes and hooks are the same over TLS.
       const app: FastifyInstance = spec.tls

@@ -85,6 +85,7 @@ export function nestHarness(major: number, platform: NestPlatform): AdapterHarne
     name: `nest ${major} on ${platform}`,
     requestLogs: true,
     guardIsGlobal: true,
+    routeRequirementsAtAuthentication: true,
     async createApp(spec) {
       const loaded = await nestMajor();
       if (loaded !== major) throw new Error(`expected Nest ${major}, loaded Nest ${loaded}`);

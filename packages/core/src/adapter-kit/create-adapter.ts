@@ -18,7 +18,7 @@ import type { GuardOptions } from '../options/types.js';
 import { WELL_KNOWN_PATH } from '../resource-metadata/create-resource-metadata.js';
 import { serveResourceMetadata } from '../resource-metadata/serve-resource-metadata.js';
 import { isCorsPreflight } from '../token/is-cors-preflight.js';
-import type { AuthContext, RequestLike, TokenGuardLogger } from '../types.js';
+import type { AuthContext, RequestLike, Requirements, TokenGuardLogger } from '../types.js';
 import {
   ADAPTER_OPTION_KEYS,
   type AdapterOptions,
@@ -76,6 +76,11 @@ export class Adapter {
    * field read is all a request costs).
    */
   mountUnknown: boolean;
+  /**
+   * Whether `authenticate` checks the route requirement passed in its call context with the
+   * guard-wide one (a guard of this copy does). Otherwise the adapter calls `authorize` after.
+   */
+  readonly checksRouteRequirements: boolean;
   readonly #onError: ErrorFormatter | undefined;
   readonly #logger: TokenGuardLogger;
   /** The app opted in to passing preflights on (`passCorsPreflight`); else we answer them. */
@@ -92,9 +97,9 @@ export class Adapter {
     const settings = settingsOf(guard);
     this.settings = settings;
     this.guard = guard;
-    this.authenticate =
-      (guard as { [kAuthenticateNow]?: AuthenticateNow })[kAuthenticateNow] ??
-      ((request, context) => guard.authenticate(request, context));
+    const now = (guard as { [kAuthenticateNow]?: AuthenticateNow })[kAuthenticateNow];
+    this.authenticate = now ?? ((request, context) => guard.authenticate(request, context));
+    this.checksRouteRequirements = now !== undefined;
     this.owned = owned;
     this.passErrors = passErrors;
     this.property = property;
@@ -179,8 +184,17 @@ export class Adapter {
    * `req.log`, `ctx.log`, `request.log`), and a per-route `optional`. Without a logger no
    * object is built per request.
    */
-  callContext(log: unknown, optional?: boolean): CallContext | undefined {
+  callContext(
+    log: unknown,
+    optional?: boolean,
+    requirements?: Requirements,
+  ): CallContext | undefined {
     const requestLog = requestLogOf(log);
+    if (requirements !== undefined) {
+      // A route known when the guard authenticates: its requirement is checked in one order
+      // with the guard-wide one (see `checksRouteRequirements`).
+      return { ...(requestLog === undefined ? {} : { log: requestLog }), optional, requirements };
+    }
     if (requestLog === undefined) {
       return optional === undefined ? undefined : optional ? OPTIONAL : REQUIRED;
     }

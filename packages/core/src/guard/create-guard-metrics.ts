@@ -2,6 +2,7 @@
  * The guard's counters: one mutable record behind increment functions, read as a frozen
  * snapshot by `guard.metrics()`.
  */
+import type { ResultCacheCounters } from '../cache/create-result-cache.js';
 import type { GuardMetrics } from '../guard-types.js';
 import type { BreakerState } from '../health/check-guard-health.js';
 import {
@@ -105,5 +106,21 @@ export function createGuardMetrics(): GuardMetricsRecorder {
         [...latency].map(([purpose, histogram]) => [purpose, histogram.snapshot()]),
       ),
     }),
+  };
+}
+
+/** The result cache's counters, each one of the guard's. */
+export function cacheCountersOf(metrics: GuardMetricsRecorder): ResultCacheCounters {
+  return {
+    hit: metrics.counter('cacheHits'),
+    sharedHit: metrics.counter('sharedHits'),
+    miss: metrics.counter('cacheMisses'),
+    coalesced: metrics.counter('coalesced'),
+    storeHit: metrics.counter('storeHits'),
+    storeMiss: metrics.counter('storeMisses'),
+    storeError: metrics.counter('storeErrors'),
+    storeTimeout: metrics.counter('storeTimeouts'),
+    servedStale: metrics.counter('servedStale'),
+    eviction: metrics.counter('evictions'),
   };
 }

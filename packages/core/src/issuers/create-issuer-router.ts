@@ -7,7 +7,6 @@
  */
 import { decodeJwt } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { CachedResult } from '../cache/cache-store.js';
 import {
   InvalidTokenError,
   ServerError,
@@ -21,31 +20,29 @@ import {
   checkGuardHealth,
   type GuardHealth,
   type HealthOptions,
+  type HealthSources,
 } from '../health/check-guard-health.js';
 import type { OutboundSettings } from '../internal/http-client.js';
 import { isJwtRouted } from '../jwt/is-jwt-routed.js';
 import { type NormalizedIssuers, normalizeIssuerEntry } from '../settings/normalize-issuers.js';
-import type { RequestLike, ValidationStrategy } from '../types.js';
-import type { ValidationTrace } from '../validation-trace.js';
-import { createIssuerUnit, type IssuerUnit } from './create-issuer-unit.js';
-
-/** Where one token goes: the cache namespace of its verdict, and how to reach the verdict. */
-export interface IssuerRoute {
-  readonly namespace: string;
-  /** The issuer, when known before validation (a JWT's, or the selected one). */
-  readonly issuer: string | undefined;
-  /** The strategy that will validate it (for the trace). */
-  readonly strategy: ValidationStrategy;
-  validate(trace?: ValidationTrace): Promise<CachedResult>;
-}
+import type { RequestLike } from '../types.js';
+import { createIssuerUnit, type IssuerRoute, type IssuerUnit } from './create-issuer-unit.js';
+import { summarizeIssuerHealth } from './summarize-issuer-health.js';
 
 export interface IssuerRouter {
-  /** The route of `token`; throws `InvalidTokenError` for an issuer nobody trusts. */
+  /**
+   * The route of `token`: synchronous for a configured issuer (so a cached verdict stays
+   * promise-free), a promise while `resolveIssuer` sets a new one up. Throws
+   * `InvalidTokenError` for an issuer nobody trusts.
+   */
   route(token: string, request: RequestLike | undefined): IssuerRoute | Promise<IssuerRoute>;
-  /** Per-issuer counters and breaker states. */
-  metrics(): Readonly<Record<string, IssuerMetrics>>;
-  /** Each held issuer's health (discovery, key set, breaker; no store: the guard has one). */
-  health(options?: HealthOptions): Promise<Record<string, GuardHealth>>;
+  /** Per-issuer counters and breaker states; `undefined` for a single issuer (the guard's own). */
+  metrics(): Readonly<Record<string, IssuerMetrics>> | undefined;
+  /**
+   * The guard's health from its own `sources` (the store) and each issuer's: for a single
+   * issuer, that issuer's checks; for several, the worst of each check and `issuers`.
+   */
+  health(sources: HealthSources, options?: HealthOptions): Promise<GuardHealth>;
   /** The worst breaker state among the issuers (open, then half-open, then closed). */
   readonly breakerState: BreakerState;
   /** Discovery of every configured issuer. */
@@ -56,16 +53,29 @@ export interface IssuerRouter {
 /** How long an issuer `resolveIssuer` refused stays refused without asking again. */
 const UNKNOWN_ISSUER_TTL_MS = 60_000;
 
+export interface IssuerRouterDependencies {
+  readonly metrics: GuardMetricsRecorder;
+  readonly outbound: OutboundSettings;
+  readonly realm?: string;
+}
+
+/**
+ * @example
+ * const router = createIssuerRouter(config.issuers, { metrics, outbound: config.http });
+ * const route = await router.route(token, request);
+ */
 export function createIssuerRouter(
   settings: NormalizedIssuers,
-  guardMetrics: GuardMetricsRecorder,
-  realm?: string,
-  http?: OutboundSettings,
+  deps: IssuerRouterDependencies,
 ): IssuerRouter {
-  const configured = new Map<string, IssuerUnit>();
+  const { realm, metrics: guardMetrics, outbound } = deps;
+  const unitDeps = { metrics: guardMetrics, outbound };
+  const configured = new Map<string | undefined, IssuerUnit>();
   for (const entry of settings.entries) {
-    configured.set(entry.issuer, createIssuerUnit(entry, guardMetrics, http));
+    configured.set(entry.issuer, createIssuerUnit(entry, unitDeps));
   }
+  // A single issuer takes every token: nothing to pick, its own rules check `iss`.
+  const only = settings.catchAll ? [...configured.values()][0] : undefined;
   const inOrder = [...configured.values()].filter((unit) => unit.introspects);
 
   // Issuers found by `resolveIssuer`, in two segments of at most `maxIssuers` each (a
@@ -83,7 +93,6 @@ export function createIssuerRouter(
   const proven = segment();
   const probation = segment();
   const resolvedUnits = () => [...proven.values(), ...probation.values()];
-  const resolvedEntries = () => [...proven.entries(), ...probation.entries()];
   const budget = createNewIssuerBudget(settings.maxNewIssuersPerSec);
   const refused = new LRUCache<string, true>({
     max: settings.maxIssuers,
@@ -142,36 +151,23 @@ export function createIssuerRouter(
         realm,
       });
     }
-    const unit = createIssuerUnit(entry, guardMetrics, http);
+    // A unit on probation that validates a token is proven (moved, not closed).
+    const unit: IssuerUnit = createIssuerUnit(entry, {
+      ...unitDeps,
+      onValid: () => {
+        if (probation.peek(issuer) !== unit) return;
+        probation.delete(issuer);
+        proven.set(issuer, unit);
+      },
+    });
     probation.set(issuer, unit);
     return unit;
   }
 
-  /** A unit on probation that validated a token is proven (moved, not closed). */
-  function promote(unit: IssuerUnit): void {
-    if (probation.peek(unit.issuer) !== unit) return;
-    probation.delete(unit.issuer);
-    proven.set(unit.issuer, unit);
-  }
-
-  function routeTo(unit: IssuerUnit, token: string): IssuerRoute {
-    return {
-      namespace: unit.namespace,
-      issuer: unit.issuer,
-      strategy: unit.validator.strategyOf(token),
-      validate: async (trace) => {
-        const result = await unit.validator.validate(token, trace);
-        if (result.kind === 'valid') promote(unit);
-        return result;
-      },
-    };
-  }
-
   function routeOrRefuse(
     unit: IssuerUnit | undefined | Promise<IssuerUnit | undefined>,
-    token: string,
   ): IssuerRoute | Promise<IssuerRoute> {
-    if (unit instanceof Promise) return unit.then((found) => routeOrRefuse(found, token));
+    if (unit instanceof Promise) return unit.then(routeOrRefuse);
     if (unit === undefined) {
       throw new InvalidTokenError({
         message: 'the token’s issuer is not a trusted issuer',
@@ -179,20 +175,20 @@ export function createIssuerRouter(
         realm,
       });
     }
-    return routeTo(unit, token);
+    return unit;
   }
 
   /** Opaque token, no selection: each introspecting issuer in order until one knows it. */
-  const tryInOrder = (token: string): IssuerRoute => ({
+  const inOrderRoute: IssuerRoute = {
     namespace: settings.namespace,
     issuer: undefined,
-    strategy: 'introspection',
-    async validate(trace) {
+    strategyOf: () => 'introspection',
+    async validate(token, trace) {
       let outage: unknown;
       let reason: string | undefined;
       for (const unit of inOrder) {
         try {
-          const result = await unit.validator.validate(token, trace);
+          const result = await unit.validate(token, trace);
           if (result.kind === 'valid') return { ...result, issuer: unit.issuer };
           reason ??= result.reason;
         } catch (error) {
@@ -204,10 +200,12 @@ export function createIssuerRouter(
       // Nobody knew it: the first issuer's reason (`token_inactive` from introspection).
       return { kind: 'invalid', reason };
     },
-  });
+  };
+  const allUnits = () => [...configured.values(), ...resolvedUnits()];
 
   return {
     route(token, request) {
+      if (only !== undefined) return only;
       // Shaped like a JWS: routed by `iss` as the single-issuer guard routes it to local
       // verification — a malformed one is refused here, never sent to each issuer in order.
       if (isJwtRouted(token)) {
@@ -225,7 +223,7 @@ export function createIssuerRouter(
             realm,
           });
         }
-        return routeOrRefuse(unitFor(iss, request), token);
+        return routeOrRefuse(unitFor(iss, request));
       }
       if (settings.selectIssuer !== undefined && request !== undefined) {
         let selected: unknown;
@@ -234,7 +232,7 @@ export function createIssuerRouter(
         } catch (cause) {
           throw new ServerError({ message: 'selectIssuer threw', cause, realm });
         }
-        if (typeof selected === 'string') return routeOrRefuse(unitFor(selected, request), token);
+        if (typeof selected === 'string') return routeOrRefuse(unitFor(selected, request));
         if (selected !== undefined) {
           throw new ServerError({
             message: 'selectIssuer returned neither a string nor undefined',
@@ -249,30 +247,37 @@ export function createIssuerRouter(
           realm,
         });
       }
-      return tryInOrder(token);
+      return inOrderRoute;
     },
 
     metrics() {
+      if (only !== undefined) return undefined;
       const all: Record<string, IssuerMetrics> = {};
-      for (const [issuer, unit] of configured) all[issuer] = unit.metrics();
-      for (const [issuer, unit] of resolvedEntries()) all[issuer] = unit.metrics();
+      for (const unit of allUnits()) all[unit.id as string] = unit.metrics();
       return all;
     },
 
-    async health(options) {
-      const units = [...configured.entries(), ...resolvedEntries()];
-      const checked = await Promise.all(
-        units.map(
-          async ([issuer, unit]) => [issuer, await checkGuardHealth(unit.health, options)] as const,
+    async health(sources, options) {
+      if (only !== undefined) return checkGuardHealth({ ...only.health, ...sources }, options);
+      const [own, checked] = await Promise.all([
+        checkGuardHealth(sources, options),
+        Promise.all(
+          allUnits().map(
+            async (unit) => [unit.id, await checkGuardHealth(unit.health, options)] as const,
+          ),
         ),
-      );
-      return Object.fromEntries(checked);
+      ]);
+      const health = summarizeIssuerHealth(own, Object.fromEntries(checked));
+      if (options?.summary !== true) return health;
+      // Public readiness routes: the worst state of each check, no issuer URLs.
+      const { issuers: _byIssuer, ...summary } = health;
+      return summary;
     },
 
     get breakerState(): BreakerState {
       let worst: BreakerState = 'closed';
-      for (const unit of [...configured.values(), ...resolvedUnits()]) {
-        const state = unit.validator.breakerState;
+      for (const unit of allUnits()) {
+        const state = unit.breakerState;
         if (state === 'open') return 'open';
         if (state === 'half-open') worst = 'half-open';
       }
@@ -284,7 +289,7 @@ export function createIssuerRouter(
     },
 
     async close() {
-      const units = [...configured.values(), ...resolvedUnits()];
+      const units = allUnits();
       proven.clear();
       probation.clear();
       await Promise.all(units.map((unit) => unit.close()));

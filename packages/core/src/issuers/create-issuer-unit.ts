@@ -1,23 +1,42 @@
 /**
  * One issuer's machinery: its own HTTP pool, discovery, validator (with its own circuit
- * breaker) and counters, so one issuer's outage never slows or opens another's.
+ * breaker) and counters, so one issuer's outage never slows or opens another's. A
+ * single-issuer guard is built from the same unit: one code path for one issuer and many.
  */
+import type { CachedResult } from '../cache/cache-store.js';
 import { createDiscovery } from '../discovery/create-discovery.js';
 import { createEndpointResolver } from '../guard/create-endpoint-resolver.js';
 import { createGuardMetrics, type GuardMetricsRecorder } from '../guard/create-guard-metrics.js';
-import { createValidator, type Validator } from '../guard/create-validator.js';
+import { createValidator } from '../guard/create-validator.js';
 import type { IssuerMetrics } from '../guard-types.js';
-import type { HealthSources } from '../health/check-guard-health.js';
+import type { BreakerState, HealthSources } from '../health/check-guard-health.js';
 import { createHttpClient, type OutboundSettings } from '../internal/http-client.js';
 import type { NormalizedIssuer } from '../settings/normalize-issuers.js';
 import { outboundHttpSettings } from '../settings/normalize-validation.js';
+import type { ValidationStrategy } from '../types.js';
+import type { ValidationTrace } from '../validation-trace.js';
 
-export interface IssuerUnit {
-  readonly issuer: string;
+/**
+ * Where a token goes once its issuer is picked: the cache namespace of its verdict, and the
+ * strategy that reaches the verdict. Built once per issuer, so picking allocates nothing.
+ */
+export interface IssuerRoute {
   readonly namespace: string;
+  /** The issuer, when known before validation (a JWT's, the selected one, the only one). */
+  readonly issuer: string | undefined;
+  /** The strategy `validate` will use for this token (decided by its shape alone). */
+  strategyOf(token: string): ValidationStrategy;
+  /** A verdict on `token` (`invalid` for any token problem); throws on an outage. */
+  validate(token: string, trace?: ValidationTrace): Promise<CachedResult>;
+}
+
+export interface IssuerUnit extends IssuerRoute {
+  /** The issuer identifier this unit is held under (`undefined` only for a guard naming none). */
+  readonly id: string | undefined;
   /** Whether this issuer introspects opaque tokens (strategy `introspection` or `auto`). */
   readonly introspects: boolean;
-  readonly validator: Validator;
+  /** The introspection breaker's state (`closed` without introspection). */
+  readonly breakerState: BreakerState;
   /** What `guard.health()` reads for this issuer (its discovery, key set, breaker). */
   readonly health: HealthSources;
   metrics(): IssuerMetrics;
@@ -26,32 +45,45 @@ export interface IssuerUnit {
   close(): Promise<void>;
 }
 
+export interface IssuerUnitDependencies {
+  /** The guard's counters: this unit counts into them and into its own record. */
+  readonly metrics: GuardMetricsRecorder;
+  /** How outbound calls are sent (`http.fetch`). */
+  readonly outbound: OutboundSettings;
+  /** Called after each valid verdict (a resolved issuer on probation is then proven). */
+  readonly onValid?: () => void;
+}
+
 /**
  * @example
- * const unit = createIssuerUnit(entry, guardMetrics);
- * const result = await unit.validator.validate(token);
+ * const unit = createIssuerUnit(entry, { metrics, outbound: config.http });
+ * const result = await unit.validate(token);
  */
 export function createIssuerUnit(
   entry: NormalizedIssuer,
-  guardMetrics: GuardMetricsRecorder,
-  outbound?: OutboundSettings,
+  deps: IssuerUnitDependencies,
 ): IssuerUnit {
   const { validation } = entry;
+  const guardMetrics = deps.metrics;
   const introspection = validation.strategy === 'jwt' ? undefined : validation.introspection;
   const jwt = validation.strategy === 'introspection' ? undefined : validation.jwt;
   const http = createHttpClient({
     ...outboundHttpSettings(introspection, jwt),
-    fetch: outbound?.fetch,
+    fetch: deps.outbound.fetch,
     onComplete: guardMetrics.upstreamCompleted,
   });
   const needsDiscovery =
+    entry.alwaysDiscover === true ||
     (introspection !== undefined && introspection.endpoint === undefined) ||
     (jwt !== undefined && jwt.jwksUri === undefined && jwt.keySource === 'jwks');
-  const discovery = createDiscovery({
-    issuer: entry.issuer,
-    http,
-    allowInsecureHttp: entry.allowInsecureHttp,
-  });
+  const discovery =
+    entry.issuer === undefined
+      ? undefined
+      : createDiscovery({
+          issuer: entry.issuer,
+          http,
+          allowInsecureHttp: entry.allowInsecureHttp,
+        });
   // Counts go to this issuer's record and to the guard's totals.
   const own = createGuardMetrics();
   const metrics: GuardMetricsRecorder = {
@@ -75,15 +107,30 @@ export function createIssuerUnit(
     metrics,
   });
   const { keys, breaker, probeIntrospection } = validator.health;
+  const onValid = deps.onValid;
   return {
-    issuer: entry.issuer,
+    id: entry.issuer,
     namespace: entry.namespace,
+    // A JWT-only guard without `issuer` still names the `iss` it requires.
+    issuer: entry.issuer ?? jwt?.issuer,
     introspects: introspection !== undefined,
-    validator,
+    strategyOf: validator.strategyOf,
+    validate:
+      onValid === undefined
+        ? validator.validate
+        : async (token, trace) => {
+            const result = await validator.validate(token, trace);
+            if (result.kind === 'valid') onValid();
+            return result;
+          },
+    get breakerState() {
+      return validator.breakerState;
+    },
     health: {
       discovery: needsDiscovery ? discovery : undefined,
       jwt: keys,
-      // As for a single issuer: past the cooldown the next request is the probe (half-open).
+      // Past the cooldown the next request is let through as the probe: reported as
+      // half-open (ready), or a readiness check would keep traffic, and so the probe, away.
       breaker: breaker && (() => (breaker.probeDue ? 'half-open' : breaker.state)),
       probeIntrospection,
     },
@@ -105,7 +152,7 @@ export function createIssuerUnit(
       };
     },
     async ready() {
-      if (needsDiscovery) await discovery.metadata();
+      if (needsDiscovery) await discovery?.metadata();
     },
     async close() {
       validator.close();

@@ -39,6 +39,10 @@ export const DEFAULTS = Object.freeze({
   cacheMaxTtlMs: 300_000,
   /** Life of a cached inactive/invalid result, in ms. */
   cacheInactiveTtlMs: 10_000,
+  /** Issuer units `resolveIssuer` keeps at once, per segment (proven, on probation). */
+  maxIssuers: 100,
+  /** New issuer units `resolveIssuer` may set up per second. */
+  maxNewIssuersPerSec: 10,
   /** Longest wait for the shared cache store before a lookup counts as a miss, in ms. */
   cacheStoreTimeoutMs: 50,
 });

@@ -6,6 +6,7 @@
 import type { Dispatcher } from 'undici';
 import type { CacheStore } from '../cache/cache-store.js';
 import type {
+  AuthContextRequirement,
   BrandRequirement,
   ClaimsPredicate,
   RequestLike,
@@ -366,6 +367,13 @@ export interface GuardOptions {
   readonly brand?: BrandRequirement;
   /** Your own rule on the validated auth context; `false` refuses with 403 `access_denied`. Default: none. */
   readonly predicate?: ClaimsPredicate;
+  /**
+   * RFC 9470 step-up for every request: how (`acr`) and how recently (`auth_time`, within
+   * `maxAgeSec` seconds) the user behind the token authenticated; otherwise 401
+   * `insufficient_user_authentication` with `acr_values` / `max_age` in the challenge. Checked
+   * before the scope, brand and predicate requirements, guard-wide and per route. Default: none.
+   */
+  readonly authContext?: AuthContextRequirement;
   /**
    * DPoP (RFC 9449): `'disabled'` (default: bearer tokens only; DPoP-bound tokens are
    * refused), `'allowed'` (bearer and DPoP tokens), `'required'` (DPoP tokens only), or an

@@ -14,21 +14,69 @@ import type { AuthContext, BrandRequirement, RequestLike } from '../types.js';
 import type { NormalizedRequirements } from './normalize-requirements.js';
 
 /**
- * Checks `requirements` against the token. Throws 403 errors (`insufficient_scope`,
- * `invalid_brand`, `access_denied`); a throwing predicate or brand function is our bug,
- * answered 500 (fail closed). `realm` goes into the challenge of every refusal.
+ * Checks `requirements` against the token, in one order wherever they are set (guard-wide,
+ * per route, or both at once: each step for every set before the next step), so every 401
+ * (authenticate again) comes before any 403 (this token will never do):
+ *
+ * 1. sender constraint — a route that requires DPoP, or refuses it (RFC 9449);
+ * 2. step-up — `acr` / `auth_time` (RFC 9470: 401 `insufficient_user_authentication`);
+ * 3. scopes — all of `scopes`, then one of `anyScope` (403 `insufficient_scope`);
+ * 4. brand — the token's own `brand` claim (403 `invalid_brand`);
+ * 5. predicate — the app's own check (403 `access_denied`).
+ *
+ * A throwing predicate or brand function is our bug, answered 500 (fail closed). `realm`
+ * goes into the challenge of every refusal.
  *
  * @example
  * await authorizeClaims(auth, normalizeRequirements({ anyScope: ['a', 'b'] }), request);
+ * await authorizeClaims(auth, [guardWide, route], request); // one order over both
  */
 export async function authorizeClaims(
   auth: AuthContext,
-  requirements: NormalizedRequirements,
+  requirements: NormalizedRequirements | readonly NormalizedRequirements[],
   request: RequestLike,
   realm?: string,
 ): Promise<void> {
-  if (requirements.isEmpty) return;
-  // RFC 9449 per route: a route may insist on DPoP, or refuse it, before anything else.
+  const sets = isList(requirements) ? requirements : [requirements];
+  for (const set of sets) checkSenderConstraint(auth, set, realm);
+  for (const { authContext } of sets) {
+    if (authContext !== undefined) checkAuthContext(auth.claims, authContext, realm);
+  }
+  for (const { scopes, anyScope } of sets) {
+    if (scopes !== undefined && !scopes.every((s) => auth.scopes.includes(s))) {
+      throw new InsufficientScopeError(scopes, { realm });
+    }
+    if (anyScope !== undefined && !anyScope.some((s) => auth.scopes.includes(s))) {
+      throw new InsufficientScopeError(anyScope, { realm });
+    }
+  }
+  for (const { brand } of sets) {
+    if (brand !== undefined) checkBrand(auth, brand, request, realm);
+  }
+  for (const { predicate } of sets) {
+    if (predicate === undefined) continue;
+    let allowed: boolean;
+    try {
+      allowed = await predicate(auth, request);
+    } catch (cause) {
+      throw new ServerError({ message: 'the claims predicate threw', cause });
+    }
+    if (allowed !== true) throw new AccessDeniedError({ realm });
+  }
+}
+
+function isList(
+  requirements: NormalizedRequirements | readonly NormalizedRequirements[],
+): requirements is readonly NormalizedRequirements[] {
+  return Array.isArray(requirements);
+}
+
+/** RFC 9449 per route: a route may insist on DPoP, or refuse it. */
+function checkSenderConstraint(
+  auth: AuthContext,
+  requirements: NormalizedRequirements,
+  realm: string | undefined,
+): void {
   if (requirements.dpop === 'required' && auth.binding !== 'dpop') {
     throw new InvalidTokenError({
       message: 'this route requires a DPoP-bound token',
@@ -42,27 +90,6 @@ export async function authorizeClaims(
       reason: 'dpop_refused',
       realm,
     });
-  }
-  // RFC 9470: a 401 (authenticate again) comes before any 403 (this token will never do).
-  if (requirements.authContext !== undefined) {
-    checkAuthContext(auth.claims, requirements.authContext, realm);
-  }
-  if (requirements.brand !== undefined) checkBrand(auth, requirements.brand, request, realm);
-  const { scopes, anyScope } = requirements;
-  if (scopes !== undefined && !scopes.every((s) => auth.scopes.includes(s))) {
-    throw new InsufficientScopeError(scopes, { realm });
-  }
-  if (anyScope !== undefined && !anyScope.some((s) => auth.scopes.includes(s))) {
-    throw new InsufficientScopeError(anyScope, { realm });
-  }
-  if (requirements.predicate !== undefined) {
-    let allowed: boolean;
-    try {
-      allowed = await requirements.predicate(auth, request);
-    } catch (cause) {
-      throw new ServerError({ message: 'the claims predicate threw', cause });
-    }
-    if (allowed !== true) throw new AccessDeniedError({ realm });
   }
 }
 

@@ -5,6 +5,7 @@
 
 import { TokenGuardConfigError } from '../errors.js';
 import { normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
+import { DEFAULTS } from '../options/defaults.js';
 import { withResourceAudience } from '../options/resource-audience.js';
 import type { IssuerResolver, IssuerSelector, JwtOptions } from '../options/types.js';
 import {
@@ -24,17 +25,32 @@ import {
 
 /** One issuer, as the guard wires it. */
 export interface NormalizedIssuer {
-  readonly issuer: string;
+  /**
+   * The issuer identifier; `undefined` only for a single-issuer guard that names none (its
+   * endpoints and keys are given, a JWT's expected `iss` comes from `jwt.issuer`).
+   */
+  readonly issuer: string | undefined;
   readonly validation: NormalizedValidation;
   /** This issuer's cache namespace: everything that decides its verdicts. */
   readonly namespace: string;
   readonly clockToleranceSec: number;
   readonly allowInsecureHttp: boolean;
+  /**
+   * Fetch the issuer's metadata at `ready()` and report discovery in `health()` even when
+   * every endpoint is given: a single-issuer guard that names `issuer` checks it against the
+   * metadata at startup (RFC 8414 §3.3). Entries of `issuers` discover only what they need.
+   */
+  readonly alwaysDiscover?: boolean;
 }
 
 export interface NormalizedIssuers {
   /** The configured issuers, in the order opaque tokens are tried. */
   readonly entries: readonly NormalizedIssuer[];
+  /**
+   * A single-issuer guard: its one entry validates every token (there is nothing to choose,
+   * so a token's `iss` is checked by that issuer's own rules, never used to route).
+   */
+  readonly catchAll: boolean;
   readonly resolveIssuer: IssuerResolver | undefined;
   readonly selectIssuer: IssuerSelector | undefined;
   /** Most resolved issuers held at once (their metadata, keys and pools), per segment. */
@@ -91,7 +107,7 @@ export function normalizeIssuers(
   const entries = list.map((entry, index) =>
     normalizeIssuerEntry(entry, `issuers[${index}]`, context),
   );
-  const seen = new Set<string>();
+  const seen = new Set<string | undefined>();
   entries.forEach((entry, index) => {
     if (seen.has(entry.issuer)) {
       throw new TokenGuardConfigError(`issuers[${index}].issuer`, 'is listed twice');
@@ -100,13 +116,19 @@ export function normalizeIssuers(
   });
   return Object.freeze({
     entries: Object.freeze(entries),
+    catchAll: false,
     resolveIssuer: resolveIssuer as IssuerResolver | undefined,
     selectIssuer: selectIssuer as IssuerSelector | undefined,
-    maxIssuers: optionalInteger(raw.maxIssuers, 'maxIssuers', 100, { min: 1, max: 100_000 }),
-    maxNewIssuersPerSec: optionalInteger(raw.maxNewIssuersPerSec, 'maxNewIssuersPerSec', 10, {
+    maxIssuers: optionalInteger(raw.maxIssuers, 'maxIssuers', DEFAULTS.maxIssuers, {
       min: 1,
       max: 100_000,
     }),
+    maxNewIssuersPerSec: optionalInteger(
+      raw.maxNewIssuersPerSec,
+      'maxNewIssuersPerSec',
+      DEFAULTS.maxNewIssuersPerSec,
+      { min: 1, max: 100_000 },
+    ),
     namespace: fingerprintSettings({
       issuers: entries.map((entry) => entry.namespace),
       explicit: context.explicitNamespace,
@@ -176,4 +198,24 @@ function normalizeEntry(value: unknown, context: IssuerContext): NormalizedIssue
     sharedStore: context.sharedStore,
   });
   return Object.freeze({ issuer, validation, namespace, clockToleranceSec, allowInsecureHttp });
+}
+
+/**
+ * A single-issuer guard as a table of one: the same issuer unit, router and cache path as
+ * several issuers, with the one entry taking every token under the guard's own namespace.
+ */
+export function singleIssuerTable(
+  entry: Omit<NormalizedIssuer, 'alwaysDiscover'>,
+  context: IssuerContext,
+): NormalizedIssuers {
+  return Object.freeze({
+    entries: Object.freeze([Object.freeze({ ...entry, alwaysDiscover: true })]),
+    catchAll: true,
+    resolveIssuer: undefined,
+    selectIssuer: undefined,
+    maxIssuers: 1,
+    maxNewIssuersPerSec: 1,
+    namespace: entry.namespace,
+    context,
+  });
 }

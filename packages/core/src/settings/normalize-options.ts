@@ -39,7 +39,13 @@ import type { ExtractionSettings } from '../token/extract-bearer-token.js';
 import { normalizeTokenLocations } from '../token/normalize-token-locations.js';
 import type { TokenGuardLogger } from '../types.js';
 import { createNamespace } from './create-namespace.js';
-import { type NormalizedIssuers, normalizeIssuers } from './normalize-issuers.js';
+import {
+  type IssuerContext,
+  type NormalizedIssuer,
+  type NormalizedIssuers,
+  normalizeIssuers,
+  singleIssuerTable,
+} from './normalize-issuers.js';
 import {
   chooseStrategy,
   jwtAudienceOf,
@@ -67,8 +73,11 @@ export interface NormalizedConfig {
   readonly strategy: 'introspection' | 'jwt' | 'auto' | undefined;
   /** The same strategy as a union carrying its settings (what the guard wires); `undefined` with several issuers. */
   readonly validation: NormalizedValidation | undefined;
-  /** Several issuers (`issuers` / `resolveIssuer`), when configured. */
-  readonly issuers: NormalizedIssuers | undefined;
+  /**
+   * The issuers: those of `issuers` / `resolveIssuer`, or a table of one (`catchAll`) built
+   * from `issuer`, `strategy`, `introspection` and `jwt`.
+   */
+  readonly issuers: NormalizedIssuers;
   readonly introspection: NormalizedIntrospection | undefined;
   readonly jwt: NormalizedJwtOptions | undefined;
   readonly cache: NormalizedCache | undefined;
@@ -90,7 +99,7 @@ export interface NormalizedConfig {
   readonly dpop: NormalizedDpop;
   /** RFC 8705 §3: where the client certificate comes from; `undefined` refuses cert-bound tokens. */
   readonly mtls: { readonly certificateFrom: CertificateSource } | undefined;
-  /** Fingerprint of the validation settings: part of every cache key. */
+  /** Fingerprint of the validation settings: part of every cache key (the issuers' table). */
   readonly namespace: string;
 }
 
@@ -122,6 +131,7 @@ const GUARD_KEYS = optionKeys<GuardOptions>({
   anyScope: true,
   brand: true,
   predicate: true,
+  authContext: true,
   logger: true,
   errorDescriptions: true,
   dpop: true,
@@ -173,17 +183,18 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
   const cache = normalizeCache(raw.cache);
   // With RFC 9728 metadata and no audience of its own, the resource expects its identifier.
   const resource = resourceIdentifier(raw.resourceMetadata);
-  const issuers =
+  const issuerContext = {
+    clockToleranceSec,
+    allowInsecureHttp,
+    explicitNamespace: cache?.namespace,
+    sharedStore: cache?.store !== undefined,
+    resource,
+  };
+  const several =
     raw.issuers === undefined && raw.resolveIssuer === undefined
       ? undefined
-      : normalizeIssuers(raw, {
-          clockToleranceSec,
-          allowInsecureHttp,
-          explicitNamespace: cache?.namespace,
-          sharedStore: cache?.store !== undefined,
-          resource,
-        });
-  if (issuers === undefined) {
+      : normalizeIssuers(raw, issuerContext);
+  if (several === undefined) {
     for (const key of ['selectIssuer', 'maxIssuers', 'maxNewIssuersPerSec'] as const) {
       if (raw[key] !== undefined) {
         throw new TokenGuardConfigError(key, 'needs `issuers` or `resolveIssuer`');
@@ -209,8 +220,14 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           resource,
         );
   const http = normalizeHttp(raw.http, raw.introspection);
-  const validation =
-    issuers === undefined ? chooseStrategy(raw.strategy, introspection, jwt) : undefined;
+  // One issuer is a table of one: the guard wires one issuer and many the same way.
+  const issuers =
+    several ??
+    singleIssuerTable(
+      singleIssuer(raw.strategy, { issuer, introspection, jwt, ...issuerContext }),
+      issuerContext,
+    );
+  const validation = issuers.catchAll ? issuers.entries[0]?.validation : undefined;
   const strategy = validation?.strategy;
 
   const dpop = normalizeDpopOption(raw.dpop);
@@ -242,7 +259,8 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
       ? undefined
       : createResourceMetadata(raw.resourceMetadata, {
           issuers:
-            issuers?.entries.map((entry) => entry.issuer) ?? (issuer === undefined ? [] : [issuer]),
+            several?.entries.map((entry) => entry.issuer as string) ??
+            (issuer === undefined ? [] : [issuer]),
           bearerMethods: [
             'header',
             ...(extraction.allowBodyToken ? (['body'] as const) : []),
@@ -255,7 +273,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           certificateBound: mtls !== undefined,
         });
 
-  const config: Omit<NormalizedConfig, 'namespace'> = {
+  const config: NormalizedConfig = {
     realm,
     issuer,
     strategy,
@@ -271,12 +289,14 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     optional: optionalBoolean(raw.optional, 'optional', false),
     passCorsPreflight: optionalBoolean(raw.passCorsPreflight, 'passCorsPreflight', false),
     resourceMetadata,
+    namespace: issuers.namespace,
     requirements: normalizeRequirements(
       {
         scopes: raw.scopes,
         anyScope: raw.anyScope,
         brand: raw.brand,
         predicate: raw.predicate,
+        authContext: raw.authContext,
       } as never,
       '',
     ),
@@ -285,21 +305,34 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     dpop,
     mtls,
   };
-  // Everything that decides validity goes into the cache namespace, so guards sharing a
-  // store with different settings never serve each other's results.
-  const namespace =
-    issuers !== undefined
-      ? issuers.namespace
-      : createNamespace({
-          strategy: strategy as string,
-          issuer,
-          clockToleranceSec,
-          introspection: introspection as Readonly<Record<string, unknown>> | undefined,
-          jwt,
-          explicit: cache?.namespace,
-          sharedStore: cache?.store !== undefined,
-        });
-  return Object.freeze({ ...config, namespace });
+  return Object.freeze(config);
+}
+
+/**
+ * The one issuer of a guard without `issuers`. Everything that decides validity goes into
+ * its cache namespace, so guards sharing a store with different settings never serve each
+ * other's results.
+ */
+function singleIssuer(
+  strategy: unknown,
+  settings: IssuerContext & {
+    readonly issuer: string | undefined;
+    readonly introspection: NormalizedIntrospection | undefined;
+    readonly jwt: NormalizedJwtOptions | undefined;
+  },
+): NormalizedIssuer {
+  const { issuer, introspection, jwt, clockToleranceSec, allowInsecureHttp } = settings;
+  const validation = chooseStrategy(strategy, introspection, jwt);
+  const namespace = createNamespace({
+    strategy: validation.strategy,
+    issuer,
+    clockToleranceSec,
+    introspection: introspection as Readonly<Record<string, unknown>> | undefined,
+    jwt,
+    explicit: settings.explicitNamespace,
+    sharedStore: settings.sharedStore,
+  });
+  return { issuer, validation, namespace, clockToleranceSec, allowInsecureHttp };
 }
 
 function normalizeCache(value: unknown): NormalizedCache | undefined {
