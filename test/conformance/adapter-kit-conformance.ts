@@ -234,7 +234,10 @@ export function runAdapterKitConformance(harness: AdapterHarness): void {
             });
             expect(answer.status).toBe(500);
           }
-          const why = unguardedLog.lines.filter((l) => l.message.includes('requireClaims'));
+          // Named as the app wrote it: `requireClaims()`, or the decorator `@RequireClaims()`.
+          const why = unguardedLog.lines.filter((l) =>
+            /(requireClaims|@RequireClaims)\(\)/.test(l.message),
+          );
           expect(why).toEqual([
             { level: 'error', detail: {}, message: expect.stringMatching(/did not see/) },
           ]);

@@ -103,6 +103,25 @@ class PublicController {
   }
 }
 
+// @OptionalAuth() with a requirement beside it, on the controller: the requirement still
+// refuses a request without a token, as every route helper does.
+@Controller('optional-scoped')
+@OptionalAuth()
+@RequireScopes('orders:read')
+class OptionalScopedController {
+  @Get()
+  list(@Auth() auth: AuthContext | undefined) {
+    return { sub: auth?.claims.sub ?? null };
+  }
+
+  // The handler's own @OptionalAuth() lifts the controller's scopes for requests without one.
+  @Get('maybe')
+  @OptionalAuth()
+  maybe(@Auth() auth: AuthContext | undefined) {
+    return { sub: auth?.claims.sub ?? null };
+  }
+}
+
 /** An app service that owns eviction: the guard reaches it by injection. */
 @Injectable()
 class Sessions {
@@ -168,7 +187,12 @@ export function runNestConformance(major: number, platform: NestPlatform): void 
       const app = appWith(platform, () => {
         @Module({
           imports: [TokenGuardModule.forRoot(options())],
-          controllers: [BaseController, ChildController, PublicController],
+          controllers: [
+            BaseController,
+            ChildController,
+            PublicController,
+            OptionalScopedController,
+          ],
         })
         class App {}
         return App;
@@ -217,6 +241,23 @@ export function runNestConformance(major: number, platform: NestPlatform): void 
         idp.revoke(revoked);
         const bad = await get(app(), '/base/maybe', revoked);
         expectRefusal(bad, 401, `${BARE}, error="invalid_token"`, 'invalid_token');
+      });
+
+      it('RFC 6750 §3.1: a requirement beside @OptionalAuth() refuses a request without a token (401); one with a token must meet it', async () => {
+        expectRefusal(await get(app(), '/optional-scoped'), 401, BARE, 'missing_token');
+        const ok = await get(
+          app(),
+          '/optional-scoped',
+          idp.mintToken({ sub: 'di', scope: 'orders:read' }),
+        );
+        expectOk(ok);
+        expect(ok.body).toEqual({ sub: 'di' });
+        const unscoped = await get(app(), '/optional-scoped', idp.mintToken({ scope: 'profile' }));
+        expectRefusal(unscoped, 403, scopeChallenge('orders:read'), 'insufficient_scope');
+        // A handler's own @OptionalAuth() below it lifts the controller's scopes again.
+        const none = await get(app(), '/optional-scoped/maybe');
+        expectOk(none);
+        expect(none.body).toEqual({ sub: null });
       });
 
       it('a subclass inherits its parent’s requirements and adds its own (brand)', async () => {

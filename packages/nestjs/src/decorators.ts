@@ -33,12 +33,19 @@ export interface ResolvedRoute {
   /** `public`: the guard does not run; `optional`: no token is fine, a bad one is not. */
   readonly access: 'public' | 'optional' | 'required';
   readonly requirements: NormalizedRequirements | undefined;
+  /**
+   * On an `optional` route: requirements were declared beside `@OptionalAuth()` (or below
+   * it), so a request without a token is refused by them, as every route helper refuses one.
+   */
+  readonly requiredWithoutToken: boolean;
 }
 
 interface Declared {
   readonly access?: 'public' | 'optional';
   /** Only the kinds declared at this level (scopes, brand, …). */
   readonly requirements?: Requirements;
+  /** Requirements declared at the level of `@OptionalAuth()`, or below it. */
+  readonly besideOptional?: boolean;
 }
 
 const declared = new WeakMap<object, Declared>();
@@ -77,7 +84,13 @@ const requirementDecorator = (route: RouteRequirement): RouteDecorator => {
   }) as RouteDecorator;
 };
 
-const helpers: RequirementHelpers<RouteDecorator> = createRequirementHelpers(requirementDecorator);
+/** `requireScopes` → `@RequireScopes`: errors name the decorator the app wrote. */
+const decoratorName = (helper: string) => `@${helper.charAt(0).toUpperCase()}${helper.slice(1)}`;
+
+const helpers: RequirementHelpers<RouteDecorator> = createRequirementHelpers(
+  requirementDecorator,
+  decoratorName,
+);
 
 /** The token must carry every one of `scopes` (RFC 6749 §3.3); else 403 `insufficient_scope`. */
 export const RequireScopes: RequirementHelpers<RouteDecorator>['requireScopes'] =
@@ -130,9 +143,11 @@ export function resolveRoute(controller: object, handler: object): ResolvedRoute
   if (route === undefined) {
     const level = combine(declared.get(handler) ?? {}, classLevel(controller));
     const requirements = normalizeRequirements(level.requirements ?? {}, 'route');
+    const access = level.access ?? 'required';
     route = Object.freeze({
-      access: level.access ?? 'required',
+      access,
       requirements: requirements.isEmpty ? undefined : requirements,
+      requiredWithoutToken: access === 'optional' && level.besideOptional === true,
     });
     byController.set(controller, route);
   }
@@ -148,7 +163,8 @@ function classLevel(controller: object): Declared {
 
 /**
  * `over` wins kind by kind; a level that declares requirements but no access requires a
- * token, even below a `@Public()` or `@OptionalAuth()` one.
+ * token, even below a `@Public()` or `@OptionalAuth()` one. `@OptionalAuth()` lifts, for a
+ * request without a token, what the levels above it require, not what is declared beside it.
  */
 function combine(over: Declared, under: Declared): Declared {
   const access = over.access ?? (over.requirements === undefined ? under.access : undefined);
@@ -156,7 +172,13 @@ function combine(over: Declared, under: Declared): Declared {
     over.requirements === undefined && under.requirements === undefined
       ? undefined
       : { ...under.requirements, ...over.requirements };
-  return { access, requirements };
+  const besideOptional =
+    over.access === 'optional'
+      ? over.requirements !== undefined
+      : over.access === undefined && over.requirements === undefined
+        ? under.besideOptional
+        : undefined;
+  return { access, requirements, besideOptional };
 }
 
 function definedKinds(requirements: NormalizedRequirements): Requirements {

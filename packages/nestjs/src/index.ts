@@ -134,8 +134,15 @@ class TokenGuardGlobalGuard implements CanActivate {
     }
     const adapter = this.#adapter;
     const request = requestOf(context);
-    adapter.tag(request);
     const view = viewOf(request);
+    // A CORS preflight the app's CORS layer (`app.enableCors()`, which runs before any guard)
+    // did not answer: answered here, so no handler runs for it (Fetch §3.2.2).
+    const preflight = adapter.preflight(view);
+    if (preflight !== undefined) {
+      write(context, preflight);
+      return answered();
+    }
+    adapter.tag(request);
     // The route's requirement is checked with the guard-wide one, in one order.
     const call = adapter.callContext(
       requestLog(request),
@@ -166,8 +173,10 @@ class TokenGuardGlobalGuard implements CanActivate {
     const adapter = this.#adapter;
     adapter.attach(request, auth);
     // `@OptionalAuth()` lets a request without a token through whatever its controller
-    // requires; one with a token must meet it.
-    if (route.requirements === undefined || (auth === undefined && route.access === 'optional')) {
+    // requires; one with a token must meet it. Requirements declared beside it refuse a
+    // request without a token (401), as every route helper does.
+    if (route.requirements === undefined) return true;
+    if (auth === undefined && route.access === 'optional' && !route.requiredWithoutToken) {
       return true;
     }
     // Checked by the guard already (a guard of another copy does not).

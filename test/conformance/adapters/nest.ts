@@ -47,12 +47,14 @@ import {
   type TokenGuardModuleOptions,
 } from '@tokenguard/nestjs';
 import {
+  ADMIN_SCOPE,
   type AdapterHarness,
   type AppSpec,
   BRAND_LIST,
   BRAND_STATIC,
   brandFromHost,
   brandFromPath,
+  CORS_ORIGIN,
   describeAuth,
   detailedFrameworkView,
   frameworkView,
@@ -91,8 +93,11 @@ export function nestHarness(major: number, platform: NestPlatform): AdapterHarne
       if (loaded !== major) throw new Error(`expected Nest ${major}, loaded Nest ${loaded}`);
       const app = await startNest(appModule(spec, platform), platform, {
         tls: spec.tls,
-        setup: (created) =>
-          created.useGlobalFilters(new FrameworkErrors(created, spec.detailedErrors === true)),
+        setup: (created) => {
+          // Nest's own CORS layer: it runs before routing, so before every guard.
+          if (spec.cors) created.enableCors({ origin: CORS_ORIGIN });
+          created.useGlobalFilters(new FrameworkErrors(created, spec.detailedErrors === true));
+        },
       });
       return {
         url: urlOf(app, spec.tls !== undefined),
@@ -241,6 +246,59 @@ function appModule(spec: AppSpec, platform: NestPlatform): DynamicModule {
     dpopDisabled(@Req() request: Request) {
       return answer(request);
     }
+
+    // A requirement declared beside @OptionalAuth() still refuses a request without a token.
+    @Get('optional/scopes')
+    @OptionalAuth()
+    @RequireScopes(ADMIN_SCOPE)
+    optionalScopes(@Req() request: Request) {
+      return answer(request);
+    }
+  }
+
+  // Method-agnostic handlers (every method, OPTIONS included), each behind one decorator.
+  @Controller('any')
+  class AnyMethod {
+    @All()
+    any(@Req() request: Request) {
+      return answer(request);
+    }
+
+    @All('scopes')
+    @RequireScopes(ADMIN_SCOPE)
+    scopes(@Req() request: Request) {
+      return answer(request);
+    }
+
+    @All('any-scope')
+    @RequireAnyScope(ADMIN_SCOPE)
+    anyScope(@Req() request: Request) {
+      return answer(request);
+    }
+
+    @All('brand')
+    @RequireBrand(BRAND_STATIC)
+    brand(@Req() request: Request) {
+      return answer(request);
+    }
+
+    @All('claims')
+    @RequireClaims(subjectIsAlice)
+    claims(@Req() request: Request) {
+      return answer(request);
+    }
+
+    @All('step-up')
+    @RequireAuthContext(STEP_UP_ACR)
+    stepUp(@Req() request: Request) {
+      return answer(request);
+    }
+
+    @All('dpop')
+    @RequireDpop()
+    dpop(@Req() request: Request) {
+      return answer(request);
+    }
   }
 
   // Controller-level requirements: every handler below inherits them.
@@ -275,16 +333,19 @@ function appModule(spec: AppSpec, platform: NestPlatform): DynamicModule {
     }
   }
 
-  // Nest runs guards on routes only (an unknown path is its 404, guard or not): this
-  // catch-all puts every other path behind the guard, as the other adapters' apps do.
   @Controller()
-  class Elsewhere {
+  class WarmUp {
     @Get(WARM_UP)
     @Public()
     warmUp() {
       return {};
     }
+  }
 
+  // Nest runs guards on routes only (an unknown path is its 404, guard or not): this
+  // catch-all puts every other path behind the guard, as the other adapters' apps do.
+  @Controller()
+  class Elsewhere {
     // Express 5's path syntax names its wildcard; find-my-way's is a bare `*`.
     @All(platform === 'express' ? '*path' : '*')
     @HttpCode(404)
@@ -319,7 +380,7 @@ function appModule(spec: AppSpec, platform: NestPlatform): DynamicModule {
     }
   }
 
-  const controllers: Array<new (...args: never[]) => unknown> = [Routes, Claims, StepUp];
+  const controllers: Array<new (...args: never[]) => unknown> = [Routes, Claims, StepUp, AnyMethod];
   const imports: DynamicModule[] = [];
   if (!spec.withoutGuard) {
     imports.push(
@@ -331,7 +392,10 @@ function appModule(spec: AppSpec, platform: NestPlatform): DynamicModule {
     );
     if (spec.ops !== undefined) controllers.push(Ops);
   }
-  controllers.push(Elsewhere);
+  controllers.push(WarmUp);
+  // `app.enableCors()` on Fastify declares `OPTIONS *` itself (@fastify/cors), which Fastify
+  // refuses to see declared twice: with it, the cases use declared routes only.
+  if (!(spec.cors && platform === 'fastify')) controllers.push(Elsewhere);
 
   @Module({})
   class App implements NestModule {

@@ -21,7 +21,10 @@ import { requestLogOf } from './request-log.js';
 
 /** A route requirement, checked at declaration. */
 export interface RouteRequirement {
-  /** The helper that declared it, e.g. `requireScopes` (named in logs). */
+  /**
+   * The helper that declared it, as the app wrote it: `requireScopes`, or `@RequireScopes` for
+   * a decorator (named in configuration errors and logs).
+   */
   readonly helper: string;
   readonly requirements: NormalizedRequirements;
 }
@@ -71,12 +74,19 @@ function scopeArguments(scopes: ScopeArguments): readonly string[] {
   return (scopes.length === 1 && Array.isArray(first) ? first : scopes) as readonly string[];
 }
 
-/** The helpers, each building `toMiddleware(requirement)`. */
+/**
+ * The helpers, each building `toMiddleware(requirement)`. `nameOf` gives the name the app
+ * writes for a helper (`requireScopes` → `@RequireScopes` for decorators), so that a bad
+ * argument is reported against what the user wrote.
+ */
 export function createRequirementHelpers<Middleware>(
   toMiddleware: (route: RouteRequirement) => Middleware,
+  nameOf: (helper: keyof RequirementHelpers<Middleware>) => string = (helper) => helper,
 ): RequirementHelpers<Middleware> {
-  const define = (declared: Requirements, helper: string) =>
-    toMiddleware({ helper, requirements: normalizeRequirements(declared, `${helper}(…)`) });
+  const define = (declared: Requirements, kitName: keyof RequirementHelpers<Middleware>) => {
+    const helper = nameOf(kitName);
+    return toMiddleware({ helper, requirements: normalizeRequirements(declared, `${helper}(…)`) });
+  };
   return {
     requireScopes: (...scopes: ScopeArguments) =>
       define({ scopes: scopeArguments(scopes) }, 'requireScopes'),
