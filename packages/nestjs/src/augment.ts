@@ -1,7 +1,8 @@
 /**
  * Declaration merging: on Nest's Express platform the request is Express's, so
  * `@Req() req: Request` carries the validated identity as `req.auth` (the same object
- * `@Auth()` gives). Imported by `index.ts`, so installing the adapter is enough.
+ * `@Auth()` gives); on its Fastify platform, `@Req() request: FastifyRequest` carries it as
+ * `request.auth`. Imported by `index.ts`, so installing the adapter is enough.
  */
 import type { AuthContext } from '@tokenguard/core';
 
@@ -23,5 +24,16 @@ declare global {
        */
       auth?: AuthContext;
     }
+  }
+}
+
+// `fastify` is an optional peer: present wherever an app names `FastifyRequest`.
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The validated token, set by the global guard. `undefined` on a `@Public()` route and
+     * on an `@OptionalAuth()` route reached without a token.
+     */
+    auth?: AuthContext;
   }
 }

@@ -1,5 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   Auth,
@@ -76,6 +77,13 @@ describe('@tokenguard/nestjs types', () => {
   it('@Auth() is a parameter decorator; on Express, req.auth is the same auth context', () => {
     expectTypeOf(Auth()).toEqualTypeOf<ParameterDecorator>();
     expectTypeOf<Request['auth']>().toEqualTypeOf<AuthContext | undefined>();
+  });
+
+  it('on Fastify, request.auth (FastifyRequest) is the same auth context', () => {
+    expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<AuthContext | undefined>();
+    expectTypeOf<NonNullable<FastifyRequest['auth']>['claims']['tenant_id']>().toEqualTypeOf<
+      string | undefined
+    >();
   });
 
   it('the guard: an injection token and a parameter decorator', () => {
