@@ -5,8 +5,9 @@
  */
 
 /**
- * `express`, `koa`, `fastify`, `hono` on Node; `hono on Bun 1.4.5`-style names for Hono on
- * another runtime (its own server, Bun.serve or Deno.serve).
+ * `express`, `koa`, `fastify`, `hono` on Node; `nest (express)`, `nest (fastify)` for NestJS on
+ * each platform; `hono on Bun 1.4.5`-style names for Hono on another runtime (its own server,
+ * Bun.serve or Deno.serve).
  * @typedef {string} Framework
  */
 /**
@@ -268,6 +269,32 @@ export function buildScenarios(idp, runtimes = []) {
         check: 'jwt',
       });
     }
+  }
+  // NestJS on each of its platforms (`servers/nest.js`): the cached and JWT rows and the peer
+  // Nest users reach for, @nestjs/passport + passport-jwt + jwks-rsa, each paired with its
+  // own baseline on that platform.
+  for (const platform of ['express', 'fastify']) {
+    // Not `nest-express`: `--only express:` would pick it up.
+    const on = { framework: `nest (${platform})`, file: 'nest.js' };
+    const onPlatform = (/** @type {Record<string, unknown>} */ config) => ({ ...config, platform });
+    add({
+      ...on,
+      name: 'baseline',
+      label: 'baseline (no auth)',
+      baseline: true,
+      config: onPlatform({ auth: 'none' }),
+    });
+    add({ ...on, ...cachedIntrospection, config: onPlatform(cachedIntrospection.config) });
+    add({ ...on, ...jwtRepeated, config: onPlatform(jwtRepeated.config) });
+    add({
+      ...on,
+      name: 'passport-jwt',
+      label: '@nestjs/passport + passport-jwt + jwks-rsa, one JWT repeated',
+      peer: true,
+      config: onPlatform(jwtPeer('passport-jwt')),
+      tokens: 'jwt1',
+      check: 'jwt',
+    });
   }
   // Hono on Bun and Deno, on their own servers: the cached and JWT rows and the peer, each
   // paired with its own baseline on that runtime.
