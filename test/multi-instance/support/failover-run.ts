@@ -45,6 +45,11 @@ export interface FailoverReport {
   readonly evictionsRefused: number;
   /** Key invalidations each instance heard during the run (each should hear every one). */
   readonly heardPerInstance: readonly number[];
+  /**
+   * The longest event-loop delay (ms) of any instance during the failure: time an instance
+   * could not run at all (CPU starvation on a busy machine), which no cache tier adds.
+   */
+  readonly instanceStallDuringMs: number;
   /** The five slowest requests: kind, instance, when sent (from the failure), latency. */
   readonly slowest: readonly string[];
 }
@@ -181,10 +186,12 @@ export async function runFailover(
 
   const heardBefore = await heardKeys(instances);
   await sleep(warmupMs);
+  await Promise.all(instances.map((i) => i.call('stalls')));
   const failedAt = Date.now();
   const { ms: promotionMs } = await fail();
   const promotedAt = failedAt + promotionMs;
   const backAt = await backInUse(context);
+  const stalls = await Promise.all(instances.map((i) => i.call<{ maxMs: number }>('stalls')));
   await sleep(afterMs);
   running = false;
   await Promise.all([...traffic, evictions, sampling]);
@@ -231,6 +238,7 @@ export async function runFailover(
     evictionsAcknowledged: [...evicted.values()].filter((e) => e.ackAt !== undefined).length,
     evictionsRefused: refused,
     heardPerInstance: heardAfter.map((n, i) => n - (heardBefore[i] ?? 0)),
+    instanceStallDuringMs: Math.max(...stalls.map((s) => s.maxMs)),
     slowest: [...samples]
       .sort((x, y) => y.ms - x.ms)
       .slice(0, 5)

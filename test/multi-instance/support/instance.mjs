@@ -2,10 +2,11 @@
 // Fastify app behind tokenguard with the shared Redis tier. Runs on the BUILT packages
 // (`pnpm build` first; `pnpm test` does it). Configuration arrives as JSON in argv[2];
 // the parent drives it over the IPC channel: { id, op: 'evict' | 'evictSubject' |
-// 'metrics' | 'invalidations' | 'ready', arg } → { id, ok, value | error }.
+// 'metrics' | 'invalidations' | 'ready' | 'stalls', arg } → { id, ok, value | error }.
 // Redis is one server (`redisUrl`), a cluster (`redis: { kind: 'cluster', rootNodes }`) or
 // a Sentinel setup (`redis: { kind: 'sentinel', name, sentinelRootNodes }`).
 import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClient, createCluster, createSentinel } from 'redis';
 import { createRedisStore } from '../../../packages/redis/dist/index.js';
 
@@ -125,12 +126,22 @@ async function startFastify() {
   return { guard: app.tokenGuard, server };
 }
 
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 const operations = {
   evict: (token) => guard.evict(token),
   evictSubject: (sub) => guard.evictSubject(sub),
   metrics: () => guard.metrics(),
   invalidations: () => heard,
   ready: () => client.isReady,
+  // The longest time this process could not run (its event loop delayed: CPU starvation on
+  // a busy machine) since the last call, in ms: time no cache tier can be blamed for.
+  stalls: () => {
+    const value = { maxMs: Math.round(loopDelay.max / 1e6) };
+    loopDelay.reset();
+    return value;
+  },
 };
 
 process.on('message', async ({ id, op, arg }) => {

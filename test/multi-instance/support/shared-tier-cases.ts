@@ -314,15 +314,15 @@ export function sharedTierCases(kind: TopologyKind): void {
               expect(report.requests).toBeGreaterThan(100);
               expect(report.evictionsAcknowledged).toBeGreaterThanOrEqual(5);
               // A request during the failover costs what it cost before, plus at most one
-              // store deadline (storeTimeoutMs is 200 in every instance) and one call to the
-              // identity service at its latency then. Measured on the cluster; behind
-              // Sentinel, requests around the promotion still wait for node-redis's sentinel
-              // client to switch masters (seconds): that p99 is reported, not yet bounded.
-              if (kind === 'cluster') {
-                expect(report.during.p99).toBeLessThanOrEqual(
-                  report.before.p99 + 200 + report.upstreamDuring.p99,
-                );
-              }
+              // store deadline (storeTimeoutMs is 200 in every instance: one budget per
+              // request, however many store calls its path has) and one call to the identity
+              // service at its latency then. The same on the cluster and behind Sentinel. On a
+              // busy machine an instance may also not run at all for a while (its event loop
+              // delayed, measured in every instance): no tier adds that time, so it is added;
+              // on a quiet machine it is a few milliseconds.
+              expect(report.during.p99).toBeLessThanOrEqual(
+                report.before.p99 + 200 + report.upstreamDuring.p99 + report.instanceStallDuringMs,
+              );
               expect(report.backInUseMs).toBeLessThanOrEqual(10_000);
             },
             120_000 + SOAK_SECONDS * 3000,
