@@ -390,6 +390,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
 
   // --- single-flight ----------------------------------------------------------------------
+  // Writes still under way, by entry key: the guard awaits a write only within what is left
+  // of its request's deadline, so a lock holder may answer before its entry is in Redis. Its
+  // "filled" notice and release wait for the write (in the background): a waiter woken by
+  // the notice finds the entry, instead of missing it and asking the identity service too.
+  const writing = new Map<string, Promise<unknown>>();
   /** Resolves `true` when the holder's "filled" notice arrives, `false` after `ms`. */
   function waitForFill(key: string, ms: number): Promise<boolean> {
     return new Promise((resolve) => {
@@ -450,10 +455,18 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       } finally {
         // Not awaited: the entry is answered now; a notice or release that never arrives
         // only makes the waiters poll until their deadline.
-        void within(timeoutMs, () => send({ kind: 'filled', key })).catch(() => {});
-        void within(timeoutMs, () =>
-          client.eval(RELEASE_LOCK, { keys: [name], arguments: [owner] }),
-        ).catch(() => {});
+        void (async () => {
+          const write = writing.get(key);
+          if (write !== undefined) {
+            await Promise.race([write.catch(() => {}), sleep(lock.waitMs)]);
+          }
+          await Promise.allSettled([
+            within(timeoutMs, () => send({ kind: 'filled', key })),
+            within(timeoutMs, () =>
+              client.eval(RELEASE_LOCK, { keys: [name], arguments: [owner] }),
+            ),
+          ]);
+        })();
       }
     }
     counts.lockWaits++;
@@ -507,29 +520,40 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     if (keys.length > 0) await command(() => client.del(set));
   }
 
+  /** Writes an entry: its indexes first, then the entry. */
+  async function writeEntry(key: string, entry: CacheEntry, ttlMs: number): Promise<void> {
+    const redisKey = entryKey(key);
+    const ttl = Math.max(1, Math.floor(ttlMs));
+    const value = codec.encode(redisKey, entry);
+    const write = () => client.set(redisKey, value, { expiration: { type: 'PX', value: ttl } });
+    // The indexes first, the entry after them: an entry is never in Redis without its
+    // index members (a failed index write means no entry, only a miss). On a cluster they
+    // live in different slots, so they cannot be one atomic command.
+    const indexes = [
+      entry.subjectKey === undefined ? undefined : subjectSetKey(entry.subjectKey),
+      entry.tokenKey === undefined ? undefined : tokenSetKey(entry.tokenKey),
+    ].filter((set) => set !== undefined);
+    await command(() =>
+      Promise.all(
+        indexes.map((set) =>
+          client.eval(INDEX_ENTRY, { keys: [set], arguments: [redisKey, String(ttl)] }),
+        ),
+      ),
+    );
+    await command(write);
+  }
+
   const store: RedisStore = {
     get: read,
 
-    async set(key, entry, ttlMs) {
-      const redisKey = entryKey(key);
-      const ttl = Math.max(1, Math.floor(ttlMs));
-      const value = codec.encode(redisKey, entry);
-      const write = () => client.set(redisKey, value, { expiration: { type: 'PX', value: ttl } });
-      // The indexes first, the entry after them: an entry is never in Redis without its
-      // index members (a failed index write means no entry, only a miss). On a cluster they
-      // live in different slots, so they cannot be one atomic command.
-      const indexes = [
-        entry.subjectKey === undefined ? undefined : subjectSetKey(entry.subjectKey),
-        entry.tokenKey === undefined ? undefined : tokenSetKey(entry.tokenKey),
-      ].filter((set) => set !== undefined);
-      await command(() =>
-        Promise.all(
-          indexes.map((set) =>
-            client.eval(INDEX_ENTRY, { keys: [set], arguments: [redisKey, String(ttl)] }),
-          ),
-        ),
-      );
-      await command(write);
+    set(key, entry, ttlMs) {
+      const write = writeEntry(key, entry, ttlMs);
+      writing.set(key, write);
+      const done = () => {
+        if (writing.get(key) === write) writing.delete(key);
+      };
+      write.then(done, done);
+      return write;
     },
 
     async delete(key) {
@@ -676,6 +700,13 @@ function normalizeLock(
     }
   }
   return lock;
+}
+
+/** A pause that never keeps the process alive. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms).unref?.();
+  });
 }
 
 function describe(error: unknown): string {
