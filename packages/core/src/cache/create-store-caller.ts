@@ -26,6 +26,8 @@ export interface StoreCallerCounters {
  */
 export interface StoreBudget {
   leftMs: number;
+  /** A call of the request failed or passed its deadline: the store is not asked again. */
+  failed?: boolean;
 }
 
 export interface StoreCaller {
@@ -37,7 +39,8 @@ export interface StoreCaller {
   /**
    * Never rejects: a failed write only costs the other instances a miss. Awaited within
    * what is left of the budget (so an instance that answered has its entry in the store for
-   * the next one); with nothing left, it is not sent at all.
+   * the next one); when a slow but answering store spent the budget, sent without waiting;
+   * after a failed call of the request, not sent at all.
    */
   set(key: string, entry: CacheEntry, ttlMs: number, budget: StoreBudget): Promise<void>;
   /**
@@ -166,7 +169,10 @@ export function createStoreCaller(
       skipUntil = 0;
       return { ok: true, value };
     } catch (error) {
-      if (budget !== undefined) budget.leftMs = 0;
+      if (budget !== undefined) {
+        budget.leftMs = 0;
+        budget.failed = true;
+      }
       failed(operation, error);
       skipUntil = Date.now() + RETRY_AFTER_FAILURE_MS;
       return { ok: false };
@@ -190,7 +196,14 @@ export function createStoreCaller(
     },
 
     async set(key, entry, ttlMs, budget) {
-      await attempt('set', () => store.set(key, entry, ttlMs), budget);
+      const call = () => store.set(key, entry, ttlMs);
+      if (budget.leftMs > 0 || budget.failed === true) {
+        await attempt('set', call, budget);
+        return;
+      }
+      // Spent by a store that answers, only slowly (a busy machine): the write still shares
+      // the verdict with the other instances, but the answer does not wait for it.
+      if (!skipping()) void attempt('set', call);
     },
 
     async delete(key, budget) {
@@ -296,6 +309,7 @@ export function createStoreCaller(
       } catch (error) {
         if (filling !== undefined) return filling;
         budget.leftMs = 0;
+        budget.failed = true;
         failed('coalesce', error);
         skipUntil = Date.now() + RETRY_AFTER_FAILURE_MS;
         return tracked();
