@@ -4,10 +4,13 @@
  * layer into one above it. A module may import its own layer and any layer below.
  *
  * - base: what every module may use — the error classes, the public request and claim
- *   types, the challenge builder, and the small helpers under `internal/`.
+ *   types, the challenge builder, the small helpers under `internal/`, and the option
+ *   helpers every feature reads: the defaults (one file), the option validators, the key
+ *   lists and the table of renamed options.
  * - tools: parts that know no option and no identity service — the result cache, token
  *   extraction, step-up checks, health, metrics, the auth context.
- * - options: the option types, their defaults (one file), the option validators.
+ * - options: the option types, the default logger, the RFC 9728 audience rule, the bounds of
+ *   one endpoint's calls.
  * - features: each feature's own checks and machinery — requirements, sender constraints,
  *   JWT, client authentication, discovery, introspection, RFC 9728 metadata, Shared Signals.
  * - settings: the options resolved, once, into the guard's frozen settings.
@@ -21,9 +24,30 @@ const CORE = '^packages/core/src/';
 
 /** Layers of `packages/core/src`, bottom first: folders end in `/`, files are named whole. */
 const LAYERS = [
-  ['base', ['internal/', 'http/', 'errors.ts', 'types.ts', 'validation-trace.ts']],
+  [
+    'base',
+    [
+      'internal/',
+      'http/',
+      'errors.ts',
+      'types.ts',
+      'validation-trace.ts',
+      'options/defaults.ts',
+      'options/validators.ts',
+      'options/option-keys.ts',
+      'options/renamed-options.ts',
+    ],
+  ],
   ['tools', ['cache/', 'token/', 'step-up/', 'health/', 'metrics/', 'auth-context.ts']],
-  ['options', ['options/']],
+  [
+    'options',
+    [
+      'options/types.ts',
+      'options/console-logger.ts',
+      'options/resource-audience.ts',
+      'options/call-bounds.ts',
+    ],
+  ],
   [
     'features',
     [

@@ -176,10 +176,10 @@ async function soakOne(adapter, identity, probes) {
         introspection: {
           endpoint: idp.introspectionEndpoint,
           clientAuth: { method: 'bearer', token: idp.callerToken },
-          timeoutMs,
           breakerCooldownMs,
         },
-        jwt: { jwksUri: idp.jwksUri, audience: 'api', jwksTimeoutMs: timeoutMs },
+        jwt: { jwksUri: idp.jwksUri, audience: 'api' },
+        http: { timeoutMs },
         // Short lives, so that valid and invalid tokens keep going upstream during the run
         // and the outages are felt (with the defaults everything would be cached).
         cache: { maxTtlMs: 3000, inactiveTtlMs: 1000 },

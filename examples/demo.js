@@ -17,8 +17,8 @@ const guardOptions = {
   issuer: idp.issuer,
   introspection: {
     clientAuth: { method: 'client_credentials', ...idp.defaultClient },
-    timeoutMs: 1000,
   },
+  http: { timeoutMs: 1000 },
   cache: { maxTtlMs: 300 },
   allowInsecureHttp: true,
   logger: { warn() {}, error() {} },

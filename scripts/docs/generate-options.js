@@ -253,6 +253,8 @@ function checkAgainstDefaults(rows, defaults) {
         leaf === key ||
         (group !== undefined && `${group}${leaf[0].toUpperCase()}${leaf.slice(1)}` === key);
       if (!sameName || row.defaultValue === '—') continue;
+      // A default that names another option (`http.timeoutMs`) is checked at that option.
+      if (/^`?[A-Za-z]+\.[A-Za-z]/.test(row.defaultValue)) continue;
       const stated = row.defaultValue.replace(/[`'_]/g, '').split(/[\s;(,]/)[0];
       if (stated !== String(value)) {
         problems.push(

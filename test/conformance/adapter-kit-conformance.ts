@@ -60,7 +60,7 @@ export function runAdapterKitConformance(harness: AdapterHarness): void {
         introspection: {
           endpoint: idp.introspectionEndpoint,
           clientAuth: { method: 'bearer', token: idp.callerToken },
-          timeoutMs: 300,
+          http: { timeoutMs: 300 },
           breakerThreshold: 0,
         },
       };
@@ -265,8 +265,8 @@ export function runAdapterKitConformance(harness: AdapterHarness): void {
         }
       }
 
-      it('RFC 6750 §2.2: a shared guard with allowBodyToken accepts a form-encoded access_token', async () => {
-        await withShared(options({ allowBodyToken: true }), {}, async (url) => {
+      it('RFC 6750 §2.2: a shared guard with token.body accepts a form-encoded access_token', async () => {
+        await withShared(options({ token: { body: true } }), {}, async (url) => {
           const t = idp.mintToken({ sub: 'form-user' });
           const answer = await send(url, '/form', {
             method: 'POST',

@@ -67,7 +67,7 @@ export function runCacheConformance(harness: AdapterHarness): void {
           endpoint: idp.introspectionEndpoint,
           clientAuth: { method: 'bearer', token: idp.callerToken },
           // No case here needs a timeout; a loaded CI machine must not turn into 503s.
-          timeoutMs: 3000,
+          http: { timeoutMs: 3000 },
           breakerThreshold: 0,
           ...introspection,
         },

@@ -207,7 +207,7 @@ export function runClientAuthConformance(harness: AdapterHarness): void {
         introspection: {
           endpoint: server.introspectionEndpoint,
           clientAuth,
-          timeoutMs: TIMEOUT_MS,
+          http: { timeoutMs: TIMEOUT_MS },
           // Every fault must really reach the identity server, not an open breaker.
           breakerThreshold: 0,
           ...introspection,
@@ -360,9 +360,9 @@ export function runClientAuthConformance(harness: AdapterHarness): void {
                 clientId: idp.defaultClient.clientId,
                 clientSecret: idp.defaultClient.clientSecret,
               },
-              timeoutMs: TIMEOUT_MS,
               breakerThreshold: 0,
             },
+            http: { timeoutMs: TIMEOUT_MS },
           },
         }),
         tokenRequests: 1,
@@ -450,7 +450,7 @@ export function runClientAuthConformance(harness: AdapterHarness): void {
             clientSecret: shortIdp.defaultClient.clientSecret,
             refreshSkewSec: SKEW_SEC,
           },
-          { timeoutMs: BURST_TIMEOUT_MS },
+          { http: { timeoutMs: BURST_TIMEOUT_MS } },
           shortIdp,
         ),
       }));
@@ -477,7 +477,7 @@ export function runClientAuthConformance(harness: AdapterHarness): void {
 
     describe('client_credentials single-flight at a cold start', () => {
       const app = appFor(() => ({
-        guardOptions: options(clientCredentials(), { timeoutMs: BURST_TIMEOUT_MS }),
+        guardOptions: options(clientCredentials(), { http: { timeoutMs: BURST_TIMEOUT_MS } }),
       }));
 
       it('200 concurrent requests with distinct uncached tokens → exactly 1 token request', async () => {
@@ -500,7 +500,7 @@ export function runClientAuthConformance(harness: AdapterHarness): void {
       afterAll(() => relay.close());
       const app = appFor(() => ({
         guardOptions: options(clientCredentials({ tokenEndpoint: relay.url }), {
-          timeoutMs: BURST_TIMEOUT_MS,
+          http: { timeoutMs: BURST_TIMEOUT_MS },
         }),
       }));
       /** Makes sure the guard holds a valid token, then starts counting afresh. */

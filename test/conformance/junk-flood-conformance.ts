@@ -41,7 +41,7 @@ export function runJunkFloodConformance(harness: AdapterHarness): void {
         introspection: {
           endpoint: idp.introspectionEndpoint,
           clientAuth: { method: 'bearer', token: idp.callerToken },
-          timeoutMs: 5000,
+          http: { timeoutMs: 5000 },
           breakerThreshold: 0,
           ...introspection,
         },

@@ -44,7 +44,7 @@ export function runOpsConformance(harness: AdapterHarness): void {
           introspection: {
             endpoint: idp.introspectionEndpoint,
             clientAuth: { method: 'bearer', token: idp.callerToken },
-            timeoutMs: 300,
+            http: { timeoutMs: 300 },
             breakerThreshold: 3,
             breakerCooldownMs: COOLDOWN_MS,
           },
@@ -196,7 +196,7 @@ export function runOpsConformance(harness: AdapterHarness): void {
           issuer: idp.issuer,
           introspection: {
             clientAuth: { method: 'bearer', token: idp.callerToken },
-            timeoutMs: 300,
+            http: { timeoutMs: 300 },
           },
         });
         expect(await ready(app, true)).toMatchObject({

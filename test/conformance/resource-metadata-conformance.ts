@@ -150,7 +150,7 @@ export function runResourceMetadataConformance(harness: AdapterHarness): void {
 
     it('RFC 9728 §2: bearer_methods_supported follows the enabled token locations', async () => {
       const other = await harness.createApp({
-        guardOptions: options({ allowBodyToken: true, allowQueryToken: true }),
+        guardOptions: options({ token: { body: true, query: true } }),
       });
       try {
         const answer = await send(other.url, '/.well-known/oauth-protected-resource/mcp');

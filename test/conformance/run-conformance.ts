@@ -73,7 +73,7 @@ export function runConformance(harness: AdapterHarness): void {
         introspection: {
           endpoint: idp.introspectionEndpoint,
           clientAuth: { method: 'bearer', token: idp.callerToken },
-          timeoutMs: TIMEOUT_MS,
+          http: { timeoutMs: TIMEOUT_MS },
           // Every fault must really reach the upstream, not an open breaker.
           breakerThreshold: 0,
           ...introspection,
@@ -209,22 +209,22 @@ export function runConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('RFC 6750 §2.2/§2.3: opt-in token locations (allowQueryToken, allowBodyToken)', () => {
+    describe('RFC 6750 §2.2/§2.3: opt-in token locations (token.query, token.body)', () => {
       const app = appFor(() => ({
-        guardOptions: options({ allowQueryToken: true, allowBodyToken: true }),
+        guardOptions: options({ token: { query: true, body: true } }),
       }));
       const post = (headers: Record<string, string>, body: string, path = '/form') =>
         send(app().url, path, { method: 'POST', headers, body });
       const formBody = (t: string) => new URLSearchParams({ access_token: t }).toString();
 
-      it('RFC 6750 §2.3: allowQueryToken accepts ?access_token=', async () => {
+      it('RFC 6750 §2.3: token.query accepts ?access_token=', async () => {
         const t = token({ sub: 'query-user' });
         const answer = await send(app().url, `/protected?access_token=${t}`);
         expectOk(answer);
         expect(answer.body.auth.claims.sub).toBe('query-user');
       });
 
-      it('RFC 6750 §2.2: allowBodyToken accepts a form-encoded access_token', async () => {
+      it('RFC 6750 §2.2: token.body accepts a form-encoded access_token', async () => {
         const t = token({ sub: 'form-user' });
         const answer = await post(FORM, formBody(t));
         expectOk(answer);
@@ -616,7 +616,9 @@ export function runConformance(harness: AdapterHarness): void {
       // from this process's event loop, which is also parsing the 200 requests; on a loaded
       // machine that took over 300 ms, the shared call timed out (503 for its waiters, as it
       // must: outages are not kept) and the next arrival rightly made a second call.
-      const app = appFor(() => ({ guardOptions: options({ cache: {} }, { timeoutMs: 5000 }) }));
+      const app = appFor(() => ({
+        guardOptions: options({ cache: {} }, { http: { timeoutMs: 5000 } }),
+      }));
 
       it('200 concurrent requests with one uncached token make exactly 1 upstream call', async () => {
         const t = token();
@@ -682,10 +684,10 @@ export function runConformance(harness: AdapterHarness): void {
 
       it('a bad option is refused when the app is built, naming the option', async () => {
         await expect(
-          harness.createApp({ guardOptions: options({}, { timeoutMs: -1 }) }),
+          harness.createApp({ guardOptions: options({}, { http: { timeoutMs: -1 } }) }),
         ).rejects.toMatchObject({
           name: 'TokenGuardConfigError',
-          option: 'introspection.timeoutMs',
+          option: 'introspection.http.timeoutMs',
         });
       });
 

@@ -77,7 +77,7 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
       introspection: {
         endpoint: idp.introspectionEndpoint,
         clientAuth: { method: 'bearer', token: idp.callerToken },
-        timeoutMs: 3000,
+        http: { timeoutMs: 3000 },
         breakerThreshold: 0,
       },
       ...extra,
@@ -210,7 +210,7 @@ export function runSharedStoreConformance(harness: AdapterHarness): void {
         introspection: {
           endpoint: tenant.introspectionEndpoint,
           clientAuth: { method: 'bearer' as const, token: tenant.callerToken },
-          timeoutMs: 3000,
+          http: { timeoutMs: 3000 },
           breakerThreshold: 0,
         },
       });

@@ -53,7 +53,7 @@ export function runTokenLocationsConformance(harness: AdapterHarness): void {
     }
 
     describe('a token in a cookie (`cookie`)', () => {
-      const app = appFor(() => ({ guardOptions: options({ cookie: 'at' }) }));
+      const app = appFor(() => ({ guardOptions: options({ token: { cookie: 'at' } }) }));
       const get = (headers: Record<string, string>) => send(app().url, '/protected', { headers });
 
       it('a valid token in the named cookie passes, among other cookies', async () => {
@@ -132,9 +132,9 @@ export function runTokenLocationsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('`cookieOnUnsafeMethods: true` (the application defends against CSRF itself)', () => {
+    describe('`token.cookieOnUnsafeMethods: true` (the application defends against CSRF itself)', () => {
       const app = appFor(() => ({
-        guardOptions: options({ cookie: 'at', cookieOnUnsafeMethods: true }),
+        guardOptions: options({ token: { cookie: 'at', cookieOnUnsafeMethods: true } }),
       }));
 
       it('the cookie is read on POST', async () => {
@@ -151,12 +151,14 @@ export function runTokenLocationsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('`getToken(request)`: the application’s own location', () => {
+    describe('`token.getToken(request)`: the application’s own location', () => {
       const app = appFor(() => ({
         guardOptions: options({
-          getToken: (request) => {
-            const value = request.headers['x-api-token'];
-            return typeof value === 'string' ? value : undefined;
+          token: {
+            getToken: (request) => {
+              const value = request.headers['x-api-token'];
+              return typeof value === 'string' ? value : undefined;
+            },
           },
         }),
       }));
@@ -200,8 +202,10 @@ export function runTokenLocationsConformance(harness: AdapterHarness): void {
     describe('a getToken that throws (a bug in the application)', () => {
       const app = appFor(() => ({
         guardOptions: options({
-          getToken: () => {
-            throw new Error('a bug in getToken');
+          token: {
+            getToken: () => {
+              throw new Error('a bug in getToken');
+            },
           },
         }),
       }));
@@ -213,14 +217,14 @@ export function runTokenLocationsConformance(harness: AdapterHarness): void {
 
     it('a bad location option is refused at startup', async () => {
       await expect(
-        harness.createApp({ guardOptions: options({ cookie: 'a b' }) }),
+        harness.createApp({ guardOptions: options({ token: { cookie: 'a b' } }) }),
       ).rejects.toMatchObject({
         code: 'invalid_option',
-        option: 'cookie',
+        option: 'token.cookie',
       });
       await expect(
-        harness.createApp({ guardOptions: options({ cookieOnUnsafeMethods: true }) }),
-      ).rejects.toMatchObject({ code: 'invalid_option', option: 'cookieOnUnsafeMethods' });
+        harness.createApp({ guardOptions: options({ token: { cookieOnUnsafeMethods: true } }) }),
+      ).rejects.toMatchObject({ code: 'invalid_option', option: 'token.cookieOnUnsafeMethods' });
     });
   });
 }

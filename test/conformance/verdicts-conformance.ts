@@ -193,11 +193,11 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 3: introspection.requireAudience refuses answers without aud', () => {
+    describe('item 3: introspection.requireAudClaim refuses answers without aud', () => {
       const app = appFor(() => ({
         guardOptions: base({
           cache: false,
-          introspection: introspection({ audience: 'api', requireAudience: true }),
+          introspection: introspection({ audience: 'api', requireAudClaim: true }),
         }),
       }));
 

@@ -96,8 +96,7 @@ describe('hardening: arbitrary request bytes through every adapter (RFC 6750 §2
   const guardOptions = (): GuardOptions => ({
     realm: REALM,
     allowInsecureHttp: true,
-    allowQueryToken: true,
-    allowBodyToken: true,
+    token: { query: true, body: true },
     logger: output.logger,
     cache: { inactiveTtlMs: 600_000 },
     introspection: {

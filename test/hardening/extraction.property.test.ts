@@ -84,7 +84,7 @@ describe('hardening: arbitrary requests against the core guard (RFC 6750 §2, §
       introspection: {
         endpoint: idp.introspectionEndpoint,
         clientAuth: { method: 'bearer', token: idp.callerToken },
-        timeoutMs: 5000,
+        http: { timeoutMs: 5000 },
         breakerThreshold: 0,
       },
     });
@@ -241,7 +241,7 @@ describe('hardening: arbitrary requests against the core guard (RFC 6750 §2, §
   it(
     `RFC 6750 §2.1, §3.1: any Authorization bytes (0–3 fields, any case, any length) → 200 only for a minted token, else the modelled 400/401 with a strict challenge (${RUNS} cases)`,
     async () => {
-      const guard = guardWith({ maxHeaderBytes: SMALL_LIMIT });
+      const guard = guardWith({ token: { maxHeaderBytes: SMALL_LIMIT } });
       const stats = tally();
       const nodeCase = fc.record({
         method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'HEAD'),
@@ -269,7 +269,7 @@ describe('hardening: arbitrary requests against the core guard (RFC 6750 §2, §
   it(
     `RFC 6750 §2: a RequestLike no Node server would build (untrimmed values, header arrays, no rawHeaders) is still only ever 200/400/401/403 (${RUNS} cases)`,
     async () => {
-      const guard = guardWith({ maxHeaderBytes: SMALL_LIMIT });
+      const guard = guardWith({ token: { maxHeaderBytes: SMALL_LIMIT } });
       const stats = tally();
       const oddCase = fc.record({
         values: fc.array(authorizationValue(pools, SMALL_LIMIT), { minLength: 0, maxLength: 3 }),
@@ -304,7 +304,7 @@ describe('hardening: arbitrary requests against the core guard (RFC 6750 §2, §
   it(
     `RFC 6750 §2.2, §2.3: header, query and form body together (when enabled) → exactly the modelled outcome, one method only (${RUNS} cases)`,
     async () => {
-      const guard = guardWith({ allowQueryToken: true, allowBodyToken: true });
+      const guard = guardWith({ token: { query: true, body: true } });
       const stats = tally();
       const contentType = fc.constantFrom(
         undefined,

@@ -62,7 +62,7 @@ describe('hardening: bounded load on the identity service (concurrency cap, circ
       introspection: {
         endpoint: `${fixture.proxy.url}/v1/oauth/introspect`,
         clientAuth: { method: 'bearer', token: fixture.idp.callerToken },
-        timeoutMs: 2000,
+        http: { timeoutMs: 2000 },
         ...introspection,
       },
     };

@@ -115,17 +115,22 @@ describe('hardening: no raw token is ever echoed, on any error path (cache keys,
     const introspection = {
       endpoint: idp.introspectionEndpoint,
       clientAuth: { method: 'bearer' as const, token: idp.callerToken },
-      timeoutMs: TIMEOUT_MS,
+      http: { timeoutMs: TIMEOUT_MS },
       breakerThreshold: 0,
     };
     const auto: Partial<GuardOptions> = {
       strategy: 'auto',
       introspection,
-      jwt: { jwksUri: idp.jwksUri, issuer: idp.issuer, audience: 'api', jwksTimeoutMs: TIMEOUT_MS },
+      jwt: {
+        jwksUri: idp.jwksUri,
+        issuer: idp.issuer,
+        audience: 'api',
+        http: { timeoutMs: TIMEOUT_MS },
+      },
     };
     guards = {
       introspection: createGuard(
-        base({ introspection, allowQueryToken: true, allowBodyToken: true, scopes: ['admin'] }),
+        base({ introspection, token: { query: true, body: true }, scopes: ['admin'] }),
       ),
       clientCredentials: createGuard(
         base({

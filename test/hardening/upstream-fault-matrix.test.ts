@@ -65,9 +65,10 @@ for (const transport of TRANSPORTS) {
             const upstream = fixture.upstreams.find((u) => u.name === kind.name);
             if (upstream === undefined) throw new Error(`no upstream ${kind.name}`);
             const outbound = transport.use();
+            const options = upstream.guardOptions(output.logger);
             const guard = createGuard({
-              ...upstream.guardOptions(output.logger),
-              ...outbound.options,
+              ...options,
+              http: { ...options.http, ...outbound.options.http },
             });
             try {
               expect(await proxy.settle(0)).toBe(0);
@@ -129,7 +130,7 @@ for (const transport of TRANSPORTS) {
       const guard = createGuard({
         ...options,
         ...outbound.options,
-        introspection: { ...options.introspection, timeoutMs: 60_000 },
+        introspection: { ...options.introspection, http: { timeoutMs: 60_000 } },
       });
       idp.injectFault('introspect', { kind: 'hang' });
       const before = idp.calls.introspect;
@@ -179,7 +180,7 @@ for (const transport of TRANSPORTS) {
         introspection: {
           endpoint: `${streaming.url}/introspect`,
           clientAuth: { method: 'bearer', token: 'our-token' },
-          timeoutMs: TIMEOUT_MS,
+          http: { timeoutMs: TIMEOUT_MS },
           breakerThreshold: 0,
         },
       });

@@ -52,7 +52,7 @@ export function createGuard(options: GuardOptions): TokenGuard {
     metrics,
   });
   // Each issuer (one, or several) with its own pool, discovery, validator and breaker.
-  const issuers = createIssuerRouter(config.issuers, { metrics, outbound: config.http, realm });
+  const issuers = createIssuerRouter(config.issuers, { metrics, realm });
   const cache = createResultCache(
     config.cache && {
       ...config.cache,

@@ -61,12 +61,14 @@ export type {
   CacheOptions,
   ClientAuthentication,
   ClientCredentialsAuthentication,
+  EndpointHttpOptions,
   GuardOptions,
   HttpOptions,
   IntrospectionOptions,
   JwtKeySource,
   JwtOptions,
   PrivateKeyJwtKey,
+  TokenOptions,
 } from './options/types.js';
 export {
   type ResourceMetadata,

@@ -36,7 +36,7 @@ function guardFor(server: IdentityServer, extra: Partial<GuardOptions> = {}): To
     introspection: {
       endpoint: server.introspectionEndpoint,
       clientAuth: { method: 'bearer', token: server.callerToken },
-      timeoutMs: 300,
+      http: { timeoutMs: 300 },
       ...extra.introspection,
     },
   } as GuardOptions);
@@ -61,8 +61,8 @@ describe('createGuard: options are validated at construction', () => {
     [{ introspection: { endpoint: 'http://id.example/introspect' } }, 'introspection.endpoint'],
     [{ introspection: { endpoint: 'not a url' } }, 'introspection.endpoint'],
     [
-      { introspection: { endpoint: 'https://id.example/i', timeoutMs: -1 } },
-      'introspection.timeoutMs',
+      { introspection: { endpoint: 'https://id.example/i', http: { timeoutMs: -1 } } },
+      'introspection.http.timeoutMs',
     ],
     [{ introspection: { endpoint: 'https://id.example/i', timeOut: 5 } }, 'introspection.timeOut'],
     [{ introspection: { endpoint: 'https://id.example/i' }, scope: ['a'] }, 'scope'],
@@ -99,7 +99,9 @@ describe('createGuard: introspection, cache and counters', () => {
   it('RFC 7662: verify returns the claims in the contract shape, the scopes and the strategy', async () => {
     // The file's first upstream call pays for a cold connection and JIT: on a busy machine that
     // alone can pass the 300 ms the fault cases use, and this case is about the answer's shape.
-    const guard = guardFor(idp, { introspection: { timeoutMs: 5000 } } as Partial<GuardOptions>);
+    const guard = guardFor(idp, {
+      introspection: { http: { timeoutMs: 5000 } },
+    } as Partial<GuardOptions>);
     const token = idp.mintToken({
       sub: 'u1',
       scope: 'a b',

@@ -74,14 +74,11 @@ const VALIDITY_CHANGES: Record<string, Change> = {
 /** Settings that only shape how we call: sharing entries across them is safe. */
 const OPERATIONAL_CHANGES: Record<string, Change> = {
   realm: (o, w) => ({ ...o, realm: w }),
-  'introspection.timeoutMs': (o, w) => ({
+  'introspection.http.timeoutMs': (o, w) => ({
     ...o,
-    introspection: { ...o.introspection, timeoutMs: 1000 + w.length },
+    introspection: { ...o.introspection, http: { timeoutMs: 1000 + w.length } },
   }),
-  'introspection.connections': (o, w) => ({
-    ...o,
-    introspection: { ...o.introspection, connections: 1 + w.length },
-  }),
+  'http.connections': (o, w) => ({ ...o, http: { connections: 1 + w.length } }),
   'introspection.clientAuth (secret only)': (o, w) => ({
     ...o,
     introspection: {

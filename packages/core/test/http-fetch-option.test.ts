@@ -69,8 +69,8 @@ describe('http.fetch', () => {
   it.each([
     ['http.fetch', { http: { fetch: 'not a function' } }],
     ['http.pool', { http: { fetch, pool: 3 } }],
-    ['introspection.dispatcher', { http: { fetch }, introspection: { dispatcher: {} } }],
-    ['introspection.connections', { http: { fetch }, introspection: { connections: 4 } }],
+    ['http.dispatcher', { http: { fetch, dispatcher: {} } }],
+    ['http.connections', { http: { fetch, connections: 4 } }],
   ])('a bad or conflicting setting is a config error naming %s', (option, extra) => {
     const build = () =>
       createGuard({

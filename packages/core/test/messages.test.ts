@@ -88,7 +88,7 @@ describe('configuration errors name the option as written', () => {
       'tokenguard: option `jwt.audience` must be a non-empty string or a list of non-empty strings',
     );
     expect(messageOf(() => createGuard({ ...base, jwt: {} }))).toBe(
-      'tokenguard: option `jwt.audience` is required: a non-empty string or list of strings (or set `requireAudience: false`)',
+      'tokenguard: option `jwt.audience` is required: a non-empty string or list of strings (or set `checkAudience: false`)',
     );
   });
 
@@ -99,8 +99,10 @@ describe('configuration errors name the option as written', () => {
   });
 
   it('an async getToken is refused when the guard is built', () => {
-    expect(messageOf(() => createGuard({ ...base, getToken: (async () => 'x') as never }))).toBe(
-      'tokenguard: option `getToken` must return the token synchronously (a string, or undefined for none), not a Promise: read it from the request as it is, and do any async work in a middleware before the guard',
+    expect(
+      messageOf(() => createGuard({ ...base, token: { getToken: (async () => 'x') as never } })),
+    ).toBe(
+      'tokenguard: option `token.getToken` must return the token synchronously (a string, or undefined for none), not a Promise: read it from the request as it is, and do any async work in a middleware before the guard',
     );
   });
 });
@@ -150,7 +152,7 @@ describe('refusal reasons say why', () => {
 
   it('RFC 9110 §9.2.1: a cookie left unread on POST is cookie_ignored at debug level', async () => {
     const lines: string[] = [];
-    const guard = guardFor({ cookie: 'access_token' }, lines);
+    const guard = guardFor({ token: { cookie: 'access_token' } }, lines);
     const token = await idp.mintJwt({ scope: 'orders:read' });
     const post = { method: 'POST', url: '/orders', headers: { cookie: `access_token=${token}` } };
     const error = await Promise.resolve()
@@ -171,13 +173,13 @@ describe('refusal reasons say why', () => {
 
   it('a getToken that returns a Promise is a 500 whose log line says it must be synchronous', async () => {
     const lines: string[] = [];
-    const guard = guardFor({ getToken: () => Promise.resolve('x') as never }, lines);
+    const guard = guardFor({ token: { getToken: () => Promise.resolve('x') as never } }, lines);
     const error = await Promise.resolve()
       .then(() => guard.authenticate({ method: 'GET', url: '/', headers: {} }))
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'server_error', status: 500 });
     expect(lines).toContain(
-      'error tokenguard: option `getToken` returned a Promise: it must return the token synchronously (a string, or undefined for none), not a Promise: read it from the request as it is, and do any async work in a middleware before the guard',
+      'error tokenguard: option `token.getToken` returned a Promise: it must return the token synchronously (a string, or undefined for none), not a Promise: read it from the request as it is, and do any async work in a middleware before the guard',
     );
   });
 });

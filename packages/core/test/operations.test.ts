@@ -30,7 +30,7 @@ function introspectionGuard(extra: Record<string, unknown> = {}): TokenGuard {
     introspection: {
       endpoint: idp.introspectionEndpoint,
       clientAuth: { method: 'bearer', token: idp.callerToken },
-      timeoutMs: 500,
+      http: { timeoutMs: 500 },
       ...(extra.introspection as object),
     },
     ...(extra.jwt === undefined ? {} : { jwt: extra.jwt }),
@@ -214,7 +214,10 @@ describe('health()', () => {
       issuer: idp.issuer,
       allowInsecureHttp: true,
       logger: quiet,
-      introspection: { clientAuth: { method: 'bearer', token: idp.callerToken }, timeoutMs: 300 },
+      introspection: {
+        clientAuth: { method: 'bearer', token: idp.callerToken },
+        http: { timeoutMs: 300 },
+      },
       jwt: { audience: 'api' },
     });
     guards.push(guard);

@@ -41,9 +41,9 @@ describe('the audience defaults to the RFC 9728 resource identifier', () => {
     });
   });
 
-  it('introspection.requireAudience: false still accepts answers without aud', () => {
+  it('introspection.requireAudClaim: false still accepts answers without aud', () => {
     const config = normalizeOptions({
-      introspection: { ...introspection, requireAudience: false },
+      introspection: { ...introspection, requireAudClaim: false },
       resourceMetadata,
     });
     expect(config.validation).toMatchObject({

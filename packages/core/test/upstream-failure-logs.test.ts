@@ -47,7 +47,7 @@ function guardAt(port: number, logger: unknown, extra: Partial<GuardOptions> = {
     introspection: {
       endpoint: `http://127.0.0.1:${port}/introspect`,
       clientAuth: { method: 'bearer', token: 'guard-credential' },
-      timeoutMs: 200,
+      http: { timeoutMs: 200 },
       breakerThreshold: 0,
     },
     allowInsecureHttp: true,

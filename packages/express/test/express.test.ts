@@ -42,7 +42,7 @@ function options(extra: Partial<GuardOptions> = {}): GuardOptions {
     introspection: {
       endpoint: idp.introspectionEndpoint,
       clientAuth: { method: 'bearer', token: idp.callerToken },
-      timeoutMs: 300,
+      http: { timeoutMs: 300 },
     },
     ...extra,
   };
@@ -102,7 +102,9 @@ describe('@tokenguard/express', () => {
   });
 
   it('a bad option throws when the middleware is built, not per request', () => {
-    expect(() => tokenGuard(options({ maxHeaderBytes: -1 }))).toThrow(TokenGuardConfigError);
+    expect(() => tokenGuard(options({ token: { maxHeaderBytes: -1 } }))).toThrow(
+      TokenGuardConfigError,
+    );
   });
 
   it('Express 4 ignores promises: no refusal ever becomes an unhandled rejection', async () => {

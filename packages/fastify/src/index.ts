@@ -52,7 +52,7 @@ export type {
 /** Options of the Fastify plugin itself (never passed to the core). */
 export interface FastifyAdapterOptions extends AdapterOptions<RequestProperty> {
   /**
-   * The hook that authenticates. Default: `preValidation` when the guard's `allowBodyToken`
+   * The hook that authenticates. Default: `preValidation` when the guard's `token.body`
    * is on (the body must be parsed first; a prebuilt `guard` included), else `onRequest` (no
    * body is parsed for a refused request).
    */

@@ -37,7 +37,7 @@ function options(extra: Partial<GuardOptions> = {}): GuardOptions {
     introspection: {
       endpoint: idp.introspectionEndpoint,
       clientAuth: { method: 'bearer', token: idp.callerToken },
-      timeoutMs: 300,
+      http: { timeoutMs: 300 },
     },
     ...extra,
   };
@@ -169,7 +169,7 @@ describe('@tokenguard/fastify', () => {
       issuer: 'http://127.0.0.1:1',
       allowInsecureHttp: true,
       logger: { warn() {}, error() {} },
-      introspection: { clientAuth: { method: 'bearer', token: 'x' }, timeoutMs: 300 },
+      introspection: { clientAuth: { method: 'bearer', token: 'x' }, http: { timeoutMs: 300 } },
     });
     server.get('/x', async () => ({}));
     await server.ready();
@@ -177,14 +177,14 @@ describe('@tokenguard/fastify', () => {
     expect(answer.statusCode).toBe(503);
   });
 
-  it('allowBodyToken: the plugin parses forms as strings only when no form parser exists', async () => {
+  it('token.body: the plugin parses forms as strings only when no form parser exists', async () => {
     const withOwn = app();
     withOwn.addContentTypeParser(
       'application/x-www-form-urlencoded',
       { parseAs: 'string' },
       (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
-    await withOwn.register(tokenGuard, options({ allowBodyToken: true }));
+    await withOwn.register(tokenGuard, options({ token: { body: true } }));
     withOwn.post('/form', async (request) => ({
       body: request.body,
       sub: request.auth?.claims.sub,

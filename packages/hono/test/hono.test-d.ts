@@ -55,8 +55,10 @@ describe('@tokenguard/hono types', () => {
       selectIssuer: (request) =>
         request.headers.host === 'b.example' ? 'https://b.example' : undefined,
       resourceMetadata: { resource: 'https://api.example/mcp', scopesSupported: ['mcp:tools'] },
-      cookie: 'access_token',
-      getToken: (request) => request.headers['x-api-token'] as string | undefined,
+      token: {
+        cookie: 'access_token',
+        getToken: (request) => request.headers['x-api-token'] as string | undefined,
+      },
     });
     expectTypeOf(requireAuthContext).parameter(0).toEqualTypeOf<AuthContextRequirement>();
     new Hono()

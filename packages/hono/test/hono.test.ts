@@ -83,9 +83,9 @@ describe('@tokenguard/hono on the Fetch path (no Node message)', () => {
     expect(scoped.status).toBe(403);
   });
 
-  it('RFC 6750 §2.2: with allowBodyToken the form body is read once and still there for the handler', async () => {
+  it('RFC 6750 §2.2: with token.body the form body is read once and still there for the handler', async () => {
     const token = idp.mintToken({ sub: 'form' });
-    const answer = await appWith({ allowBodyToken: true }).request('/form', {
+    const answer = await appWith({ token: { body: true } }).request('/form', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `access_token=${token}&note=hi`,
@@ -95,7 +95,9 @@ describe('@tokenguard/hono on the Fetch path (no Node message)', () => {
   });
 
   it('a bad option throws when the middleware is built, not per request', () => {
-    expect(() => tokenGuard({ maxHeaderBytes: -1 } as GuardOptions)).toThrow(TokenGuardConfigError);
+    expect(() => tokenGuard({ token: { maxHeaderBytes: -1 } } as GuardOptions)).toThrow(
+      TokenGuardConfigError,
+    );
   });
 });
 

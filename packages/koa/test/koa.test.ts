@@ -40,7 +40,7 @@ function options(extra: Partial<GuardOptions> = {}): GuardOptions {
     introspection: {
       endpoint: idp.introspectionEndpoint,
       clientAuth: { method: 'bearer', token: idp.callerToken },
-      timeoutMs: 300,
+      http: { timeoutMs: 300 },
     },
     ...extra,
   };

@@ -82,7 +82,7 @@ describe('one store deadline per request (cache.storeTimeoutMs in total), agains
         introspection: {
           endpoint: idp.introspectionEndpoint,
           clientAuth: { method: 'bearer', token: idp.callerToken },
-          timeoutMs: 3000,
+          http: { timeoutMs: 3000 },
         },
         cache: { store, storeTimeoutMs: STORE_TIMEOUT_MS },
       });

@@ -196,7 +196,7 @@ export async function createFaultFixture(): Promise<FaultFixture> {
         introspection: {
           endpoint: `${proxy.url}/v1/oauth/introspect`,
           clientAuth: bearerAuth(),
-          timeoutMs: TIMEOUT_MS,
+          http: { timeoutMs: TIMEOUT_MS },
           breakerThreshold: 0,
         },
       }),
@@ -216,7 +216,7 @@ export async function createFaultFixture(): Promise<FaultFixture> {
             clientId: idp.defaultClient.clientId,
             clientSecret: idp.defaultClient.clientSecret,
           },
-          timeoutMs: TIMEOUT_MS,
+          http: { timeoutMs: TIMEOUT_MS },
           breakerThreshold: 0,
         },
       }),
@@ -233,7 +233,7 @@ export async function createFaultFixture(): Promise<FaultFixture> {
           jwksUri: `${proxy.url}/.well-known/jwks.json`,
           issuer: idp.issuer,
           audience: 'api',
-          jwksTimeoutMs: TIMEOUT_MS,
+          http: { timeoutMs: TIMEOUT_MS },
         },
       }),
       token: (sub) => idp.mintJwt({ sub }, { alg: 'ES256' }),
@@ -245,7 +245,9 @@ export async function createFaultFixture(): Promise<FaultFixture> {
       guardOptions: (logger) => ({
         ...base(logger),
         issuer: idp.issuer,
-        introspection: { clientAuth: bearerAuth(), timeoutMs: TIMEOUT_MS, breakerThreshold: 0 },
+        introspection: { clientAuth: bearerAuth(), breakerThreshold: 0 },
+        // Discovery is sent under the guard's own bounds.
+        http: { timeoutMs: TIMEOUT_MS },
       }),
       token: async (sub) => idp.mintToken({ sub }),
       calls: () => idp.calls.oauthMetadata + idp.calls.openidMetadata,

@@ -55,7 +55,7 @@ const guardOptions = {
   introspection: {
     endpoint: config.introspectionEndpoint,
     clientAuth: config.clientAuth,
-    timeoutMs: 3000,
+    http: { timeoutMs: 3000 },
     breakerThreshold: 0,
   },
   cache: { store, storeTimeoutMs: 200, ...(config.cache ?? {}) },

@@ -61,7 +61,7 @@ export class Adapter {
   readonly property: string;
   /** The guard's resolved settings (the same whether the adapter built the guard or not). */
   readonly settings: GuardSettings;
-  /** Whether the guard reads form bodies (`allowBodyToken`): the adapter parses them first. */
+  /** Whether the guard reads form bodies (`token.body`): the adapter parses them first. */
   readonly bodyToken: boolean;
   /** Framework-only options the caller named, for the adapter to check. */
   readonly frameworkOptions: Readonly<Record<string, unknown>>;

@@ -2,7 +2,7 @@
  * The guard's resolved settings, as the adapters read them: never the raw options, so a
  * prebuilt guard handed to an adapter (`tokenGuard(guard)`, `register(tokenGuard, { guard })`)
  * behaves exactly like the one the adapter builds from the same options (it reads form
- * bodies for `allowBodyToken`, logs through the configured logger, answers preflights).
+ * bodies for `token.body`, logs through the configured logger, answers preflights).
  *
  * Kept under a symbol rather than a public `guard.settings`: their shape is internal and
  * changes with the options; applications read what they need from the guard's own methods.
@@ -22,7 +22,7 @@ export interface GuardSettings {
   readonly passCorsPreflight: boolean;
   /** The RFC 9728 document, with `resourceMetadata`. */
   readonly resourceMetadata: ResourceMetadata | undefined;
-  /** `allowBodyToken`: the adapter parses form bodies before authenticating. */
+  /** `token.body`: the adapter parses form bodies before authenticating. */
   readonly extraction: { readonly allowBodyToken: boolean };
 }
 

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { DEFAULTS } from '../options/defaults.js';
 import type { CacheEntry, CacheStore, Invalidation } from './cache-store.js';
 
 /**
@@ -8,7 +9,7 @@ import type { CacheEntry, CacheStore, Invalidation } from './cache-store.js';
  *
  * @param maxEntries most entries kept. Default 10000.
  */
-export function createMemoryStore(maxEntries = 10_000): CacheStore {
+export function createMemoryStore(maxEntries: number = DEFAULTS.cacheMaxEntries): CacheStore {
   const lru = new LRUCache<string, CacheEntry>({ max: maxEntries, ttlAutopurge: false });
   const listeners = new Set<(message: Invalidation) => void>();
   const recorded = new LRUCache<string, true>({ max: maxEntries, ttlAutopurge: false });

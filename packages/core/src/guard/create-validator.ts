@@ -10,7 +10,7 @@ import { hashBreakerSubject } from '../cache/hash-token.js';
 import { createClientAuthenticator } from '../client-auth/create-client-authenticator.js';
 import { InvalidTokenError, TokenGuardError, UpstreamUnavailableError } from '../errors.js';
 import type { BreakerState } from '../health/check-guard-health.js';
-import type { HttpClient } from '../internal/http-client.js';
+import { type HttpClient, withCallBounds } from '../internal/http-client.js';
 import { createIntrospector } from '../introspection/create-introspector.js';
 import { createUpstreamLimiter } from '../introspection/create-upstream-limiter.js';
 import { createJwtVerifier, type JwtVerifier } from '../jwt/create-jwt-verifier.js';
@@ -155,7 +155,9 @@ function byIntrospection(
   settings: NormalizedIntrospection,
   deps: ValidatorDependencies,
 ): Validator {
-  const { http, endpoint, metrics } = deps;
+  const { endpoint, metrics } = deps;
+  // `introspection.http`: the bounds of introspection calls and of its token endpoint.
+  const http = withCallBounds(deps.http, settings);
   const clientAuth = settings.clientAuth;
   const introspector = createIntrospector({
     http,

@@ -34,8 +34,12 @@ export interface HttpClientOptions {
 
 export type HttpResponse = TransportResponse;
 
-/** The guard-wide outbound settings every client of one guard shares (`http` in the options). */
+/** What one client is built with: the guard's `http` options, or an issuer's over them. */
 export interface OutboundSettings {
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly connections: number;
+  readonly dispatcher: Dispatcher | undefined;
   readonly fetch: typeof fetch | undefined;
 }
 
@@ -166,4 +170,24 @@ export function parseJsonObject(response: HttpResponse, purpose: string): Record
     });
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * The same client with other default bounds for the calls of one endpoint group (the
+ * introspection endpoint and its token endpoint: `introspection.http`); a request's own
+ * bounds still win. Closing stays with the client's owner.
+ */
+export function withCallBounds(
+  client: HttpClient,
+  bounds: { readonly timeoutMs: number; readonly maxResponseBytes: number },
+): HttpClient {
+  return {
+    send: (req) =>
+      client.send({
+        ...req,
+        timeoutMs: req.timeoutMs ?? bounds.timeoutMs,
+        maxResponseBytes: req.maxResponseBytes ?? bounds.maxResponseBytes,
+      }),
+    close: async () => {},
+  };
 }

@@ -22,7 +22,6 @@ import {
   type HealthOptions,
   type HealthSources,
 } from '../health/check-guard-health.js';
-import type { OutboundSettings } from '../internal/http-client.js';
 import { isJwtRouted } from '../jwt/is-jwt-routed.js';
 import { type NormalizedIssuers, normalizeIssuerEntry } from '../settings/normalize-issuers.js';
 import type { RequestLike } from '../types.js';
@@ -55,21 +54,20 @@ const UNKNOWN_ISSUER_TTL_MS = 60_000;
 
 export interface IssuerRouterDependencies {
   readonly metrics: GuardMetricsRecorder;
-  readonly outbound: OutboundSettings;
   readonly realm?: string;
 }
 
 /**
  * @example
- * const router = createIssuerRouter(config.issuers, { metrics, outbound: config.http });
+ * const router = createIssuerRouter(config.issuers, { metrics });
  * const route = await router.route(token, request);
  */
 export function createIssuerRouter(
   settings: NormalizedIssuers,
   deps: IssuerRouterDependencies,
 ): IssuerRouter {
-  const { realm, metrics: guardMetrics, outbound } = deps;
-  const unitDeps = { metrics: guardMetrics, outbound };
+  const { realm, metrics: guardMetrics } = deps;
+  const unitDeps = { metrics: guardMetrics };
   const configured = new Map<string | undefined, IssuerUnit>();
   for (const entry of settings.entries) {
     configured.set(entry.issuer, createIssuerUnit(entry, unitDeps));

@@ -10,9 +10,8 @@ import { createGuardMetrics, type GuardMetricsRecorder } from '../guard/create-g
 import { createValidator } from '../guard/create-validator.js';
 import type { IssuerMetrics } from '../guard-types.js';
 import type { BreakerState, HealthSources } from '../health/check-guard-health.js';
-import { createHttpClient, type OutboundSettings } from '../internal/http-client.js';
+import { createHttpClient } from '../internal/http-client.js';
 import type { NormalizedIssuer } from '../settings/normalize-issuers.js';
-import { outboundHttpSettings } from '../settings/normalize-validation.js';
 import type { ValidationStrategy } from '../types.js';
 import type { ValidationTrace } from '../validation-trace.js';
 
@@ -48,15 +47,13 @@ export interface IssuerUnit extends IssuerRoute {
 export interface IssuerUnitDependencies {
   /** The guard's counters: this unit counts into them and into its own record. */
   readonly metrics: GuardMetricsRecorder;
-  /** How outbound calls are sent (`http.fetch`). */
-  readonly outbound: OutboundSettings;
   /** Called after each valid verdict (a resolved issuer on probation is then proven). */
   readonly onValid?: () => void;
 }
 
 /**
  * @example
- * const unit = createIssuerUnit(entry, { metrics, outbound: config.http });
+ * const unit = createIssuerUnit(entry, { metrics });
  * const result = await unit.validate(token);
  */
 export function createIssuerUnit(
@@ -67,11 +64,8 @@ export function createIssuerUnit(
   const guardMetrics = deps.metrics;
   const introspection = validation.strategy === 'jwt' ? undefined : validation.introspection;
   const jwt = validation.strategy === 'introspection' ? undefined : validation.jwt;
-  const http = createHttpClient({
-    ...outboundHttpSettings(introspection, jwt),
-    fetch: deps.outbound.fetch,
-    onComplete: guardMetrics.upstreamCompleted,
-  });
+  // This issuer's `http` (its own over the guard's): every call it makes.
+  const http = createHttpClient({ ...entry.http, onComplete: guardMetrics.upstreamCompleted });
   const needsDiscovery =
     entry.alwaysDiscover === true ||
     (introspection !== undefined && introspection.endpoint === undefined) ||

@@ -134,6 +134,7 @@ function keyResolverFor(
         http: deps.http,
         cooldownMs: config.jwksCooldownMs,
         timeoutMs: config.jwksTimeoutMs,
+        maxResponseBytes: config.jwksMaxResponseBytes,
         maxAgeMs: config.jwksMaxAgeMs,
         retryAfterFailureMs: config.jwksRetryAfterFailureMs,
         onFetch: deps.onJwksFetch,

@@ -22,6 +22,8 @@ export interface RemoteKeySetOptions {
   readonly cooldownMs: number;
   /** Fetch deadline, in ms. */
   readonly timeoutMs: number;
+  /** Largest accepted JWKS, in bytes. Default: the client's bound. */
+  readonly maxResponseBytes?: number;
   /** Age after which the set is refreshed in the background on next use, in ms. */
   readonly maxAgeMs: number;
   /** How long a failed fetch is remembered (requests needing a fetch get 503 at once), in ms. */
@@ -117,6 +119,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       headers: { accept: 'application/jwk-set+json, application/json' },
       purpose: 'jwks',
       timeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
     });
     if (response.status !== 200) {
       // No redirects are followed (a JWKS location is configuration, not something an answer

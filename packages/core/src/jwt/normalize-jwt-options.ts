@@ -8,6 +8,7 @@ import type { JSONWebKeySet, JWK } from 'jose';
 import { TokenGuardConfigError } from '../errors.js';
 import { ASYMMETRIC_ALGORITHMS } from '../internal/asymmetric-algorithms.js';
 import { ECDSA_ALGORITHM_OF_CURVE, isShortRsaKey, MIN_RSA_BITS } from '../internal/key-rules.js';
+import { type CallBounds, normalizeCallBounds } from '../options/call-bounds.js';
 import { DEFAULTS } from '../options/defaults.js';
 import { optionKeys } from '../options/option-keys.js';
 import type { JwtOptions } from '../options/types.js';
@@ -39,13 +40,13 @@ const HMAC_MIN_SECRET_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS3
 const JWT_KEYS = optionKeys<JwtOptions>({
   issuer: true,
   audience: true,
-  requireAudience: true,
+  checkAudience: true,
   algorithms: true,
   requireTyp: true,
   maxTokenAgeSec: true,
   requiredClaims: true,
   jwksCooldownMs: true,
-  jwksTimeoutMs: true,
+  http: true,
   jwksUri: true,
   keys: true,
   secret: true,
@@ -74,7 +75,7 @@ export interface NormalizedJwtOptions {
   /**
    * Claims every token must carry (registered ones with their types). Default with
    * `requireTyp` (the RFC 9068 profile): `iss exp aud sub client_id iat jti` (`aud` left out
-   * with `requireAudience: false`); without it: `iss exp` (+ `aud`). `exp` is always included,
+   * with `checkAudience: false`); without it: `iss exp` (+ `aud`). `exp` is always included,
    * and `iat` whenever `maxTokenAgeSec` is set.
    */
   readonly requiredClaims: readonly string[];
@@ -82,8 +83,10 @@ export interface NormalizedJwtOptions {
   readonly clockToleranceSec: number;
   /** Least time between two JWKS fetches triggered by an unknown `kid`, in milliseconds. */
   readonly jwksCooldownMs: number;
-  /** JWKS fetch timeout, in milliseconds. */
+  /** JWKS fetch timeout (`jwt.http.timeoutMs`, else the client's), in milliseconds. */
   readonly jwksTimeoutMs: number;
+  /** Largest accepted JWKS (`jwt.http.maxResponseBytes`, else the client's), in bytes. */
+  readonly jwksMaxResponseBytes: number;
   /** Age after which a fetched JWKS is refreshed in the background, in milliseconds. Default 600000. */
   readonly jwksMaxAgeMs: number;
   /** How long a failed JWKS fetch is remembered before the next attempt, in milliseconds. Default 2000. */
@@ -110,16 +113,23 @@ export interface JwtGuardDefaults {
   readonly clockToleranceSec: number;
   /** Whether `http:` URLs are allowed. */
   readonly allowInsecureHttp: boolean;
+  /** The bounds of the client that fetches the JWKS (`http`). Default: the guard defaults. */
+  readonly http?: CallBounds;
 }
+
+const DEFAULT_CALL_BOUNDS: CallBounds = Object.freeze({
+  timeoutMs: DEFAULTS.upstreamTimeoutMs,
+  maxResponseBytes: DEFAULTS.maxResponseBytes,
+});
 
 /**
  * Validates the `jwt` options and returns a frozen, normalised config.
  *
  * Rules: `issuer` is required (here or on the guard); `audience` is required unless
- * `requireAudience: false`; `algorithms` default to the public-key list, never include `none`,
+ * `checkAudience: false`; `algorithms` default to the public-key list, never include `none`,
  * and include HS* only together with `secret` (and then nothing else); exactly one key source
  * (`jwksUri`, `keys` or `secret`), or none when the guard has an `issuer` (the JWKS then comes
- * from discovery's `jwks_uri`). Defaults: `jwksCooldownMs` 30000, `jwksTimeoutMs` 5000,
+ * from discovery's `jwks_uri`). Defaults: `jwksCooldownMs` 30000, `http` the client's bounds,
  * `requireTyp` true; with a `secret`, `algorithms` default to `['HS256']`.
  *
  * @throws TokenGuardConfigError naming the option path (e.g. `jwt.algorithms`).
@@ -138,20 +148,20 @@ export function normalizeJwtOptions(
     throw new TokenGuardConfigError(at('issuer'), 'is required (or set the guard `issuer`)');
   }
 
-  const requireAudience = optionalBoolean(raw.requireAudience, at('requireAudience'), true);
+  const checkAudience = optionalBoolean(raw.checkAudience, at('checkAudience'), true);
   let audience: readonly string[] | undefined;
-  if (requireAudience) {
+  if (checkAudience) {
     audience = optionalStringList(
       raw.audience ?? [],
       at('audience'),
       raw.audience === undefined
-        ? 'is required: a non-empty string or list of strings (or set `requireAudience: false`)'
+        ? 'is required: a non-empty string or list of strings (or set `checkAudience: false`)'
         : 'must be a non-empty string or a list of non-empty strings',
     );
   } else if (raw.audience !== undefined) {
     throw new TokenGuardConfigError(
       at('audience'),
-      'must not be set together with `requireAudience: false`',
+      'must not be set together with `checkAudience: false`',
     );
   }
 
@@ -189,6 +199,7 @@ export function normalizeJwtOptions(
       : optionalInteger(raw.maxTokenAgeSec, at('maxTokenAgeSec'), 0, { min: 1, max: 31_536_000 });
 
   const requireTyp = optionalBoolean(raw.requireTyp, at('requireTyp'), true);
+  const jwksBounds = normalizeCallBounds(raw.http, at('http'), guard.http ?? DEFAULT_CALL_BOUNDS);
   const config = {
     issuer,
     audience,
@@ -209,15 +220,8 @@ export function normalizeJwtOptions(
         max: 3_600_000,
       },
     ),
-    jwksTimeoutMs: optionalInteger(
-      raw.jwksTimeoutMs,
-      at('jwksTimeoutMs'),
-      DEFAULTS.upstreamTimeoutMs,
-      {
-        min: 1,
-        max: 120_000,
-      },
-    ),
+    jwksTimeoutMs: jwksBounds.timeoutMs,
+    jwksMaxResponseBytes: jwksBounds.maxResponseBytes,
     jwksMaxAgeMs: DEFAULTS.jwksMaxAgeMs,
     jwksRetryAfterFailureMs: DEFAULTS.retryAfterFailureMs,
     keySource:
@@ -261,10 +265,12 @@ function normalizeRequiredClaims(
 
 function normalizeAlgorithms(value: unknown, path: string, hasSecret: boolean): readonly string[] {
   if (value === undefined) return hasSecret ? Object.freeze(['HS256']) : DEFAULT_JWT_ALGORITHMS;
-  if (!Array.isArray(value) || value.length === 0 || value.some((alg) => typeof alg !== 'string')) {
-    throw new TokenGuardConfigError(path, 'must be a non-empty list of JWS algorithm names');
-  }
-  const algorithms = [...new Set(value as string[])];
+  const algorithms = optionalStringList(
+    value,
+    path,
+    'must be a non-empty list of JWS algorithm names',
+    { single: false },
+  ) as readonly string[];
   for (const alg of algorithms) {
     // RFC 8725 §3.1 / §3.2: an unsecured JWS must never be accepted.
     if (alg.toLowerCase() === 'none') {

@@ -45,4 +45,10 @@ export const DEFAULTS = Object.freeze({
   maxNewIssuersPerSec: 10,
   /** Longest wait for the shared cache store before a lookup counts as a miss, in ms. */
   cacheStoreTimeoutMs: 50,
+  /** Oldest accepted DPoP proof `iat`, in seconds (RFC 9449 §11.1). */
+  dpopMaxProofAgeSec: 60,
+  /** DPoP proof `jti`s remembered in process (RFC 9449 §11.1). */
+  dpopMaxReplayEntries: 100_000,
+  /** How long a DPoP server nonce is accepted, in seconds (RFC 9449 §9). */
+  dpopNonceMaxAgeSec: 300,
 });

@@ -20,6 +20,6 @@ export function resourceIdentifier(resourceMetadata: unknown): string | undefine
  */
 export function withResourceAudience(jwt: unknown, resource: string | undefined): unknown {
   if (resource === undefined || !isPlainObject(jwt)) return jwt;
-  if (jwt.audience !== undefined || jwt.requireAudience === false) return jwt;
+  if (jwt.audience !== undefined || jwt.checkAudience === false) return jwt;
   return { ...jwt, audience: resource };
 }

@@ -108,12 +108,11 @@ export interface IntrospectionOptions {
   readonly endpoint?: string;
   /** How we authenticate to the endpoint. */
   readonly clientAuth?: ClientAuthentication;
-  /** Whole-request timeout in milliseconds. Default 5000. */
-  readonly timeoutMs?: number;
-  /** Largest accepted response body in bytes. Default 65536. */
-  readonly maxResponseBytes?: number;
-  /** Keep-alive pool size per origin. Default 64. */
-  readonly connections?: number;
+  /**
+   * The deadline and body bound of the introspection endpoint and of the token endpoint of
+   * `clientAuth`. Default: the guard's `http`.
+   */
+  readonly http?: EndpointHttpOptions;
   /** Most upstream calls in flight at once; extra requests wait (see `queueTimeoutMs`). Default 256. */
   readonly maxConcurrent?: number;
   /** How long a request waits for an upstream slot before a 503, in milliseconds. Default 1000. */
@@ -126,8 +125,6 @@ export interface IntrospectionOptions {
   readonly breakerThreshold?: number;
   /** Circuit breaker: how long it stays open before one probe, in milliseconds. Default 5000. */
   readonly breakerCooldownMs?: number;
-  /** An undici dispatcher to use instead of the guard's own pool (proxies, custom TLS). */
-  readonly dispatcher?: Dispatcher;
   /**
    * RFC 7662 §2.2: an answer that carries `aud` must name one of these, else the token is
    * refused (`audience_mismatch`). Default: `jwt.audience` when set, else the
@@ -135,28 +132,52 @@ export interface IntrospectionOptions {
    */
   readonly audience?: string | readonly string[];
   /**
-   * Also refuse answers that carry no `aud` at all (needs `audience`). Default: true when the
+   * Also refuse answers that carry no `aud` claim at all (needs `audience`); without it an
+   * answer without `aud` passes and only a present `aud` is checked. Default: true when the
    * audience is the `resourceMetadata.resource` URL, else false.
    */
-  readonly requireAudience?: boolean;
+  readonly requireAudClaim?: boolean;
 }
 
 /**
- * How the guard sends its outbound calls. By default undici's keep-alive pool where undici
- * can dispatch (Node, Deno), else the runtime's `fetch` (Bun); the deadlines, body bound
- * and no-redirect rule are the same either way.
+ * How the guard sends every outbound call: introspection, discovery, JWKS and the token
+ * endpoint. By default undici's keep-alive pool where undici can dispatch (Node, Deno), else
+ * the runtime's `fetch` (Bun); the deadlines, body bound and no-redirect rule are the same
+ * either way. Each `issuers[]` entry may set its own, merged key by key over this one.
  *
  * @example
- * const http: HttpOptions = { fetch: (input, init) => fetch(input, { ...init, client }) };
+ * const http: HttpOptions = { timeoutMs: 2000, connections: 16 };
  */
 export interface HttpOptions {
+  /** Deadline of one call (connect, headers and body), in milliseconds. Default 5000. */
+  readonly timeoutMs?: number;
+  /** Largest accepted answer body, in bytes. Default 65536. */
+  readonly maxResponseBytes?: number;
+  /** Keep-alive connections per origin (undici's pool). Not with `fetch`. Default 64. */
+  readonly connections?: number;
+  /** An undici dispatcher to use instead of the guard's own pool (proxies, custom TLS). Not with `fetch`. Default: none. */
+  readonly dispatcher?: Dispatcher;
   /**
    * A WHATWG `fetch` to send every call through (an instrumented or proxy-aware fetch, a
    * Deno `HttpClient` bound in). The guard passes `redirect: 'manual'` and its own abort
-   * signal, and does not close that fetch's connections. Not with `introspection.dispatcher`
-   * or `introspection.connections`. Default: none.
+   * signal, and does not close that fetch's connections. Not with `dispatcher` or
+   * `connections`. Default: none.
    */
   readonly fetch?: typeof fetch;
+}
+
+/**
+ * One endpoint's own call bounds (`introspection.http`, `jwt.http` for the JWKS), over the
+ * guard's `http`.
+ *
+ * @example
+ * const introspection: IntrospectionOptions = { endpoint, http: { timeoutMs: 1500 } };
+ */
+export interface EndpointHttpOptions {
+  /** Deadline of one call to this endpoint, in milliseconds. Default: `http.timeoutMs`. */
+  readonly timeoutMs?: number;
+  /** Largest accepted answer from this endpoint, in bytes. Default: `http.maxResponseBytes`. */
+  readonly maxResponseBytes?: number;
 }
 
 /**
@@ -195,12 +216,16 @@ export type JwtOptions = {
   /** Expected `iss`. Default: the guard's `issuer`. */
   readonly issuer?: string;
   /**
-   * Expected `aud` (one of). Required unless `requireAudience: false` or `resourceMetadata` is
+   * Expected `aud` (one of). Required unless `checkAudience: false` or `resourceMetadata` is
    * set, whose `resource` URL is then the expected audience (RFC 8707).
    */
   readonly audience?: string | readonly string[];
-  /** Skip the `aud` check. Default false. */
-  readonly requireAudience?: boolean;
+  /**
+   * Check every token's `aud` against `audience` (RFC 7519 §4.1.3; a token without `aud` is
+   * refused). `false` skips the check: any audience passes, and `audience` must not be set.
+   * Default true.
+   */
+  readonly checkAudience?: boolean;
   /** Allowed algorithms. Default: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA. */
   readonly algorithms?: readonly string[];
   /** RFC 9068 §2.1: require `typ: at+jwt`. Default true. */
@@ -218,8 +243,8 @@ export type JwtOptions = {
   readonly requiredClaims?: readonly string[];
   /** Least time between two JWKS fetches, in milliseconds. Default 30000. */
   readonly jwksCooldownMs?: number;
-  /** JWKS fetch timeout in milliseconds. Default 5000. */
-  readonly jwksTimeoutMs?: number;
+  /** The deadline and body bound of JWKS fetches alone. Default: the guard's `http`. */
+  readonly http?: EndpointHttpOptions;
 } & Partial<JwtKeySource>;
 
 /**
@@ -269,6 +294,36 @@ export interface CacheOptions {
 }
 
 /**
+ * Where the guard looks for the access token. The `Authorization` header (RFC 6750 §2.1) is
+ * always read; every other location is off until it is named here. A token found in two
+ * places is refused (400 `invalid_request`).
+ *
+ * @example
+ * const token: TokenOptions = { body: true, cookie: 'session' };
+ */
+export interface TokenOptions {
+  /** Longest accepted Authorization header (and token from any location), in bytes. Default 8192. */
+  readonly maxHeaderBytes?: number;
+  /** RFC 6750 §2.2: accept `access_token` in a form body. Default false. */
+  readonly body?: boolean;
+  /** RFC 6750 §2.3: accept `access_token` in the query. Default false (tokens leak into logs). */
+  readonly query?: boolean;
+  /**
+   * Also read the token from this cookie (browser-facing APIs), under the header's rules.
+   * Read on safe methods only (GET, HEAD, OPTIONS, TRACE) unless `cookieOnUnsafeMethods`:
+   * a cookie rides along on cross-site requests (CSRF). Default: no cookie.
+   */
+  readonly cookie?: string;
+  /**
+   * Read the `cookie` token on POST, PUT, PATCH, DELETE… too. Only with a CSRF defence of
+   * your own (SameSite=Strict cookies, a CSRF token, an Origin check). Default false.
+   */
+  readonly cookieOnUnsafeMethods?: boolean;
+  /** Your own token location, e.g. `(req) => req.headers['x-api-token']`. Default: none. */
+  readonly getToken?: TokenGetter;
+}
+
+/**
  * The options of `createGuard`; every one is checked at construction.
  *
  * @example
@@ -289,29 +344,19 @@ export interface GuardOptions {
   readonly introspection?: IntrospectionOptions;
   /** Local verification of RFC 9068 JWT access tokens. Default: none. */
   readonly jwt?: JwtOptions;
-  /** How every outbound call (introspection, token endpoint, discovery, JWKS) is sent. */
+  /**
+   * How every outbound call (introspection, token endpoint, discovery, JWKS) is sent: its
+   * deadline, body bound and transport. `introspection.http` and `jwt.http` bound one
+   * endpoint's calls; an `issuers[]` entry's own `http` wins over this one.
+   */
   readonly http?: HttpOptions;
   /** `false` turns caching off. */
   readonly cache?: CacheOptions | false;
-  /** RFC 6750 §2.2: accept `access_token` in a form body. Default false. */
-  readonly allowBodyToken?: boolean;
-  /** RFC 6750 §2.3: accept `access_token` in the query. Default false (tokens leak into logs). */
-  readonly allowQueryToken?: boolean;
-  /** Longest accepted Authorization header, in bytes. Default 8192. */
-  readonly maxHeaderBytes?: number;
   /**
-   * Also read the token from this cookie (browser-facing APIs), under the header's rules.
-   * Read on safe methods only (GET, HEAD, OPTIONS, TRACE) unless `cookieOnUnsafeMethods`:
-   * a cookie rides along on cross-site requests (CSRF). Default: no cookie.
+   * Where the access token may come from besides the `Authorization` header (RFC 6750 §2):
+   * form body, query, a cookie, your own function; and the header's size limit.
    */
-  readonly cookie?: string;
-  /**
-   * Read the `cookie` token on POST, PUT, PATCH, DELETE… too. Only with a CSRF defence of
-   * your own (SameSite=Strict cookies, a CSRF token, an Origin check). Default false.
-   */
-  readonly cookieOnUnsafeMethods?: boolean;
-  /** Your own token location, e.g. `(req) => req.headers['x-api-token']`. Default: none. */
-  readonly getToken?: TokenGetter;
+  readonly token?: TokenOptions;
   /**
    * CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) carry no
    * token (Fetch §3.2.2). By default a preflight that reaches the guard is answered by the
@@ -417,6 +462,8 @@ export interface IssuerOptions {
   readonly introspection?: IntrospectionOptions;
   /** This issuer's JWT verification (`jwt.issuer` is always `issuer`). */
   readonly jwt?: Omit<JwtOptions, 'issuer'>;
+  /** How this issuer's calls are sent, merged key by key over the guard's `http`. Default: the guard's. */
+  readonly http?: HttpOptions;
 }
 
 /**
@@ -465,7 +512,7 @@ export interface DpopOptions {
   /**
    * Most proof `jti`s remembered in process (RFC 9449 §11.1). When every one is still
    * live, new proofs are refused (503 with `Retry-After`) rather than a live one forgotten:
-   * a forgotten proof could be replayed. Default 100,000.
+   * a forgotten proof could be replayed. Default 100000.
    */
   readonly maxReplayEntries?: number;
 }

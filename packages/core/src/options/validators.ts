@@ -1,5 +1,6 @@
 /** Small option validators shared by the option normalisers. Each throws `TokenGuardConfigError`. */
 import { TokenGuardConfigError } from '../errors.js';
+import { renamedOption } from './renamed-options.js';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -10,7 +11,10 @@ export function checkObject(value: unknown, path: string): Record<string, unknow
   return value;
 }
 
-/** Typos are configuration errors, not silently ignored settings; the nearest known key is suggested. */
+/**
+ * Typos are configuration errors, not silently ignored settings: a renamed option names its
+ * new path, any other unknown key the nearest known one.
+ */
 export function checkKnownKeys(
   value: Record<string, unknown>,
   known: readonly string[],
@@ -18,12 +22,16 @@ export function checkKnownKeys(
 ): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
-      const near = nearestKey(key, known);
+      const option = `${path}${path ? '.' : ''}${key}`;
+      const renamed = renamedOption(option);
+      const near = renamed === undefined ? nearestKey(key, known) : undefined;
       throw new TokenGuardConfigError(
-        `${path}${path ? '.' : ''}${key}`,
-        near === undefined
-          ? 'is not a known option'
-          : `is not a known option; did you mean \`${near}\`?`,
+        option,
+        renamed !== undefined
+          ? `is not a known option; it was renamed to \`${renamed}\``
+          : near === undefined
+            ? 'is not a known option'
+            : `is not a known option; did you mean \`${near}\`?`,
       );
     }
   }
@@ -94,17 +102,19 @@ export function optionalString(value: unknown, path: string): string | undefined
 }
 
 /**
- * A non-empty string or list of non-empty strings (audiences, algorithms, event types),
- * frozen and without repeats; `undefined` stays `undefined`. `expected` replaces the text of
- * the error where the option has a rule of its own to state.
+ * The one string-list rule: a non-empty list of non-empty strings (audiences, algorithms,
+ * brands, proxy addresses, event types), or one string where `single` allows it (the
+ * default), frozen and without repeats; `undefined` stays `undefined`. `expected` replaces
+ * the text of the error where the option has a rule of its own to state.
  */
 export function optionalStringList(
   value: unknown,
   path: string,
   expected = 'must be a non-empty string or list of strings',
+  { single = true }: { single?: boolean } = {},
 ): readonly string[] | undefined {
   if (value === undefined) return undefined;
-  const list = typeof value === 'string' ? [value] : value;
+  const list = typeof value === 'string' && single ? [value] : value;
   if (
     !Array.isArray(list) ||
     list.length === 0 ||

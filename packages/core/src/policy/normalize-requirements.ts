@@ -4,6 +4,7 @@
  */
 import { TokenGuardConfigError } from '../errors.js';
 import { SCOPE_TOKEN } from '../internal/scope-syntax.js';
+import { optionalStringList } from '../options/validators.js';
 import { normalizeAuthContextRequirement } from '../step-up/normalize-auth-context-requirement.js';
 import type { BrandRequirement, Requirements } from '../types.js';
 
@@ -119,12 +120,10 @@ function listOf(scopes: readonly string[]): string {
 
 function brandRequirement(value: unknown, path: string): BrandRequirement | undefined {
   if (value === undefined || typeof value === 'function') return value as BrandRequirement;
-  if (typeof value === 'string' && value !== '') return value;
-  if (Array.isArray(value) && value.length > 0 && value.every((b) => typeof b === 'string' && b)) {
-    return Object.freeze([...value]);
-  }
-  throw new TokenGuardConfigError(
+  const brands = optionalStringList(
+    value,
     path,
     'must be a brand, a non-empty list of brands, or a function of the request',
   );
+  return typeof value === 'string' ? value : brands;
 }

@@ -2,14 +2,17 @@
  * Checks the `dpop` and `mtls` options once, at construction (a typo is a startup error,
  * never a per-request 401).
  */
+
 import { TokenGuardConfigError } from '../errors.js';
 import { ASYMMETRIC_ALGORITHMS } from '../internal/asymmetric-algorithms.js';
+import { DEFAULTS } from '../options/defaults.js';
 import type { CertificateSource, DpopMode } from '../options/types.js';
 import {
   checkKnownKeys,
   checkObject,
   isPlainObject,
   optionalInteger,
+  optionalStringList,
 } from '../options/validators.js';
 import { createDpopNonces, type DpopNonces } from './create-dpop-nonces.js';
 import { canonicalAddress } from './read-client-certificate.js';
@@ -82,15 +85,25 @@ export function normalizeDpopOption(value: unknown): NormalizedDpop {
   return Object.freeze({
     mode,
     algorithms,
-    maxProofAgeSec: optionalInteger(raw.maxProofAgeSec, 'dpop.maxProofAgeSec', 60, {
-      min: 1,
-      max: 3600,
-    }),
+    maxProofAgeSec: optionalInteger(
+      raw.maxProofAgeSec,
+      'dpop.maxProofAgeSec',
+      DEFAULTS.dpopMaxProofAgeSec,
+      {
+        min: 1,
+        max: 3600,
+      },
+    ),
     origins,
     nonces: normalizeNonce(raw.nonce),
-    maxReplayEntries: optionalInteger(raw.maxReplayEntries, 'dpop.maxReplayEntries', 100_000, {
-      min: 1,
-    }),
+    maxReplayEntries: optionalInteger(
+      raw.maxReplayEntries,
+      'dpop.maxReplayEntries',
+      DEFAULTS.dpopMaxReplayEntries,
+      {
+        min: 1,
+      },
+    ),
   });
 }
 
@@ -137,7 +150,10 @@ function normalizeNonce(value: unknown): DpopNonces | undefined {
   }
   return createDpopNonces({
     secret,
-    maxAgeSec: optionalInteger(raw.maxAgeSec, 'dpop.nonce.maxAgeSec', 300, { min: 2, max: 86_400 }),
+    maxAgeSec: optionalInteger(raw.maxAgeSec, 'dpop.nonce.maxAgeSec', DEFAULTS.dpopNonceMaxAgeSec, {
+      min: 2,
+      max: 86_400,
+    }),
   });
 }
 
@@ -160,21 +176,16 @@ export function normalizeMtlsOption(
   if (typeof header !== 'string' || !/^[a-z0-9!#$%&'*+.^_`|~-]+$/i.test(header)) {
     throw new TokenGuardConfigError('mtls.certificateFrom.header', 'must be a header name');
   }
-  const proxies = from.trustedProxies;
-  if (
-    !Array.isArray(proxies) ||
-    proxies.length === 0 ||
-    !proxies.every((p) => typeof p === 'string' && p !== '')
-  ) {
-    throw new TokenGuardConfigError(
-      'mtls.certificateFrom.trustedProxies',
-      'must be a non-empty list of proxy addresses (a header from anyone else is ignored)',
-    );
-  }
+  const proxies = optionalStringList(
+    from.trustedProxies ?? [],
+    'mtls.certificateFrom.trustedProxies',
+    'must be a non-empty list of proxy addresses (a header from anyone else is ignored)',
+    { single: false },
+  ) as readonly string[];
   return Object.freeze({
     certificateFrom: Object.freeze({
       header: header.toLowerCase(),
-      trustedProxies: Object.freeze(proxies.map((p: string) => canonicalAddress(p))),
+      trustedProxies: Object.freeze(proxies.map((p) => canonicalAddress(p))),
     }),
   });
 }

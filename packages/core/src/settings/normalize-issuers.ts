@@ -4,10 +4,17 @@
  */
 
 import { TokenGuardConfigError } from '../errors.js';
+import type { OutboundSettings } from '../internal/http-client.js';
 import { normalizeJwtOptions } from '../jwt/normalize-jwt-options.js';
 import { DEFAULTS } from '../options/defaults.js';
+import { optionKeys } from '../options/option-keys.js';
 import { withResourceAudience } from '../options/resource-audience.js';
-import type { IssuerResolver, IssuerSelector, JwtOptions } from '../options/types.js';
+import type {
+  IssuerOptions,
+  IssuerResolver,
+  IssuerSelector,
+  JwtOptions,
+} from '../options/types.js';
 import {
   checkIssuerUrl,
   checkKnownKeys,
@@ -16,6 +23,7 @@ import {
 } from '../options/validators.js';
 import { createNamespace } from './create-namespace.js';
 import { fingerprintSettings } from './fingerprint-settings.js';
+import { normalizeHttp } from './normalize-http.js';
 import {
   chooseStrategy,
   jwtAudienceOf,
@@ -41,6 +49,8 @@ export interface NormalizedIssuer {
    * metadata at startup (RFC 8414 §3.3). Entries of `issuers` discover only what they need.
    */
   readonly alwaysDiscover?: boolean;
+  /** How this issuer's calls are sent: its own `http` over the guard's. */
+  readonly http: OutboundSettings;
 }
 
 export interface NormalizedIssuers {
@@ -72,9 +82,17 @@ export interface IssuerContext {
   readonly sharedStore: boolean;
   /** The RFC 9728 resource identifier: the audience of entries that name none. */
   readonly resource?: string | undefined;
+  /** The guard's own `http` options (checked), which every entry inherits key by key. */
+  readonly http?: Record<string, unknown> | undefined;
 }
 
-const ENTRY_KEYS = ['issuer', 'strategy', 'introspection', 'jwt'] as const;
+const ENTRY_KEYS = optionKeys<IssuerOptions>({
+  issuer: true,
+  strategy: true,
+  introspection: true,
+  jwt: true,
+  http: true,
+});
 
 /** The single-issuer options that `issuers` / `resolveIssuer` replace. */
 export const SINGLE_ISSUER_KEYS = ['issuer', 'strategy', 'introspection', 'jwt'] as const;
@@ -164,6 +182,7 @@ function normalizeEntry(value: unknown, context: IssuerContext): NormalizedIssue
   const issuer =
     checkIssuerUrl(raw.issuer, 'issuer', context.allowInsecureHttp) && (raw.issuer as string);
   const { clockToleranceSec, allowInsecureHttp } = context;
+  const http = normalizeHttp(raw.http, 'http', context.http);
   if (raw.jwt !== undefined && checkObject(raw.jwt, 'jwt').issuer !== undefined) {
     throw new TokenGuardConfigError('jwt.issuer', 'is the entry’s `issuer`; leave it out');
   }
@@ -172,7 +191,7 @@ function normalizeEntry(value: unknown, context: IssuerContext): NormalizedIssue
       ? undefined
       : normalizeJwtOptions(
           withResourceAudience(raw.jwt, context.resource) as JwtOptions,
-          { issuer, clockToleranceSec, allowInsecureHttp },
+          { issuer, clockToleranceSec, allowInsecureHttp, http },
           'jwt',
         );
   const introspection =
@@ -184,6 +203,7 @@ function normalizeEntry(value: unknown, context: IssuerContext): NormalizedIssue
           true,
           jwtAudienceOf(raw.jwt, jwt),
           context.resource,
+          http,
         );
   const validation = chooseStrategy(raw.strategy, introspection, jwt);
   // The same fingerprint a single-issuer guard of these settings has: the issuer, its
@@ -197,7 +217,14 @@ function normalizeEntry(value: unknown, context: IssuerContext): NormalizedIssue
     explicit: context.explicitNamespace,
     sharedStore: context.sharedStore,
   });
-  return Object.freeze({ issuer, validation, namespace, clockToleranceSec, allowInsecureHttp });
+  return Object.freeze({
+    issuer,
+    validation,
+    namespace,
+    clockToleranceSec,
+    allowInsecureHttp,
+    http,
+  });
 }
 
 /**

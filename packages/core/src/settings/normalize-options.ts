@@ -10,8 +10,8 @@ import type {
   CacheOptions,
   CertificateSource,
   GuardOptions,
-  HttpOptions,
   JwtOptions,
+  TokenOptions,
 } from '../options/types.js';
 import {
   checkIssuerUrl,
@@ -39,6 +39,7 @@ import type { ExtractionSettings } from '../token/extract-bearer-token.js';
 import { normalizeTokenLocations } from '../token/normalize-token-locations.js';
 import type { TokenGuardLogger } from '../types.js';
 import { createNamespace } from './create-namespace.js';
+import { normalizeHttp } from './normalize-http.js';
 import {
   type IssuerContext,
   type NormalizedIssuer,
@@ -111,12 +112,7 @@ const GUARD_KEYS = optionKeys<GuardOptions>({
   jwt: true,
   http: true,
   cache: true,
-  allowBodyToken: true,
-  allowQueryToken: true,
-  maxHeaderBytes: true,
-  cookie: true,
-  cookieOnUnsafeMethods: true,
-  getToken: true,
+  token: true,
   passCorsPreflight: true,
   resourceMetadata: true,
   issuers: true,
@@ -138,7 +134,14 @@ const GUARD_KEYS = optionKeys<GuardOptions>({
   mtls: true,
 });
 
-const HTTP_KEYS = optionKeys<HttpOptions>({ fetch: true });
+const TOKEN_KEYS = optionKeys<TokenOptions>({
+  maxHeaderBytes: true,
+  body: true,
+  query: true,
+  cookie: true,
+  cookieOnUnsafeMethods: true,
+  getToken: true,
+});
 
 const CACHE_KEYS = optionKeys<CacheOptions>({
   store: true,
@@ -181,6 +184,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
 
   // Several issuers replace `issuer`, `strategy`, `introspection` and `jwt`: checked first.
   const cache = normalizeCache(raw.cache);
+  const http = normalizeHttp(raw.http);
   // With RFC 9728 metadata and no audience of its own, the resource expects its identifier.
   const resource = resourceIdentifier(raw.resourceMetadata);
   const issuerContext = {
@@ -189,6 +193,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     explicitNamespace: cache?.namespace,
     sharedStore: cache?.store !== undefined,
     resource,
+    http: raw.http === undefined ? undefined : checkObject(raw.http, 'http'),
   };
   const several =
     raw.issuers === undefined && raw.resolveIssuer === undefined
@@ -206,7 +211,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
       ? undefined
       : normalizeJwtOptions(
           withResourceAudience(raw.jwt, resource) as JwtOptions,
-          { issuer, clockToleranceSec, allowInsecureHttp },
+          { issuer, clockToleranceSec, allowInsecureHttp, http },
           'jwt',
         );
   const introspection =
@@ -218,13 +223,13 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           issuer !== undefined,
           jwtAudienceOf(raw.jwt, jwt),
           resource,
+          http,
         );
-  const http = normalizeHttp(raw.http, raw.introspection);
   // One issuer is a table of one: the guard wires one issuer and many the same way.
   const issuers =
     several ??
     singleIssuerTable(
-      singleIssuer(raw.strategy, { issuer, introspection, jwt, ...issuerContext }),
+      singleIssuer(raw.strategy, { issuer, introspection, jwt, ...issuerContext, outbound: http }),
       issuerContext,
     );
   const validation = issuers.catchAll ? issuers.entries[0]?.validation : undefined;
@@ -232,25 +237,21 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
 
   const dpop = normalizeDpopOption(raw.dpop);
   const mtls = normalizeMtlsOption(raw.mtls);
+  const token = raw.token === undefined ? {} : checkObject(raw.token, 'token');
+  checkKnownKeys(token, TOKEN_KEYS, 'token');
   const extraction: ExtractionSettings = Object.freeze({
     realm,
     allowDpopScheme: dpop.mode !== 'disabled',
-    allowBodyToken: optionalBoolean(raw.allowBodyToken, 'allowBodyToken', false),
-    allowQueryToken: optionalBoolean(raw.allowQueryToken, 'allowQueryToken', false),
-    maxHeaderBytes: optionalInteger(raw.maxHeaderBytes, 'maxHeaderBytes', DEFAULTS.maxHeaderBytes, {
-      min: 64,
-      max: 1 << 20,
-    }),
-    ...normalizeTokenLocations(raw),
+    ...normalizeTokenLocations(token),
   });
   if (extraction.allowQueryToken) {
     logger.warn(
-      'tokenguard: allowQueryToken is on: tokens in URLs end up in access logs and browser history (RFC 6750 §5.3)',
+      'tokenguard: token.query is on: tokens in URLs end up in access logs and browser history (RFC 6750 §5.3)',
     );
   }
   if (extraction.cookieOnUnsafeMethods === true) {
     logger.warn(
-      'cookieOnUnsafeMethods is on: cross-site requests carry the cookie; make sure a CSRF defence is in place',
+      'tokenguard: token.cookieOnUnsafeMethods is on: cross-site requests carry the cookie; make sure a CSRF defence is in place',
     );
   }
   warnAboutPlainHttp(logger, introspection?.endpoint, issuer);
@@ -319,6 +320,8 @@ function singleIssuer(
     readonly issuer: string | undefined;
     readonly introspection: NormalizedIntrospection | undefined;
     readonly jwt: NormalizedJwtOptions | undefined;
+    /** The guard's `http`, which sends this issuer's calls. */
+    readonly outbound: OutboundSettings;
   },
 ): NormalizedIssuer {
   const { issuer, introspection, jwt, clockToleranceSec, allowInsecureHttp } = settings;
@@ -332,7 +335,14 @@ function singleIssuer(
     explicit: settings.explicitNamespace,
     sharedStore: settings.sharedStore,
   });
-  return { issuer, validation, namespace, clockToleranceSec, allowInsecureHttp };
+  return {
+    issuer,
+    validation,
+    namespace,
+    clockToleranceSec,
+    allowInsecureHttp,
+    http: settings.outbound,
+  };
 }
 
 function normalizeCache(value: unknown): NormalizedCache | undefined {
@@ -406,21 +416,4 @@ function warnAboutPlainHttp(
       );
     }
   }
-}
-
-function normalizeHttp(value: unknown, introspection: unknown): OutboundSettings {
-  if (value === undefined) return Object.freeze({ fetch: undefined });
-  const raw = checkObject(value, 'http');
-  checkKnownKeys(raw, HTTP_KEYS, 'http');
-  if (raw.fetch !== undefined && typeof raw.fetch !== 'function') {
-    throw new TokenGuardConfigError('http.fetch', 'must be a fetch function');
-  }
-  // One transport per guard: a dispatcher or a pool size only means something to undici.
-  const pool = introspection as { dispatcher?: unknown; connections?: unknown } | undefined;
-  for (const key of ['dispatcher', 'connections'] as const) {
-    if (raw.fetch !== undefined && pool?.[key] !== undefined) {
-      throw new TokenGuardConfigError(`introspection.${key}`, 'cannot be used with `http.fetch`');
-    }
-  }
-  return Object.freeze({ fetch: raw.fetch as typeof fetch | undefined });
 }

@@ -3,11 +3,11 @@
  * `issuers`: which strategy validates its tokens (introspection, local JWT or both) and the
  * introspection settings that strategy needs.
  */
-import type { Dispatcher } from 'undici';
 import type { NormalizedClientAuth } from '../client-auth/client-auth-types.js';
 import { normalizeClientAuth } from '../client-auth/normalize-client-auth.js';
 import { TokenGuardConfigError } from '../errors.js';
 import type { NormalizedJwtOptions } from '../jwt/normalize-jwt-options.js';
+import { type CallBounds, normalizeCallBounds } from '../options/call-bounds.js';
 import { DEFAULTS } from '../options/defaults.js';
 import { optionKeys } from '../options/option-keys.js';
 import type { IntrospectionOptions } from '../options/types.js';
@@ -24,14 +24,14 @@ import {
 export interface NormalizedIntrospection {
   readonly endpoint: URL | undefined;
   readonly clientAuth: NormalizedClientAuth | undefined;
+  /** Deadline of one introspection call (`introspection.http`, else the client's), in ms. */
   readonly timeoutMs: number;
+  /** Largest accepted introspection answer, in bytes. */
   readonly maxResponseBytes: number;
-  readonly connections: number;
   readonly maxConcurrent: number;
   readonly queueTimeoutMs: number;
   readonly breakerThreshold: number;
   readonly breakerCooldownMs: number;
-  readonly dispatcher: Dispatcher | undefined;
   /** Audiences an answer's `aud` must include (RFC 7662 §2.2); default the JWT audience. */
   readonly audience: readonly string[] | undefined;
   /** Refuse answers without `aud` (needs `audience`). */
@@ -51,16 +51,13 @@ export type NormalizedValidation =
 const INTROSPECTION_KEYS = optionKeys<IntrospectionOptions>({
   endpoint: true,
   clientAuth: true,
-  timeoutMs: true,
-  maxResponseBytes: true,
-  connections: true,
+  http: true,
   maxConcurrent: true,
   queueTimeoutMs: true,
   breakerThreshold: true,
   breakerCooldownMs: true,
-  dispatcher: true,
   audience: true,
-  requireAudience: true,
+  requireAudClaim: true,
 });
 
 export function chooseStrategy(
@@ -98,14 +95,15 @@ export function jwtAudienceOf(
  * `introspection`, checked. Its audience defaults to the JWT audience the user gave, else to
  * the RFC 9728 `resource` identifier; in that last case answers without `aud` are refused
  * too (a token that names no audience was not issued for this resource), unless
- * `requireAudience: false` says otherwise.
+ * `requireAudClaim: false` says otherwise.
  */
 export function normalizeIntrospection(
   value: unknown,
   allowInsecureHttp: boolean,
   hasIssuer: boolean,
   jwtAudience: readonly string[] | undefined,
-  resource?: string,
+  resource: string | undefined,
+  client: CallBounds,
 ): NormalizedIntrospection {
   const raw = checkObject(value, 'introspection');
   checkKnownKeys(raw, INTROSPECTION_KEYS, 'introspection');
@@ -115,26 +113,19 @@ export function normalizeIntrospection(
       'is required unless `issuer` is set for discovery',
     );
   }
-  const dispatcher = raw.dispatcher as Dispatcher | undefined;
-  if (
-    dispatcher !== undefined &&
-    typeof (dispatcher as { dispatch?: unknown }).dispatch !== 'function'
-  ) {
-    throw new TokenGuardConfigError('introspection.dispatcher', 'must be an undici Dispatcher');
-  }
   const byResource =
     raw.audience === undefined && jwtAudience === undefined && resource !== undefined;
   const audience =
     optionalStringList(raw.audience, 'introspection.audience') ??
     (byResource ? Object.freeze([resource]) : jwtAudience);
   const requireAudience = optionalBoolean(
-    raw.requireAudience,
-    'introspection.requireAudience',
+    raw.requireAudClaim,
+    'introspection.requireAudClaim',
     byResource,
   );
   if (requireAudience && audience === undefined) {
     throw new TokenGuardConfigError(
-      'introspection.requireAudience',
+      'introspection.requireAudClaim',
       'needs `introspection.audience` (or `jwt.audience`)',
     );
   }
@@ -147,33 +138,7 @@ export function normalizeIntrospection(
       raw.clientAuth === undefined
         ? undefined
         : normalizeClientAuth(raw.clientAuth, 'introspection.clientAuth', { allowInsecureHttp }),
-    timeoutMs: optionalInteger(
-      raw.timeoutMs,
-      'introspection.timeoutMs',
-      DEFAULTS.upstreamTimeoutMs,
-      {
-        min: 1,
-        max: 120_000,
-      },
-    ),
-    maxResponseBytes: optionalInteger(
-      raw.maxResponseBytes,
-      'introspection.maxResponseBytes',
-      DEFAULTS.maxResponseBytes,
-      {
-        min: 256,
-        max: 16 << 20,
-      },
-    ),
-    connections: optionalInteger(
-      raw.connections,
-      'introspection.connections',
-      DEFAULTS.connections,
-      {
-        min: 1,
-        max: 4096,
-      },
-    ),
+    ...normalizeCallBounds(raw.http, 'introspection.http', client),
     maxConcurrent: optionalInteger(
       raw.maxConcurrent,
       'introspection.maxConcurrent',
@@ -208,32 +173,7 @@ export function normalizeIntrospection(
         max: 600_000,
       },
     ),
-    dispatcher,
     audience,
     requireAudience,
   });
-}
-
-/** What one issuer's HTTP client (introspection, discovery, JWKS, token endpoint) is built with. */
-export interface OutboundHttpSettings {
-  readonly timeoutMs: number;
-  readonly maxResponseBytes: number;
-  readonly connections: number;
-  readonly dispatcher: Dispatcher | undefined;
-}
-
-/**
- * One issuer's HTTP client settings. Discovery uses the client's deadline: the introspection
- * timeout, or for a JWT-only issuer the JWKS timeout, so one option bounds every call it makes.
- */
-export function outboundHttpSettings(
-  introspection: NormalizedIntrospection | undefined,
-  jwt: NormalizedJwtOptions | undefined,
-): OutboundHttpSettings {
-  return {
-    timeoutMs: introspection?.timeoutMs ?? jwt?.jwksTimeoutMs ?? DEFAULTS.upstreamTimeoutMs,
-    maxResponseBytes: introspection?.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
-    connections: introspection?.connections ?? DEFAULTS.connections,
-    dispatcher: introspection?.dispatcher,
-  };
 }

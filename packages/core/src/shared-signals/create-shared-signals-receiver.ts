@@ -15,6 +15,7 @@
  * 503 with `Retry-After` when the JWKS or the cache cannot be reached, so the transmitter
  * delivers again later (a revocation must not be lost to our outage).
  */
+
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Dispatcher } from 'undici';
@@ -27,6 +28,7 @@ import {
 } from '../internal/diagnostics.js';
 import { createHttpClient } from '../internal/http-client.js';
 import { createRemoteKeySet } from '../jwt/create-remote-key-set.js';
+import { DEFAULTS } from '../options/defaults.js';
 import {
   checkEndpointUrl,
   checkKnownKeys,
@@ -176,9 +178,9 @@ export function createSharedSignalsReceiver(
     keys: createRemoteKeySet({
       jwksUri: async () => settings.jwksUri,
       http,
-      cooldownMs: 30_000,
+      cooldownMs: DEFAULTS.jwksCooldownMs,
       timeoutMs: settings.timeoutMs,
-      maxAgeMs: 600_000,
+      maxAgeMs: DEFAULTS.jwksMaxAgeMs,
       retryAfterFailureMs: 5_000,
     }),
   });
@@ -426,7 +428,7 @@ function normalize(options: SharedSignalsReceiverOptions, path: string): Receive
       86_400,
       { min: 60, max: 2_592_000 },
     ),
-    timeoutMs: optionalInteger(value.timeoutMs, `${path}.timeoutMs`, 5000, {
+    timeoutMs: optionalInteger(value.timeoutMs, `${path}.timeoutMs`, DEFAULTS.upstreamTimeoutMs, {
       min: 1,
       max: 60_000,
     }),

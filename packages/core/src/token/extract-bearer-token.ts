@@ -6,8 +6,11 @@
 import { InvalidRequestError, ServerError, TokenGuardError } from '../errors.js';
 import type { RequestLike, TokenGetter } from '../types.js';
 import { isB64token } from './is-b64token.js';
-import { SYNCHRONOUS_GET_TOKEN } from './normalize-token-locations.js';
 import { isCookieIgnored, tokenFromCookie } from './token-from-cookie.js';
+
+/** Why `getToken` may not be async; also logged when a plain function returns a Promise. */
+export const SYNCHRONOUS_GET_TOKEN =
+  'must return the token synchronously (a string, or undefined for none), not a Promise: read it from the request as it is, and do any async work in a middleware before the guard';
 
 export interface ExtractionSettings {
   readonly allowQueryToken: boolean;
@@ -100,7 +103,7 @@ function tokenFromApp(request: RequestLike, settings: ExtractionSettings): strin
     // Not awaited, so a rejection must not become an unhandled one.
     (value as Promise<unknown>).then(undefined, () => {});
     throw new ServerError({
-      message: `option \`getToken\` returned a Promise: it ${SYNCHRONOUS_GET_TOKEN}`,
+      message: `option \`token.getToken\` returned a Promise: it ${SYNCHRONOUS_GET_TOKEN}`,
       realm: settings.realm,
     });
   }

@@ -204,8 +204,8 @@ describe('remote JWKS: outages are 503, never 401', () => {
     await expectOutage(verifier.verify(await idp.mintJwt()));
   });
 
-  it('a hanging JWKS endpoint → 503 within jwksTimeoutMs (+ slack)', async () => {
-    const { verifier } = remoteVerifier(idp, { jwksTimeoutMs: 300 });
+  it('a hanging JWKS endpoint → 503 within jwt.http.timeoutMs (+ slack)', async () => {
+    const { verifier } = remoteVerifier(idp, { http: { timeoutMs: 300 } });
     idp.injectFault('jwks', { kind: 'hang' }, 1);
     const started = performance.now();
     await expectOutage(verifier.verify(await idp.mintJwt()));

@@ -257,10 +257,10 @@ describe('RFC 9068 claims and header checks', () => {
     await expectInvalid(multi.verify(await sign({ claims: { aud: undefined } })), /aud/);
   });
 
-  it('requireAudience: false accepts any aud, or none', async () => {
+  it('checkAudience: false accepts any aud, or none', async () => {
     const relaxed = verifierFor({
       keys: pem(rsa.publicKey),
-      requireAudience: false,
+      checkAudience: false,
       audience: undefined,
     });
     await expect(relaxed.verify(await sign({ claims: { aud: undefined } }))).resolves.toMatchObject(

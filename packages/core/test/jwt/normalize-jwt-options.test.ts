@@ -51,6 +51,7 @@ describe('normalizeJwtOptions: defaults', () => {
       clockToleranceSec: 5,
       jwksCooldownMs: 30_000,
       jwksTimeoutMs: 5000,
+      jwksMaxResponseBytes: 65_536,
       keySource: 'jwks',
       jwksUri: undefined,
     });
@@ -71,8 +72,8 @@ describe('normalizeJwtOptions: defaults', () => {
     expect(config.jwksUri?.href).toBe('https://other.example/jwks');
   });
 
-  it('requireAudience: false skips the aud check', () => {
-    expect(normalizeJwtOptions({ requireAudience: false }, GUARD).audience).toBeUndefined();
+  it('checkAudience: false skips the aud check', () => {
+    expect(normalizeJwtOptions({ checkAudience: false }, GUARD).audience).toBeUndefined();
   });
 
   it('does not mutate the caller object', () => {
@@ -91,8 +92,8 @@ describe('normalizeJwtOptions: refused configurations name the option', () => {
     ['audience empty list', { audience: [] }, 'jwt.audience'],
     ['audience empty string', { audience: '' }, 'jwt.audience'],
     [
-      'audience with requireAudience false',
-      { requireAudience: false, audience: 'api' },
+      'audience with checkAudience false',
+      { checkAudience: false, audience: 'api' },
       'jwt.audience',
     ],
     ['RFC 8725 §3.2: none', { audience: 'api', algorithms: ['RS256', 'none'] }, 'jwt.algorithms'],
@@ -141,7 +142,7 @@ describe('normalizeJwtOptions: refused configurations name the option', () => {
     ],
     ['jwksUri not a URL', { audience: 'api', jwksUri: 'jwks.json' }, 'jwt.jwksUri'],
     ['jwksCooldownMs negative', { audience: 'api', jwksCooldownMs: -1 }, 'jwt.jwksCooldownMs'],
-    ['jwksTimeoutMs zero', { audience: 'api', jwksTimeoutMs: 0 }, 'jwt.jwksTimeoutMs'],
+    ['http.timeoutMs zero', { audience: 'api', http: { timeoutMs: 0 } }, 'jwt.http.timeoutMs'],
     [
       'maxTokenAgeSec not an integer',
       { audience: 'api', maxTokenAgeSec: 1.5 },
