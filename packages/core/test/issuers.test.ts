@@ -78,10 +78,133 @@ describe('several issuers: options', () => {
       }),
       'selectIssuer',
     ],
+    [
+      'the guard jwt.issuer beside issuers',
+      () => ({ issuers: [entry(a)], jwt: { issuer: a.issuer, audience: 'api' } }),
+      'jwt.issuer',
+    ],
+    [
+      'a bad guard jwt.audience (inherited): the guard path',
+      () => ({
+        issuers: [{ issuer: a.issuer }, { issuer: b.issuer }],
+        jwt: { audience: 7 as never },
+      }),
+      'jwt.audience',
+    ],
+    [
+      'a bad entry jwt.audience over a good guard one: the entry path',
+      () => ({
+        jwt: { audience: 'api' },
+        issuers: [{ issuer: a.issuer }, { issuer: b.issuer, jwt: { audience: 7 as never } }],
+      }),
+      'issuers[1].jwt.audience',
+    ],
+    [
+      'a bad guard introspection.clientAuth (inherited): the guard path',
+      () => ({
+        introspection: { clientAuth: { method: 'nope' } as never },
+        issuers: [{ issuer: a.issuer, introspection: { endpoint: a.introspectionEndpoint } }],
+      }),
+      'introspection.clientAuth.method',
+    ],
+    [
+      'a guard strategy that is no strategy',
+      () => ({ strategy: 'jwk' as never, resolveIssuer: () => undefined }),
+      'strategy',
+    ],
     ['resolveIssuer not a function', () => ({ resolveIssuer: 'nope' as never }), 'resolveIssuer'],
     ['maxIssuers 0', () => ({ issuers: [entry(a)], maxIssuers: 0 }), 'maxIssuers'],
   ])('%s is refused naming %s', (_label, options, option) => {
     expect(optionOf(options())).toBe(option);
+  });
+});
+
+describe('several issuers: entries inherit the guard strategy, jwt and introspection', () => {
+  const statusOf = (guard: TokenGuard, token: string) =>
+    guard.verify(token).then(
+      (auth) => auth.issuer,
+      (error: unknown) => guard.errorResponse(error).status,
+    );
+
+  it('the top-level issuer still names one issuer and is refused beside issuers', () => {
+    expect(() =>
+      guardWith({ issuer: a.issuer, jwt: { audience: 'api' }, issuers: [entry(a)] }),
+    ).toThrow(
+      /`issuer` names a single issuer: with `issuers` \/ `resolveIssuer` each entry names its own/,
+    );
+  });
+
+  it('two issuers sharing the guard jwt.audience accept their tokens and refuse another audience', async () => {
+    // Keys by discovery: the entries name nothing but their issuer.
+    const guard = guardWith({
+      jwt: { audience: 'orders' },
+      issuers: [{ issuer: a.issuer }, { issuer: b.issuer }],
+    });
+    for (const idp of [a, b]) {
+      expect(await statusOf(guard, await idp.mintJwt({ aud: 'orders' }))).toBe(idp.issuer);
+      expect(await statusOf(guard, await idp.mintJwt({ aud: 'api' }))).toBe(401);
+    }
+  });
+
+  it("an entry's own jwt.audience wins over the guard's; the other entry keeps the guard's", async () => {
+    const guard = guardWith({
+      jwt: { audience: 'orders' },
+      issuers: [{ issuer: a.issuer }, { issuer: b.issuer, jwt: { audience: 'billing' } }],
+    });
+    expect(await statusOf(guard, await b.mintJwt({ aud: 'billing' }))).toBe(b.issuer);
+    expect(await statusOf(guard, await b.mintJwt({ aud: 'orders' }))).toBe(401);
+    expect(await statusOf(guard, await a.mintJwt({ aud: 'orders' }))).toBe(a.issuer);
+    expect(await statusOf(guard, await a.mintJwt({ aud: 'billing' }))).toBe(401);
+  });
+
+  it('the guard introspection.clientAuth serves an entry that names only its endpoint', async () => {
+    const guard = guardWith({
+      introspection: { clientAuth: { method: 'bearer', token: a.callerToken } },
+      issuers: [{ issuer: a.issuer, introspection: { endpoint: a.introspectionEndpoint } }],
+    });
+    a.resetCalls();
+    // The identity server answers only a caller presenting its caller token.
+    expect(await statusOf(guard, a.mintToken())).toBe(a.issuer);
+    expect(a.calls.introspect).toBe(1);
+  });
+
+  it("an entry's own introspection.clientAuth is taken whole over the guard's", async () => {
+    const guard = guardWith({
+      introspection: { clientAuth: { method: 'bearer', token: a.callerToken } },
+      issuers: [
+        {
+          issuer: a.issuer,
+          introspection: {
+            endpoint: a.introspectionEndpoint,
+            clientAuth: { method: 'bearer', token: b.callerToken },
+          },
+        },
+      ],
+    });
+    // The identity server refuses that caller: our own credentials are wrong (500), never a verdict.
+    expect(await statusOf(guard, a.mintToken())).toBe(500);
+  });
+
+  it('the guard strategy is the default of every entry', async () => {
+    const guard = guardWith({
+      strategy: 'introspection',
+      introspection: { clientAuth: { method: 'bearer', token: a.callerToken } },
+      jwt: { audience: 'api' },
+      issuers: [{ issuer: a.issuer, introspection: { endpoint: a.introspectionEndpoint } }],
+    });
+    a.resetCalls();
+    expect(await statusOf(guard, await a.mintJwt())).toBe(a.issuer);
+    expect(a.calls).toMatchObject({ introspect: 1, jwks: 0 });
+  });
+
+  it('entries resolveIssuer returns inherit the guard jwt too', async () => {
+    const guard = guardWith({
+      jwt: { audience: 'orders' },
+      resolveIssuer: (iss) => (iss === a.issuer ? { issuer: iss } : undefined),
+    });
+    expect(await statusOf(guard, await a.mintJwt({ aud: 'orders' }))).toBe(a.issuer);
+    expect(await statusOf(guard, await a.mintJwt({ aud: 'api' }))).toBe(401);
+    expect(await statusOf(guard, await b.mintJwt({ aud: 'orders' }))).toBe(401);
   });
 });
 

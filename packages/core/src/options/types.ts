@@ -338,11 +338,21 @@ export interface GuardOptions {
   readonly realm?: string;
   /** Issuer for discovery (RFC 8414, then OpenID discovery) and the default JWT `iss`. */
   readonly issuer?: string;
-  /** Which strategy validates tokens. Default: `auto` when both are configured, else the configured one. */
+  /**
+   * Which strategy validates tokens. Default: `auto` when both are configured, else the
+   * configured one. With `issuers` / `resolveIssuer`: the default of every entry.
+   */
   readonly strategy?: 'introspection' | 'jwt' | 'auto';
-  /** RFC 7662 introspection of opaque tokens: endpoint, our credentials, bounds. Default: none. */
+  /**
+   * RFC 7662 introspection of opaque tokens: endpoint, our credentials, bounds. With `issuers`
+   * / `resolveIssuer`: shared by every entry, merged key by key under the entry's own. Default: none.
+   */
   readonly introspection?: IntrospectionOptions;
-  /** Local verification of RFC 9068 JWT access tokens. Default: none. */
+  /**
+   * Local verification of RFC 9068 JWT access tokens. With `issuers` / `resolveIssuer`: shared
+   * by every entry (without `issuer`: each entry's is its own), merged key by key under the
+   * entry's own. Default: none.
+   */
   readonly jwt?: JwtOptions;
   /**
    * How every outbound call (introspection, token endpoint, discovery, JWKS) is sent: its
@@ -373,9 +383,10 @@ export interface GuardOptions {
   readonly resourceMetadata?: ResourceMetadataOptions;
   /**
    * Several trusted issuers, each with its own discovery, keys, audience, introspection and
-   * credentials (instead of `issuer`, `strategy`, `introspection`, `jwt`). A JWT goes to the
-   * entry its `iss` names exactly (an unknown `iss` is a 401 that fetches nothing); an opaque
-   * token to `selectIssuer`'s choice, else each introspecting entry in order. Default: none.
+   * credentials (instead of `issuer`). Each entry inherits the guard's `strategy`, `jwt`,
+   * `introspection` and `http`, key by key, its own values winning. A JWT goes to the entry
+   * its `iss` names exactly (an unknown `iss` is a 401 that fetches nothing); an opaque token
+   * to `selectIssuer`'s choice, else each introspecting entry in order. Default: none.
    */
   readonly issuers?: readonly IssuerOptions[];
   /** Finds issuers `issuers` does not list (many tenants); results cached. Default: none. */
@@ -456,11 +467,17 @@ export interface GuardOptions {
 export interface IssuerOptions {
   /** The issuer identifier: matched exactly against a JWT's `iss`; the base of discovery. */
   readonly issuer: string;
-  /** Which strategy validates this issuer's tokens. Default: inferred as for the guard. */
+  /** Which strategy validates this issuer's tokens. Default: the guard's `strategy`, else inferred as for the guard. */
   readonly strategy?: 'introspection' | 'jwt' | 'auto';
-  /** This issuer's introspection (endpoint default: its discovery). */
+  /**
+   * This issuer's introspection (endpoint default: its discovery), merged key by key over the
+   * guard's `introspection`: a member it sets (a whole `clientAuth`, `http`) wins. Default: the guard's.
+   */
   readonly introspection?: IntrospectionOptions;
-  /** This issuer's JWT verification (`jwt.issuer` is always `issuer`). */
+  /**
+   * This issuer's JWT verification (`jwt.issuer` is always `issuer`), merged key by key over
+   * the guard's `jwt`: a member it sets (`audience`, a whole `http`) wins. Default: the guard's.
+   */
   readonly jwt?: Omit<JwtOptions, 'issuer'>;
   /** How this issuer's calls are sent, merged key by key over the guard's `http`. Default: the guard's. */
   readonly http?: HttpOptions;

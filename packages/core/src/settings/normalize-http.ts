@@ -10,7 +10,8 @@ import { maxResponseBytes, timeoutMs } from '../options/call-bounds.js';
 import { DEFAULTS } from '../options/defaults.js';
 import { optionKeys } from '../options/option-keys.js';
 import type { HttpOptions } from '../options/types.js';
-import { checkKnownKeys, checkObject, optionalInteger } from '../options/validators.js';
+import { checkKnownKeys, optionalInteger } from '../options/validators.js';
+import { inheritGroup } from './inherit-options.js';
 
 const HTTP_KEYS = optionKeys<HttpOptions>({
   timeoutMs: true,
@@ -29,9 +30,9 @@ export function normalizeHttp(
   path = 'http',
   inherited?: Record<string, unknown>,
 ): OutboundSettings {
-  const own = value === undefined ? {} : checkObject(value, path);
-  checkKnownKeys(own, HTTP_KEYS, path);
-  const raw = { ...inherited, ...own };
+  // The inherited keys were checked as the guard's own: checking them again names no new path.
+  const raw = inheritGroup(value, inherited, path) ?? {};
+  checkKnownKeys(raw, HTTP_KEYS, path);
   if (raw.fetch !== undefined && typeof raw.fetch !== 'function') {
     throw new TokenGuardConfigError(`${path}.fetch`, 'must be a fetch function');
   }

@@ -1,6 +1,8 @@
 /**
  * Checks the many-issuer options once, at construction: each entry like a guard of its own
- * (strategy, introspection, JWT), all issuers distinct, the functions really functions.
+ * (strategy, introspection, JWT) over the guard's own `strategy`, `jwt`, `introspection` and
+ * `http`, which every entry inherits key by key; all issuers distinct, the functions really
+ * functions.
  */
 
 import { TokenGuardConfigError } from '../errors.js';
@@ -23,8 +25,10 @@ import {
 } from '../options/validators.js';
 import { createNamespace } from './create-namespace.js';
 import { fingerprintSettings } from './fingerprint-settings.js';
+import { inheritGroup, isInheritedOption } from './inherit-options.js';
 import { normalizeHttp } from './normalize-http.js';
 import {
+  checkStrategy,
   chooseStrategy,
   jwtAudienceOf,
   type NormalizedValidation,
@@ -82,8 +86,12 @@ export interface IssuerContext {
   readonly sharedStore: boolean;
   /** The RFC 9728 resource identifier: the audience of entries that name none. */
   readonly resource?: string | undefined;
-  /** The guard's own `http` options (checked), which every entry inherits key by key. */
-  readonly http?: Record<string, unknown> | undefined;
+  /**
+   * The guard's own option groups every entry inherits key by key (see inherit-options.ts):
+   * `http` (checked as the guard's), and with several issuers `strategy`, `jwt` and
+   * `introspection`, checked in full with each entry.
+   */
+  readonly inherited: Readonly<Record<string, unknown>>;
 }
 
 const ENTRY_KEYS = optionKeys<IssuerOptions>({
@@ -94,21 +102,36 @@ const ENTRY_KEYS = optionKeys<IssuerOptions>({
   http: true,
 });
 
-/** The single-issuer options that `issuers` / `resolveIssuer` replace. */
-export const SINGLE_ISSUER_KEYS = ['issuer', 'strategy', 'introspection', 'jwt'] as const;
-
 export function normalizeIssuers(
   raw: Record<string, unknown>,
-  context: IssuerContext,
+  guard: IssuerContext,
 ): NormalizedIssuers {
-  for (const key of SINGLE_ISSUER_KEYS) {
-    if (raw[key] !== undefined) {
-      throw new TokenGuardConfigError(
-        key,
-        'cannot be combined with `issuers` / `resolveIssuer` (set it on each issuer)',
-      );
-    }
+  // `issuer` names one issuer; `jwt.issuer` is each entry's `issuer`.
+  if (raw.issuer !== undefined) {
+    throw new TokenGuardConfigError(
+      'issuer',
+      'names a single issuer: with `issuers` / `resolveIssuer` each entry names its own `issuer`',
+    );
   }
+  const jwt = raw.jwt === undefined ? undefined : checkObject(raw.jwt, 'jwt');
+  if (jwt?.issuer !== undefined) {
+    throw new TokenGuardConfigError(
+      'jwt.issuer',
+      'cannot be combined with `issuers` / `resolveIssuer`: each entry’s `issuer` is its JWT issuer',
+    );
+  }
+  const context: IssuerContext = {
+    ...guard,
+    inherited: Object.freeze({
+      ...guard.inherited,
+      strategy: checkStrategy(raw.strategy),
+      jwt,
+      introspection:
+        raw.introspection === undefined
+          ? undefined
+          : checkObject(raw.introspection, 'introspection'),
+    }),
+  };
   const list = raw.issuers ?? [];
   if (!Array.isArray(list)) throw new TokenGuardConfigError('issuers', 'must be a list');
   const resolveIssuer = raw.resolveIssuer;
@@ -156,8 +179,10 @@ export function normalizeIssuers(
 }
 
 /**
- * One issuer entry (from the list, or returned by `resolveIssuer`), checked like a guard's own
- * options; errors name the entry's path (`issuers[1].jwt.audience`).
+ * One issuer entry (from the list, or returned by `resolveIssuer`) over the guard's own
+ * groups, checked like a guard's own options; errors name the path the user wrote:
+ * the entry's (`issuers[1].jwt.audience`), or the guard's for an inherited value
+ * (`jwt.audience`).
  */
 export function normalizeIssuerEntry(
   value: unknown,
@@ -168,6 +193,7 @@ export function normalizeIssuerEntry(
     return normalizeEntry(value, context);
   } catch (error) {
     if (!(error instanceof TokenGuardConfigError)) throw error;
+    if (isInheritedOption(error.option, value, context.inherited)) throw error;
     const expected = error.message.replace(/^tokenguard: option `[^`]*` /, '');
     throw new TokenGuardConfigError(
       error.option === '' ? path : `${path}.${error.option}`,
@@ -181,31 +207,37 @@ function normalizeEntry(value: unknown, context: IssuerContext): NormalizedIssue
   checkKnownKeys(raw, ENTRY_KEYS, '');
   const issuer =
     checkIssuerUrl(raw.issuer, 'issuer', context.allowInsecureHttp) && (raw.issuer as string);
-  const { clockToleranceSec, allowInsecureHttp } = context;
-  const http = normalizeHttp(raw.http, 'http', context.http);
+  const { clockToleranceSec, allowInsecureHttp, inherited } = context;
+  const http = normalizeHttp(raw.http, 'http', inherited.http as Record<string, unknown>);
   if (raw.jwt !== undefined && checkObject(raw.jwt, 'jwt').issuer !== undefined) {
     throw new TokenGuardConfigError('jwt.issuer', 'is the entry’s `issuer`; leave it out');
   }
+  const jwtOptions = inheritGroup(raw.jwt, inherited.jwt, 'jwt');
   const jwt =
-    raw.jwt === undefined
+    jwtOptions === undefined
       ? undefined
       : normalizeJwtOptions(
-          withResourceAudience(raw.jwt, context.resource) as JwtOptions,
+          withResourceAudience(jwtOptions, context.resource) as JwtOptions,
           { issuer, clockToleranceSec, allowInsecureHttp, http },
           'jwt',
         );
+  const introspectionOptions = inheritGroup(
+    raw.introspection,
+    inherited.introspection,
+    'introspection',
+  );
   const introspection =
-    raw.introspection === undefined
+    introspectionOptions === undefined
       ? undefined
       : normalizeIntrospection(
-          raw.introspection,
+          introspectionOptions,
           allowInsecureHttp,
           true,
-          jwtAudienceOf(raw.jwt, jwt),
+          jwtAudienceOf(jwtOptions, jwt),
           context.resource,
           http,
         );
-  const validation = chooseStrategy(raw.strategy, introspection, jwt);
+  const validation = chooseStrategy(raw.strategy ?? inherited.strategy, introspection, jwt);
   // The same fingerprint a single-issuer guard of these settings has: the issuer, its
   // endpoints and keys, and who we are to it.
   const namespace = createNamespace({

@@ -79,7 +79,9 @@ export interface NormalizedConfig {
    * from `issuer`, `strategy`, `introspection` and `jwt`.
    */
   readonly issuers: NormalizedIssuers;
+  /** The single issuer's; `undefined` with several issuers (each entry has its own, inherited key by key). */
   readonly introspection: NormalizedIntrospection | undefined;
+  /** The single issuer's; `undefined` with several issuers (as `introspection`). */
   readonly jwt: NormalizedJwtOptions | undefined;
   readonly cache: NormalizedCache | undefined;
   /** How outbound calls are sent (`fetch` undefined: the default transport). */
@@ -182,7 +184,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
       : checkIssuerUrl(raw.issuer, 'issuer', allowInsecureHttp) && (raw.issuer as string);
   const logger = normalizeLogger(raw.logger);
 
-  // Several issuers replace `issuer`, `strategy`, `introspection` and `jwt`: checked first.
+  // Several issuers: `strategy`, `introspection` and `jwt` are what every entry inherits.
   const cache = normalizeCache(raw.cache);
   const http = normalizeHttp(raw.http);
   // With RFC 9728 metadata and no audience of its own, the resource expects its identifier.
@@ -193,7 +195,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     explicitNamespace: cache?.namespace,
     sharedStore: cache?.store !== undefined,
     resource,
-    http: raw.http === undefined ? undefined : checkObject(raw.http, 'http'),
+    inherited: { http: raw.http },
   };
   const several =
     raw.issuers === undefined && raw.resolveIssuer === undefined
@@ -207,7 +209,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
     }
   }
   const jwt =
-    raw.jwt === undefined
+    raw.jwt === undefined || several !== undefined
       ? undefined
       : normalizeJwtOptions(
           withResourceAudience(raw.jwt, resource) as JwtOptions,
@@ -215,7 +217,7 @@ export function normalizeOptions(options: GuardOptions): NormalizedConfig {
           'jwt',
         );
   const introspection =
-    raw.introspection === undefined
+    raw.introspection === undefined || several !== undefined
       ? undefined
       : normalizeIntrospection(
           raw.introspection,

@@ -60,14 +60,20 @@ const INTROSPECTION_KEYS = optionKeys<IntrospectionOptions>({
   requireAudClaim: true,
 });
 
-export function chooseStrategy(
-  value: unknown,
-  introspection: NormalizedIntrospection | undefined,
-  jwt: NormalizedJwtOptions | undefined,
-): NormalizedValidation {
+/** `strategy`, checked: one of the three, or `undefined` (inferred from what is configured). */
+export function checkStrategy(value: unknown): 'introspection' | 'jwt' | 'auto' | undefined {
   if (value !== undefined && value !== 'introspection' && value !== 'jwt' && value !== 'auto') {
     throw new TokenGuardConfigError('strategy', "must be 'introspection', 'jwt' or 'auto'");
   }
+  return value;
+}
+
+export function chooseStrategy(
+  raw: unknown,
+  introspection: NormalizedIntrospection | undefined,
+  jwt: NormalizedJwtOptions | undefined,
+): NormalizedValidation {
+  const value = checkStrategy(raw);
   const needsIntrospection = value === 'introspection' || value === 'auto';
   const needsJwt = value === 'jwt' || value === 'auto';
   if (needsIntrospection && introspection === undefined) {
