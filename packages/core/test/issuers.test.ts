@@ -84,6 +84,14 @@ describe('several issuers: options', () => {
       'jwt.issuer',
     ],
     [
+      'the guard introspection.endpoint beside issuers (one endpoint would answer for every tenant)',
+      () => ({
+        issuers: [{ issuer: a.issuer }, { issuer: b.issuer }],
+        introspection: { endpoint: a.introspectionEndpoint },
+      }),
+      'introspection.endpoint',
+    ],
+    [
       'a bad guard jwt.audience (inherited): the guard path',
       () => ({
         issuers: [{ issuer: a.issuer }, { issuer: b.issuer }],

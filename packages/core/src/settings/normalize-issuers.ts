@@ -120,16 +120,24 @@ export function normalizeIssuers(
       'cannot be combined with `issuers` / `resolveIssuer`: each entry’s `issuer` is its JWT issuer',
     );
   }
+  const introspection =
+    raw.introspection === undefined ? undefined : checkObject(raw.introspection, 'introspection');
+  // An opaque token names no issuer (RFC 7662 §2.2 answers need not carry `iss`): the entry
+  // that asked is the issuer the auth context names. One endpoint shared by every entry would
+  // let the first entry claim every tenant's tokens, so the endpoint stays per entry.
+  if (introspection?.endpoint !== undefined) {
+    throw new TokenGuardConfigError(
+      'introspection.endpoint',
+      'cannot be shared by `issuers` / `resolveIssuer`: set it on each entry (or let discovery find it)',
+    );
+  }
   const context: IssuerContext = {
     ...guard,
     inherited: Object.freeze({
       ...guard.inherited,
       strategy: checkStrategy(raw.strategy),
       jwt,
-      introspection:
-        raw.introspection === undefined
-          ? undefined
-          : checkObject(raw.introspection, 'introspection'),
+      introspection,
     }),
   };
   const list = raw.issuers ?? [];
