@@ -4,6 +4,7 @@
  * Everything the single server does, then the master killed: the sentinels promote the
  * replica, the node-redis sentinel client follows, and the store works again.
  */
+import { execFileSync } from 'node:child_process';
 import type { RedisSentinelSetup } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entry, storeCases, storeFactory } from './support/store-cases.js';
@@ -34,6 +35,9 @@ describe('createRedisStore: a Sentinel failover', () => {
     const e = entry('failover');
     await one.set('before-failover', e, 30_000);
     const before = await setup().master();
+    // Replication is asynchronous: the entry is on the replica only once it acknowledged it
+    // (WAIT), and only then can the promoted replica be expected to hold it.
+    execFileSync('redis-cli', ['-p', String(before.port), 'WAIT', '1', '5000']);
     const { promoted, ms } = await setup().killMaster();
     expect(promoted).not.toBe(before);
     expect(ms).toBeLessThan(15_000);
@@ -44,7 +48,7 @@ describe('createRedisStore: a Sentinel failover', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(heard).toContainEqual({ kind: 'key', key: 'after-failover' });
-    // The replica had the entry (waitUntilHealthy waited for its sync before the test).
+    // The replica had acknowledged the entry before the master died.
     expect(await two.get('before-failover')).toEqual(e);
     await one.set('after-failover', e, 30_000);
     expect(await two.get('after-failover')).toEqual(e);
