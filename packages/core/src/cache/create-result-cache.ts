@@ -21,6 +21,7 @@ import type {
 } from './cache-store.js';
 import { createStoreCaller, type StoreCaller } from './create-store-caller.js';
 import { createSubjectRevocations, type SubjectRevocation } from './create-subject-revocations.js';
+import { createTimeRecords } from './create-time-records.js';
 import { deepFreeze } from './deep-freeze.js';
 import { hashSubject } from './hash-token.js';
 
@@ -178,8 +179,8 @@ export function createResultCache(
   // tier: a value validated before its eviction (written back by someone who saved it, or
   // by an instance that had not heard yet) is never believed again.
   const tombstoneTtl = maxTtlMs + staleIfErrorMs + CLOCK_SKEW_MS;
-  const keyTombstones = new LRUCache<string, number>({ max: TOMBSTONES, ttl: tombstoneTtl });
-  const subjectTombstones = new LRUCache<string, number>({ max: TOMBSTONES, ttl: tombstoneTtl });
+  const keyTombstones = createTimeRecords(TOMBSTONES);
+  const subjectTombstones = createTimeRecords(TOMBSTONES);
 
   function dropLocal(message: Invalidation): void {
     evictionEpoch++;
@@ -191,7 +192,7 @@ export function createResultCache(
     }
     const atMs = message.atMs ?? Date.now();
     if (message.kind === 'key') {
-      bury(keyTombstones, message.key, atMs);
+      keyTombstones.raise(message.key, atMs, tombstoneTtl);
       positive.delete(message.key);
       negative.delete(message.key);
       if (!aliased) return;
@@ -202,18 +203,13 @@ export function createResultCache(
       }
       return;
     }
-    bury(subjectTombstones, message.subjectKey, atMs);
+    subjectTombstones.raise(message.subjectKey, atMs, tombstoneTtl);
     if (message.issuedBeforeMs !== undefined && message.keepMs !== undefined) {
       revocations.record(message.subjectKey, message.issuedBeforeMs, message.keepMs);
     }
     for (const [key, entry] of positive.entries()) {
       if (entry.subjectKey === message.subjectKey) positive.delete(key);
     }
-  }
-
-  function bury(tombstones: LRUCache<string, number>, name: string, atMs: number): void {
-    const known = tombstones.get(name);
-    if (known === undefined || known < atMs) tombstones.set(name, atMs);
   }
 
   /** Whether an entry from the shared tier was validated before an eviction that covers it. */

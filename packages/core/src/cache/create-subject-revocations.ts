@@ -6,9 +6,9 @@
  * kept here (learned from this guard and from the invalidation channel) and, when the store
  * can keep it, in the shared store for instances that missed the announcement.
  */
-import { LRUCache } from 'lru-cache';
 import type { CachedResult } from './cache-store.js';
 import type { StoreBudget, StoreCaller } from './create-store-caller.js';
+import { createTimeRecords } from './create-time-records.js';
 import { hashSubject } from './hash-token.js';
 
 /** What `evictSubject` may add: refuse the subject's tokens issued at or before a time. */
@@ -39,7 +39,7 @@ export function createSubjectRevocations(
   namespace: string,
   store: StoreCaller | undefined,
 ): SubjectRevocations {
-  const revoked = new LRUCache<string, number>({ max: MAX_REVOKED_SUBJECTS, ttlAutopurge: false });
+  const revoked = createTimeRecords(MAX_REVOKED_SUBJECTS);
 
   function refuses(result: Extract<CachedResult, { kind: 'valid' }>, before: number): boolean {
     const iat = result.claims.iat;
@@ -54,10 +54,7 @@ export function createSubjectRevocations(
     subjectKey: (sub) => hashSubject(namespace, sub),
 
     record(subjectKey, issuedBeforeMs, keepMs) {
-      const known = revoked.get(subjectKey);
-      if (known === undefined || known < issuedBeforeMs) {
-        revoked.set(subjectKey, issuedBeforeMs, { ttl: keepMs });
-      }
+      revoked.raise(subjectKey, issuedBeforeMs, keepMs);
     },
 
     check(result, budget) {
