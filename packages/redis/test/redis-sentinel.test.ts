@@ -33,11 +33,20 @@ describe('createRedisStore: a Sentinel failover', () => {
     const heard: unknown[] = [];
     await two.subscribe?.((m) => heard.push(m));
     const e = entry('failover');
-    await one.set('before-failover', e, 30_000);
+    // Kept longer than the test can take (the promotion, then the clients' switch, each up to
+    // 15 s on a loaded machine): an entry that expired on its own would read as lost.
+    await one.set('before-failover', e, 300_000);
     const before = await setup().master();
     // Replication is asynchronous: the entry is on the replica only once it acknowledged it
-    // (WAIT), and only then can the promoted replica be expected to hold it.
-    execFileSync('redis-cli', ['-p', String(before.port), 'WAIT', '1', '5000']);
+    // (WAIT answers how many did), and only then can the promoted replica be expected to hold it.
+    const acknowledged = execFileSync('redis-cli', [
+      '-p',
+      String(before.port),
+      'WAIT',
+      '1',
+      '5000',
+    ]);
+    expect(String(acknowledged).trim()).toBe('1');
     const { promoted, ms } = await setup().killMaster();
     expect(promoted).not.toBe(before);
     expect(ms).toBeLessThan(15_000);
