@@ -143,10 +143,15 @@ describe('createRedisStore: what only a cluster has', () => {
     direct.on('error', () => {});
     await direct.connect();
     await direct.sendCommand(['READONLY']);
-    for (let i = 0; i < 100 && (await direct.exists(`tokenguard:e:{${CHANNEL}}`)) === 0; i++) {
-      await new Promise((r) => setTimeout(r, 10));
+    // Replication is asynchronous (a replica that just synced gets the stream after its first
+    // acknowledgement, up to a second later): wait until it holds the entry.
+    let held = 0;
+    for (const until = Date.now() + 5000; held === 0 && Date.now() < until; ) {
+      held = await direct.exists(`tokenguard:e:{${CHANNEL}}`);
+      if (held === 0) await new Promise((r) => setTimeout(r, 50));
     }
     direct.destroy();
+    expect(held).toBe(1);
     const { ms } = await cluster().killMaster(shard.master);
     expect(ms).toBeLessThan(15_000);
     // The store is back once the clients have seen the new topology; count how long.
