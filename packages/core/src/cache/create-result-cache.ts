@@ -1,17 +1,24 @@
 /**
  * The validation cache, after Duende's OAuth2Introspection pipeline: local tier → shared
- * tier → single-flight validation → store (positive and negative). Positive entries are
- * bounded by the token's `exp`, a validator's `notAfterMs` and `maxTtlMs`; inactive
- * results live in their own smaller LRU (junk tokens cannot push valid ones out) and
- * briefly; upstream faults are never kept. With `staleIfErrorMs`, a positive entry that
- * went out of date within that window still answers while the identity service is down
- * (an outage, never a verdict), but never past `exp`, nor after an eviction or an
+ * tier → single-flight validation → store (positive and negative). Upstream faults are
+ * never kept. What an entry may say and for how long is `cache-entry-rules.ts`; this
+ * instance's tier and the evictions it has heard are `create-local-tier.ts`; the shared
+ * tier's calls, each within the request's one store deadline, are `create-store-caller.ts`.
+ * A stale entry answers only an outage, never a verdict, and never after an eviction or an
  * inactive answer.
  */
-import { LRUCache } from 'lru-cache';
 import { UpstreamUnavailableError } from '../errors.js';
 import { createSingleFlight } from '../internal/single-flight.js';
 import type { TokenGuardLogger } from '../types.js';
+import {
+  capped,
+  type EntryLimits,
+  entryFor,
+  isCacheEntry,
+  isFresh,
+  keepForMs,
+  staleFallback,
+} from './cache-entry-rules.js';
 import type {
   CachedResult,
   CacheEntry,
@@ -19,9 +26,9 @@ import type {
   Invalidation,
   Unsubscribe,
 } from './cache-store.js';
+import { CLOCK_SKEW_MS, createLocalTier } from './create-local-tier.js';
 import { createStoreCaller, type StoreCaller } from './create-store-caller.js';
 import { createSubjectRevocations, type SubjectRevocation } from './create-subject-revocations.js';
-import { createTimeRecords } from './create-time-records.js';
 import { deepFreeze } from './deep-freeze.js';
 import { hashSubject } from './hash-token.js';
 
@@ -149,15 +156,8 @@ export function createResultCache(
     };
   }
 
-  const { maxTtlMs, inactiveTtlMs, staleIfErrorMs, namespace, isOutage } = settings;
-  const positive = new LRUCache<string, CacheEntry>({
-    max: settings.maxEntries,
-    ttlAutopurge: false,
-  });
-  const negative = new LRUCache<string, CacheEntry>({
-    max: settings.maxInactiveEntries,
-    ttlAutopurge: false,
-  });
+  const limits: EntryLimits = settings;
+  const { maxTtlMs, staleIfErrorMs, namespace, isOutage } = settings;
   const store: StoreCaller | undefined =
     settings.store &&
     createStoreCaller(
@@ -166,144 +166,48 @@ export function createResultCache(
       counters,
     );
   const revocations = createSubjectRevocations(namespace, store);
-  // Bumped by every eviction (local or announced) and every channel gap: a validation that
-  // started before it must not store its result, or an evicted verdict could come back.
-  let evictionEpoch = 0;
-  // While the invalidation channel is down, an eviction elsewhere can be missed: the local
-  // tier is neither read nor written, and it is dropped when the channel goes and comes back.
-  let channelDown = false;
-  // Set once an entry is kept under another key than its token's (several issuers): only
-  // then must an eviction look through the local tier for its `tokenKey`.
-  let aliased = false;
-  // Eviction times of keys and subjects, kept as long as an entry can live in the shared
-  // tier: a value validated before its eviction (written back by someone who saved it, or
-  // by an instance that had not heard yet) is never believed again.
-  const tombstoneTtl = maxTtlMs + staleIfErrorMs + CLOCK_SKEW_MS;
-  const keyTombstones = createTimeRecords(TOMBSTONES);
-  const subjectTombstones = createTimeRecords(TOMBSTONES);
+  const local = createLocalTier({
+    maxEntries: settings.maxEntries,
+    maxInactiveEntries: settings.maxInactiveEntries,
+    evictionMemoryMs: maxTtlMs + staleIfErrorMs + CLOCK_SKEW_MS,
+  });
 
-  function dropLocal(message: Invalidation): void {
-    evictionEpoch++;
-    if (message.kind === 'lost' || message.kind === 'resumed') {
-      channelDown = message.kind === 'lost';
-      positive.clear();
-      negative.clear();
-      return;
-    }
-    const atMs = message.atMs ?? Date.now();
-    if (message.kind === 'key') {
-      keyTombstones.raise(message.key, atMs, tombstoneTtl);
-      positive.delete(message.key);
-      negative.delete(message.key);
-      if (!aliased) return;
-      for (const tier of [positive, negative]) {
-        for (const [key, entry] of tier.entries()) {
-          if (entry.tokenKey === message.key) tier.delete(key);
-        }
-      }
-      return;
-    }
-    subjectTombstones.raise(message.subjectKey, atMs, tombstoneTtl);
-    if (message.issuedBeforeMs !== undefined && message.keepMs !== undefined) {
+  function onInvalidation(message: Invalidation): void {
+    local.drop(message);
+    if (
+      message.kind === 'subject' &&
+      message.issuedBeforeMs !== undefined &&
+      message.keepMs !== undefined
+    ) {
       revocations.record(message.subjectKey, message.issuedBeforeMs, message.keepMs);
     }
-    for (const [key, entry] of positive.entries()) {
-      if (entry.subjectKey === message.subjectKey) positive.delete(key);
-    }
-  }
-
-  /** Whether an entry from the shared tier was validated before an eviction that covers it. */
-  function isBuried(key: string, entry: CacheEntry): boolean {
-    const evictedAt = Math.max(
-      keyTombstones.get(key) ?? -1,
-      entry.tokenKey === undefined ? -1 : (keyTombstones.get(entry.tokenKey) ?? -1),
-      entry.subjectKey === undefined ? -1 : (subjectTombstones.get(entry.subjectKey) ?? -1),
-    );
-    if (evictedAt < 0) return false;
-    // Instances' clocks differ a little: an entry validated just after an eviction elsewhere
-    // costs one more validation, rather than an evicted one coming back.
-    return entry.validatedAtMs === undefined || entry.validatedAtMs <= evictedAt + CLOCK_SKEW_MS;
   }
 
   const subscription: Promise<Unsubscribe | undefined> =
-    store === undefined ? Promise.resolve(undefined) : store.subscribe(dropLocal);
-
-  /**
-   * A new entry for a fresh result, or `undefined` when it must not be cached at all.
-   * `validatedAtMs` is when the validation began; `tokenKey` the token's guard-wide key
-   * when the entry lives under another one.
-   */
-  function entryFor(
-    result: CachedResult,
-    now: number,
-    validatedAtMs: number,
-    tokenKey: string | undefined,
-  ): CacheEntry | undefined {
-    const base = { validatedAtMs, ...(tokenKey === undefined ? {} : { tokenKey }) };
-    if (result.kind === 'invalid') {
-      return inactiveTtlMs > 0 ? { result, freshUntilMs: now + inactiveTtlMs, ...base } : undefined;
-    }
-    const freshUntilMs = Math.min(now + maxTtlMs, hardLimitMs(result));
-    if (freshUntilMs <= now) return undefined;
-    deepFreeze(result.claims);
-    const sub = result.claims.sub;
-    return typeof sub === 'string'
-      ? { result, freshUntilMs, subjectKey: hashSubject(namespace, sub), ...base }
-      : { result, freshUntilMs, ...base };
-  }
-
-  /** How long the store may keep an entry: its freshness, plus the stale window for valid ones. */
-  function ttlFor(entry: CacheEntry, now: number): number {
-    if (entry.result.kind === 'invalid') return entry.freshUntilMs - now;
-    const end = Math.min(entry.freshUntilMs + staleIfErrorMs, hardLimitMs(entry.result));
-    return Math.floor(end - now);
-  }
+    store === undefined ? Promise.resolve(undefined) : store.subscribe(onInvalidation);
 
   function keepLocally(key: string, entry: CacheEntry, now: number): void {
-    if (channelDown) return;
-    if (entry.tokenKey !== undefined) aliased = true;
-    const ttl = ttlFor(entry, now);
-    if (entry.result.kind === 'invalid') {
-      // An inactive answer ends any stale fallback for this token, cached or not.
-      positive.delete(key);
-      if (ttl > 0) negative.set(key, entry, { ttl });
-    } else if (ttl > 0) {
-      negative.delete(key);
-      positive.set(key, entry, { ttl });
-    }
-  }
-
-  function isFresh(entry: CacheEntry, now: number): boolean {
-    if (now >= entry.freshUntilMs) return false;
-    // A shared store may keep entries a little longer than asked: re-check the hard limits.
-    return entry.result.kind === 'invalid' || now < hardLimitMs(entry.result);
-  }
-
-  /** A positive entry past its freshness that may still answer an outage. */
-  function staleFallback(entry: CacheEntry | undefined, now: number): CacheEntry | undefined {
-    if (staleIfErrorMs === 0 || entry === undefined || entry.result.kind !== 'valid') return;
-    if (now >= entry.freshUntilMs + staleIfErrorMs || now >= hardLimitMs(entry.result)) return;
-    return entry;
+    if (entry.result.kind === 'valid') deepFreeze(entry.result.claims);
+    local.keep(key, entry, keepForMs(limits, entry, now));
   }
 
   async function lookup(
     key: string,
-    local: CacheEntry | undefined,
+    localEntry: CacheEntry | undefined,
     validate: () => Promise<CachedResult>,
     trace: CacheTrace | undefined,
     tokenKey: string | undefined,
   ): Promise<CacheLookup> {
-    let stale = local;
+    let stale = localEntry;
     // One store deadline for this whole lookup, however many store calls it makes.
     const budget = store?.budget();
     if (store !== undefined && budget !== undefined) {
       const found = await store.get(key, budget);
       const now = Date.now();
-      if (found !== undefined && isCacheEntry(found) && !isBuried(key, found)) {
-        const entry = capped(found, now);
+      if (found !== undefined && isCacheEntry(found) && !local.isBuried(key, found)) {
+        const entry = capped(limits, found, now);
         // Another instance's verdict, checked against the subject revocations known here.
         if (isFresh(entry, now) && revocations.check(entry.result) === entry.result) {
-          if (entry.result.kind === 'valid') deepFreeze(entry.result.claims);
           keepLocally(key, entry, now);
           counters.sharedHit();
           counters.hit();
@@ -320,19 +224,19 @@ export function createResultCache(
     }
     counters.miss();
     if (trace !== undefined) trace.cacheTier = 'none';
-    const epoch = evictionEpoch;
+    const epoch = local.epoch();
     const fill = async (): Promise<CacheEntry> => {
       const validatedAtMs = Date.now();
       const result = await revocations.check(await validate(), budget);
       const now = Date.now();
-      const entry = entryFor(result, now, validatedAtMs, tokenKey) ?? {
+      const entry = entryFor(limits, result, now, validatedAtMs, tokenKey) ?? {
         result,
         freshUntilMs: now,
       };
-      if (store !== undefined && budget !== undefined && epoch === evictionEpoch) {
+      if (store !== undefined && budget !== undefined && epoch === local.epoch()) {
         // Within what is left of the budget (nothing once a store call of this request
         // failed): the next instance finds the entry, and a slow store never holds the answer.
-        const ttl = ttlFor(entry, now);
+        const ttl = keepForMs(limits, entry, now);
         if (ttl > 0) await store.set(key, entry, ttl, budget);
         // Not cached, but an older positive entry must not outlive this refusal.
         else if (result.kind === 'invalid') await store.delete(key, budget);
@@ -346,47 +250,37 @@ export function createResultCache(
           ? await fill()
           : await store.coalesce(key, fill, budget);
     } catch (error) {
-      const fallback = epoch === evictionEpoch ? staleFallback(stale, Date.now()) : undefined;
+      const fallback =
+        epoch === local.epoch() ? staleFallback(limits, stale, Date.now()) : undefined;
       if (fallback !== undefined && isOutage(error)) {
         counters.servedStale();
         return { ...fallback.result, stale: true };
       }
       throw error;
     }
-    const now = Date.now();
-    if (epoch === evictionEpoch) {
-      if (entry.result.kind === 'valid') deepFreeze(entry.result.claims);
-      keepLocally(key, entry, now);
-    }
+    if (epoch === local.epoch()) keepLocally(key, entry, Date.now());
     return entry.result;
-  }
-
-  /** This reader's own `maxTtlMs` also bounds an entry another instance wrote. */
-  function capped(entry: CacheEntry, now: number): CacheEntry {
-    return entry.freshUntilMs <= now + maxTtlMs
-      ? entry
-      : { ...entry, freshUntilMs: now + maxTtlMs };
   }
 
   return {
     getOrValidate(key, validate, trace, tokenKey) {
       const now = Date.now();
-      const local = channelDown ? undefined : (positive.get(key) ?? negative.get(key));
+      const entry = local.get(key);
       // A fresh local hit answers without a promise: it is every request's path, and each
       // avoided microtask hop is measurable.
-      if (local !== undefined && isFresh(local, now)) {
+      if (entry !== undefined && isFresh(entry, now)) {
         counters.hit();
         if (trace !== undefined) trace.cacheTier = 'local';
-        return local.result;
+        return entry.result;
       }
       const aliasOf = tokenKey === key ? undefined : tokenKey;
-      return shared(key, () => lookup(key, local, validate, trace, aliasOf), trace);
+      return shared(key, () => lookup(key, entry, validate, trace, aliasOf), trace);
     },
 
     async evict(key) {
       counters.eviction();
       const message: Invalidation = { kind: 'key', key, atMs: Date.now() };
-      dropLocal(message);
+      onInvalidation(message);
       if (store !== undefined) {
         // Delete, then announce: an instance that hears the announcement and reads the
         // shared tier again must find nothing there (announced first, it could re-read the
@@ -406,7 +300,7 @@ export function createResultCache(
         atMs: Date.now(),
         ...revocation,
       };
-      dropLocal(message);
+      onInvalidation(message);
       if (store !== undefined) {
         // The revocation first (an instance that reads the shared tier afterwards finds it),
         // then delete, then announce (as `evict`).
@@ -438,11 +332,6 @@ export function createResultCache(
   };
 }
 
-/** How far instances' clocks may differ, in milliseconds, when eviction times are compared. */
-const CLOCK_SKEW_MS = 1000;
-/** Most eviction times kept per kind (keys, subjects); the oldest go first. */
-const TOMBSTONES = 100_000;
-
 /**
  * An eviction that reached this instance but not the shared store (or not the other
  * instances): the caller must know, so a revocation webhook can answer 503 and be retried.
@@ -452,31 +341,4 @@ function unconfirmed(): UpstreamUnavailableError {
     message:
       'the shared cache store did not confirm the eviction: other instances may still serve the entry until it expires; retry',
   });
-}
-
-/** The earliest of the token's `exp` and the validator's `notAfterMs`, in epoch ms. */
-function hardLimitMs(result: Extract<CachedResult, { kind: 'valid' }>): number {
-  const exp = result.claims.exp;
-  const expMs = typeof exp === 'number' ? exp * 1000 : Number.POSITIVE_INFINITY;
-  return Math.min(expMs, result.notAfterMs ?? Number.POSITIVE_INFINITY);
-}
-
-/** Any store can be plugged in: what it returns is checked before it is believed. */
-function isCacheEntry(value: unknown): value is CacheEntry {
-  const entry = value as CacheEntry | null;
-  if (typeof entry !== 'object' || entry === null) return false;
-  if (typeof entry.freshUntilMs !== 'number' || typeof entry.result !== 'object') return false;
-  const result = entry.result as CachedResult | null;
-  if (result === null) return false;
-  if (result.kind === 'invalid') return true;
-  return (
-    result.kind === 'valid' &&
-    typeof result.claims === 'object' &&
-    result.claims !== null &&
-    result.claims.active === true &&
-    (result.strategy === 'introspection' || result.strategy === 'jwt') &&
-    (result.notAfterMs === undefined || typeof result.notAfterMs === 'number') &&
-    (entry.validatedAtMs === undefined || typeof entry.validatedAtMs === 'number') &&
-    (entry.tokenKey === undefined || typeof entry.tokenKey === 'string')
-  );
 }

@@ -6,13 +6,7 @@
  * application's `selectIssuer(request)` picks, or the configured issuers are tried in order.
  */
 import { decodeJwt } from 'jose';
-import { LRUCache } from 'lru-cache';
-import {
-  InvalidTokenError,
-  ServerError,
-  TokenGuardError,
-  UpstreamUnavailableError,
-} from '../errors.js';
+import { InvalidTokenError, ServerError } from '../errors.js';
 import type { GuardMetricsRecorder } from '../guard/create-guard-metrics.js';
 import type { IssuerMetrics } from '../guard-types.js';
 import {
@@ -23,9 +17,10 @@ import {
   type HealthSources,
 } from '../health/check-guard-health.js';
 import { isJwtRouted } from '../jwt/is-jwt-routed.js';
-import { type NormalizedIssuers, normalizeIssuerEntry } from '../settings/normalize-issuers.js';
+import type { NormalizedIssuers } from '../settings/normalize-issuers.js';
 import type { RequestLike } from '../types.js';
 import { createIssuerUnit, type IssuerRoute, type IssuerUnit } from './create-issuer-unit.js';
+import { createResolvedIssuers } from './create-resolved-issuers.js';
 import { summarizeIssuerHealth } from './summarize-issuer-health.js';
 
 export interface IssuerRouter {
@@ -48,9 +43,6 @@ export interface IssuerRouter {
   ready(): Promise<void>;
   close(): Promise<void>;
 }
-
-/** How long an issuer `resolveIssuer` refused stays refused without asking again. */
-const UNKNOWN_ISSUER_TTL_MS = 60_000;
 
 export interface IssuerRouterDependencies {
   readonly metrics: GuardMetricsRecorder;
@@ -75,91 +67,14 @@ export function createIssuerRouter(
   // A single issuer takes every token: nothing to pick, its own rules check `iss`.
   const only = settings.catchAll ? [...configured.values()][0] : undefined;
   const inOrder = [...configured.values()].filter((unit) => unit.introspects);
-
-  // Issuers found by `resolveIssuer`, in two segments of at most `maxIssuers` each (a
-  // segmented LRU): a new unit waits on probation until it validates a token, then is
-  // proven. New units only push out other new ones, so tokens naming junk tenants cannot
-  // evict the tenants that work. An evicted unit is closed.
-  const segment = () =>
-    new LRUCache<string, IssuerUnit>({
-      max: settings.maxIssuers,
-      // Evicted for room: close its pool and timers. (`close()` closes the rest itself.)
-      dispose: (unit, _issuer, reason) => {
-        if (reason === 'evict') void unit.close();
-      },
-    });
-  const proven = segment();
-  const probation = segment();
-  const resolvedUnits = () => [...proven.values(), ...probation.values()];
-  const budget = createNewIssuerBudget(settings.maxNewIssuersPerSec);
-  const refused = new LRUCache<string, true>({
-    max: settings.maxIssuers,
-    ttl: UNKNOWN_ISSUER_TTL_MS,
-  });
-  const pending = new Map<string, Promise<IssuerUnit | undefined>>();
+  // Issuers `resolveIssuer` sets up at request time, held apart from the configured ones.
+  const resolved = createResolvedIssuers(settings, unitDeps, realm);
 
   function unitFor(
     issuer: string,
     request: RequestLike | undefined,
   ): IssuerUnit | undefined | Promise<IssuerUnit | undefined> {
-    const unit = configured.get(issuer) ?? proven.get(issuer) ?? probation.get(issuer);
-    if (unit !== undefined || settings.resolveIssuer === undefined) return unit;
-    if (refused.has(issuer)) return undefined;
-    let lookup = pending.get(issuer);
-    if (lookup === undefined) {
-      // Each new unit costs metadata and key-set fetches: a bounded number per second.
-      const waitSec = budget.take();
-      if (waitSec !== 0) {
-        const error = new UpstreamUnavailableError({
-          message: `resolveIssuer: more than ${settings.maxNewIssuersPerSec} new issuers per second`,
-          realm,
-        });
-        error.retryAfterSec = waitSec;
-        throw error;
-      }
-      lookup = resolve(issuer, request).finally(() => pending.delete(issuer));
-      pending.set(issuer, lookup);
-    }
-    return lookup;
-  }
-
-  async function resolve(
-    issuer: string,
-    request: RequestLike | undefined,
-  ): Promise<IssuerUnit | undefined> {
-    let options: unknown;
-    try {
-      options = await (settings.resolveIssuer as NonNullable<typeof settings.resolveIssuer>)(
-        issuer,
-        request,
-      );
-    } catch (cause) {
-      if (cause instanceof TokenGuardError) throw cause;
-      throw new ServerError({ message: 'resolveIssuer threw', cause, realm });
-    }
-    if (options === undefined || options === null) {
-      refused.set(issuer, true);
-      return undefined;
-    }
-    // A configuration error here is the application's bug: refuse() answers it 500.
-    const entry = normalizeIssuerEntry(options, 'resolveIssuer()', settings.context);
-    if (entry.issuer !== issuer) {
-      throw new ServerError({
-        message: 'resolveIssuer returned an entry for another issuer than it was asked for',
-        realm,
-      });
-    }
-    // A unit on probation that validates a token is proven (moved, not closed).
-    const unit: IssuerUnit = createIssuerUnit(entry, {
-      ...unitDeps,
-      onValid: () => {
-        if (probation.peek(issuer) !== unit) return;
-        probation.delete(issuer);
-        proven.set(issuer, unit);
-      },
-    });
-    probation.set(issuer, unit);
-    return unit;
+    return configured.get(issuer) ?? resolved.unitFor(issuer, request);
   }
 
   function routeOrRefuse(
@@ -199,7 +114,7 @@ export function createIssuerRouter(
       return { kind: 'invalid', reason };
     },
   };
-  const allUnits = () => [...configured.values(), ...resolvedUnits()];
+  const allUnits = () => [...configured.values(), ...resolved.units()];
 
   return {
     route(token, request) {
@@ -288,30 +203,8 @@ export function createIssuerRouter(
 
     async close() {
       const units = allUnits();
-      proven.clear();
-      probation.clear();
+      resolved.clear();
       await Promise.all(units.map((unit) => unit.close()));
-    },
-  };
-}
-
-/**
- * A token bucket of new issuer units: `perSec` a second, up to `perSec` at once. `take()`
- * answers 0 when a unit may be set up now, else the seconds until one may (`Retry-After`).
- */
-function createNewIssuerBudget(perSec: number): { take(): number } {
-  let tokens = perSec;
-  let refilledAt = Date.now();
-  return {
-    take() {
-      const now = Date.now();
-      tokens = Math.min(perSec, tokens + ((now - refilledAt) / 1000) * perSec);
-      refilledAt = now;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return 0;
-      }
-      return Math.max(1, Math.ceil((1 - tokens) / perSec));
     },
   };
 }
