@@ -82,7 +82,13 @@ export interface RedisCluster {
   restart(node: RedisClusterNode): Promise<void>;
   /** Starts moving `slot` from its master to `to` (another master). */
   beginSlotMigration(slot: number, to: RedisClusterNode): Promise<SlotMigration>;
-  /** Resolves when every live node reports `cluster_state:ok` and they agree on the slots. */
+  /**
+   * Resolves when every live node reports `cluster_state:ok`, they agree on the slots and
+   * every live replica has finished its sync. Replication stays asynchronous: a write made
+   * just before a master is killed may not have reached its replica (one that has just
+   * synced gets the write stream after its first acknowledgement, up to a second later), so
+   * a test that needs an entry after a failover waits until the replica holds it.
+   */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
   /** Ends every node (SIGTERM) and removes their directories. */
   stop(): Promise<void>;
@@ -229,7 +235,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         // Every live node sees the same owners, and no live node is seen as failed.
         if (!views.every((v) => describeShards(v) === first)) return undefined;
         if (views.some((v) => v.some((s) => !s.master.running))) return undefined;
-        // Every live replica has finished its sync: a failover then loses nothing older.
+        // Every live replica has finished its sync. (Writes still reach it asynchronously: see
+        // `waitUntilHealthy`.)
         for (const replica of (views[0] ?? []).flatMap((s) => s.replicas)) {
           if (!replica.running) continue;
           const info = await ask(replica, ['INFO', 'replication']);

@@ -49,7 +49,13 @@ export interface RedisSentinelSetup {
   killMaster(): Promise<{ promoted: RedisNodeProcess; ms: number }>;
   /** Starts a killed data node again and waits until it is a connected replica. */
   restart(node: RedisNodeProcess): Promise<void>;
-  /** Resolves when the sentinels agree and every running data node replicates from the master. */
+  /**
+   * Resolves when the sentinels agree and every running data node replicates from the master.
+   * Replication stays asynchronous: a write made just before `killMaster()` may not have
+   * reached the replica (one that has just synced gets the write stream after its first
+   * acknowledgement, up to a second later), so a test that needs an entry after the failover
+   * waits until the replica holds it.
+   */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
   /** Ends every process (SIGTERM) and removes their directories. */
   stop(): Promise<void>;
