@@ -9,7 +9,7 @@ import type { RedisCluster } from '@tokenguard/testing';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entry, storeCases, storeFactory, until } from './support/store-cases.js';
-import { startTopology, type Topology } from './support/topologies.js';
+import { eventually, startTopology, type Topology } from './support/topologies.js';
 
 const CHANNEL = 'tokenguard:invalidations';
 let topology: Topology & { cluster?: RedisCluster };
@@ -168,7 +168,7 @@ describe('createRedisStore: what only a cluster has', () => {
     expect(published).toBe(true);
     expect(heard).toContainEqual({ kind: 'key', key: 'after-failover' });
     // Written and replicated before the failover: the promoted replica serves it.
-    expect(await two.get(`{${CHANNEL}}`)).toEqual(e);
+    expect(await eventually(() => two.get(`{${CHANNEL}}`))).toEqual(e);
     await cluster().restart(shard.master);
   }, 60_000);
 });

@@ -73,3 +73,18 @@ export async function startTopology(kind: 'cluster' | 'sentinel'): Promise<
     },
   };
 }
+
+/**
+ * What `call` answers once it answers something, retried for at most 10 s: after a failover
+ * each client follows the new topology on its own, and a store call fails at once while its
+ * client reconnects.
+ */
+export async function eventually<T>(call: () => T | Promise<T>): Promise<T | undefined> {
+  for (const until = Date.now() + 10_000; ; ) {
+    const answer = await Promise.resolve()
+      .then(call)
+      .catch(() => undefined);
+    if (answer !== undefined || Date.now() > until) return answer;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
