@@ -10,7 +10,7 @@ const VALID: CachedResult = {
 const INACTIVE: CachedResult = { kind: 'invalid', reason: 'token_inactive' };
 
 function tier() {
-  return createLocalTier({ maxEntries: 10, maxInactiveEntries: 5, evictionMemoryMs: 60_000 });
+  return createLocalTier({ maxEntries: 10, maxInactiveEntries: 5, longestSharedEntryMs: 60_000 });
 }
 
 function entry(result: CachedResult, extra: Partial<CacheEntry> = {}): CacheEntry {

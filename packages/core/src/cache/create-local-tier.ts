@@ -14,8 +14,11 @@ export interface LocalTierSettings {
   readonly maxEntries: number;
   /** Inactive results kept. */
   readonly maxInactiveEntries: number;
-  /** How long an eviction time is kept: the longest an entry can live in the shared tier. */
-  readonly evictionMemoryMs: number;
+  /**
+   * The longest an entry can live in the shared tier: an eviction time is kept that long,
+   * plus the clock skew allowed between instances.
+   */
+  readonly longestSharedEntryMs: number;
 }
 
 export interface LocalTier {
@@ -50,6 +53,7 @@ export function createLocalTier(settings: LocalTierSettings): LocalTier {
   });
   const keyEvictions = createTimeRecords(EVICTIONS_KEPT);
   const subjectEvictions = createTimeRecords(EVICTIONS_KEPT);
+  const evictionMemoryMs = settings.longestSharedEntryMs + CLOCK_SKEW_MS;
   let epoch = 0;
   // While the invalidation channel is down, an eviction elsewhere can be missed: the tier
   // is neither read nor written, and it is emptied when the channel goes and comes back.
@@ -84,7 +88,7 @@ export function createLocalTier(settings: LocalTierSettings): LocalTier {
       }
       const atMs = message.atMs ?? Date.now();
       if (message.kind === 'key') {
-        keyEvictions.raise(message.key, atMs, settings.evictionMemoryMs);
+        keyEvictions.raise(message.key, atMs, evictionMemoryMs);
         positive.delete(message.key);
         negative.delete(message.key);
         if (!aliased) return;
@@ -95,7 +99,7 @@ export function createLocalTier(settings: LocalTierSettings): LocalTier {
         }
         return;
       }
-      subjectEvictions.raise(message.subjectKey, atMs, settings.evictionMemoryMs);
+      subjectEvictions.raise(message.subjectKey, atMs, evictionMemoryMs);
       for (const [key, entry] of positive.entries()) {
         if (entry.subjectKey === message.subjectKey) positive.delete(key);
       }

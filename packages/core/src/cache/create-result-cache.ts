@@ -26,7 +26,7 @@ import type {
   Invalidation,
   Unsubscribe,
 } from './cache-store.js';
-import { CLOCK_SKEW_MS, createLocalTier } from './create-local-tier.js';
+import { createLocalTier } from './create-local-tier.js';
 import { createStoreCaller, type StoreCaller } from './create-store-caller.js';
 import { createSubjectRevocations, type SubjectRevocation } from './create-subject-revocations.js';
 import { deepFreeze } from './deep-freeze.js';
@@ -169,7 +169,7 @@ export function createResultCache(
   const local = createLocalTier({
     maxEntries: settings.maxEntries,
     maxInactiveEntries: settings.maxInactiveEntries,
-    evictionMemoryMs: maxTtlMs + staleIfErrorMs + CLOCK_SKEW_MS,
+    longestSharedEntryMs: maxTtlMs + staleIfErrorMs,
   });
 
   function onInvalidation(message: Invalidation): void {
