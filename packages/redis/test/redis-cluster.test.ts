@@ -145,13 +145,12 @@ describe('createRedisStore: what only a cluster has', () => {
     await direct.sendCommand(['READONLY']);
     // Replication is asynchronous (a replica that just synced gets the stream after its first
     // acknowledgement, up to a second later): wait until it holds the entry.
-    let held = 0;
-    for (const until = Date.now() + 5000; held === 0 && Date.now() < until; ) {
-      held = await direct.exists(`tokenguard:e:{${CHANNEL}}`);
-      if (held === 0) await new Promise((r) => setTimeout(r, 50));
-    }
+    const held = await eventually(
+      async () => (await direct.exists(`tokenguard:e:{${CHANNEL}}`)) === 1 || undefined,
+      5000,
+    );
     direct.destroy();
-    expect(held).toBe(1);
+    expect(held).toBe(true);
     const { ms } = await cluster().killMaster(shard.master);
     expect(ms).toBeLessThan(15_000);
     // The store is back once the clients have seen the new topology; count how long.

@@ -24,16 +24,6 @@ describe('createRedisStore behind Redis Sentinel (master, replica, 3 sentinels)'
   storeCases(() => topology);
 });
 
-/** Whether the node on `port` holds `key` within 5 s (it replicates asynchronously). */
-async function replicaHolds(port: number, key: string): Promise<boolean> {
-  for (const until = Date.now() + 5000; Date.now() < until; ) {
-    const exists = execFileSync('redis-cli', ['-p', String(port), 'EXISTS', key]);
-    if (String(exists).trim() === '1') return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
-
 describe('createRedisStore: a Sentinel failover', () => {
   const storeOn = storeFactory(() => topology);
 
@@ -52,7 +42,9 @@ describe('createRedisStore: a Sentinel failover', () => {
     // and redis-cli's connection wrote nothing.)
     const replica = setup().nodes.find((node) => node !== before);
     expect(replica).toBeDefined();
-    expect(await replicaHolds(Number(replica?.port), 'tokenguard:e:before-failover')).toBe(true);
+    const cli = ['-p', String(replica?.port), 'EXISTS', 'tokenguard:e:before-failover'];
+    const held = () => String(execFileSync('redis-cli', cli)).trim() === '1' || undefined;
+    expect(await eventually(held, 5000)).toBe(true);
     const { promoted, ms } = await setup().killMaster();
     expect(promoted).not.toBe(before);
     expect(ms).toBeLessThan(15_000);

@@ -75,12 +75,16 @@ export async function startTopology(kind: 'cluster' | 'sentinel'): Promise<
 }
 
 /**
- * What `call` answers once it answers something, retried for at most 10 s: after a failover
- * each client follows the new topology on its own, and a store call fails at once while its
- * client reconnects.
+ * What `call` answers once it answers something (a throw counts as nothing yet), retried for
+ * at most `withinMs`: after a failover each client follows the new topology on its own (a
+ * store call fails at once while its client reconnects), and replicas receive writes
+ * asynchronously.
  */
-export async function eventually<T>(call: () => T | Promise<T>): Promise<T | undefined> {
-  for (const until = Date.now() + 10_000; ; ) {
+export async function eventually<T>(
+  call: () => T | Promise<T>,
+  withinMs = 10_000,
+): Promise<T | undefined> {
+  for (const until = Date.now() + withinMs; ; ) {
     const answer = await Promise.resolve()
       .then(call)
       .catch(() => undefined);
