@@ -162,7 +162,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 3: auto mode cannot be steered into introspection', () => {
+    describe('auto mode cannot be steered into introspection', () => {
       const app = appFor(() => ({
         guardOptions: base({ cache: false, introspection: introspection(), jwt: jwt() }),
       }));
@@ -193,7 +193,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 3: introspection.requireAudClaim refuses answers without aud', () => {
+    describe('introspection.requireAudClaim refuses answers without aud', () => {
       const app = appFor(() => ({
         guardOptions: base({
           cache: false,
@@ -207,7 +207,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 4: RFC 9068 §2.2 required claims, with their types', () => {
+    describe('RFC 9068 §2.2 required claims, with their types', () => {
       const app = appFor(() => ({ guardOptions: base({ cache: false, jwt: jwt() }) }));
 
       it.each(['sub', 'client_id', 'jti', 'iat'])(
@@ -245,7 +245,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 5: jwt.maxTokenAgeSec keeps applying to cached results', () => {
+    describe('jwt.maxTokenAgeSec keeps applying to cached results', () => {
       // As jose counts it: refused once now - iat - clockToleranceSec > maxTokenAgeSec, so
       // here from second iat + 15 on.
       const app = appFor(() => ({
@@ -267,7 +267,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 5: introspection answers with a future iat are refused', () => {
+    describe('introspection answers with a future iat are refused', () => {
       const app = appFor(() => ({
         guardOptions: base({ cache: false, introspection: introspection() }),
       }));
@@ -279,7 +279,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 7: an empty scope list is a startup error, never "no requirement"', () => {
+    describe('an empty scope list is a startup error, never "no requirement"', () => {
       it.each([
         ['scopes: [] (an unset environment variable spread into it)', { scopes: [] }],
         ['anyScope: []', { anyScope: [] }],
@@ -292,7 +292,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 8: a per-token oddity is a verdict on that token, never an outage', () => {
+    describe('a per-token oddity is a verdict on that token, never an outage', () => {
       const app = appFor(() => ({
         guardOptions: base({
           introspection: introspection({ breakerThreshold: 3, breakerCooldownMs: 60_000 }),
@@ -334,7 +334,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       );
     });
 
-    describe('item 8: the breaker trips on failures across distinct tokens, not one token', () => {
+    describe('the breaker trips on failures across distinct tokens, not one token', () => {
       const app = appFor(() => ({
         guardOptions: base({
           cache: false,
@@ -360,7 +360,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 10: refused credentials cannot make outside requests drive the token endpoint', () => {
+    describe('refused credentials cannot make outside requests drive the token endpoint', () => {
       const app = appFor(() => ({
         guardOptions: base({
           cache: false,
@@ -388,7 +388,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 12: a discovery configuration error is retried, not kept for the guard’s life', () => {
+    describe('a discovery configuration error is retried, not kept for the guard’s life', () => {
       /** Serves RFC 8414 metadata that is down, contradicts the issuer, or is right. */
       let mode: 'down' | 'wrong' | 'ok' = 'down';
       let fetches = 0;
@@ -442,7 +442,7 @@ export function runVerdictsConformance(harness: AdapterHarness): void {
       });
     });
 
-    describe('item 13: remote JWKS RSA keys over 4096 bits are refused', () => {
+    describe('remote JWKS RSA keys over 4096 bits are refused', () => {
       const app = appFor(() => ({ guardOptions: base({ cache: false, jwt: jwt() }) }));
 
       it('a token naming a 4160-bit RSA key the key set publishes → 401 key_unusable, no refetch; normal keys still work', async () => {

@@ -1,7 +1,7 @@
 /**
- * Issue 12, over real HTTP: two or more app instances, each its own process, share one real
- * `redis-server`, for Express, Koa and Fastify. Nothing is mocked: the identity server, the
- * Redis server and the apps all listen on loopback.
+ * Many instances on one shared cache, over real HTTP: two or more app instances, each its
+ * own process, share one real `redis-server`, for Express, Koa and Fastify. Nothing is
+ * mocked: the identity server, the Redis server and the apps all listen on loopback.
  */
 import {
   createIdentityServer,
